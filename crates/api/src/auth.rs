@@ -1,0 +1,271 @@
+//! Who is asking: access tokens (HS256 JWTs, issuer and audience checked,
+//! algorithm pinned), opaque refresh tokens (stored hashed), and argon2id
+//! password hashes computed off the async runtime's threads.
+
+use std::time::Duration;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use usher_domain::accounts::User;
+use usher_domain::ids::UserId;
+use usher_domain::input::Password;
+use usher_domain::time::{self, Timestamp};
+
+use crate::error::{ApiError, ApiResult};
+
+const ISSUER: &str = "usher";
+const AUDIENCE: &str = "usher-api";
+
+/// How expensive password hashes are, and how long tokens live.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// Lifetime of an access token.
+    pub access_token_ttl: Duration,
+    /// Lifetime of a refresh token (and so of a login left unused).
+    pub refresh_token_ttl: Duration,
+    /// Argon2id memory cost in KiB.
+    pub argon2_memory_kib: u32,
+    /// Argon2id passes.
+    pub argon2_iterations: u32,
+}
+
+impl Default for AuthSettings {
+    /// OWASP's argon2id recommendation (19 MiB, 2 passes); 15-minute access
+    /// tokens; 30-day refresh tokens.
+    fn default() -> Self {
+        Self {
+            access_token_ttl: Duration::from_secs(15 * 60),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    iss: String,
+    aud: String,
+    iat: i64,
+    exp: i64,
+}
+
+/// Issues and checks the credentials of people.
+#[derive(Clone)]
+pub struct Auth {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    argon2: Argon2<'static>,
+    settings: AuthSettings,
+    /// Checked when the email is unknown, so that a wrong email takes as long
+    /// as a wrong password.
+    decoy_hash: String,
+}
+
+impl Auth {
+    /// Access tokens signed with `secret` (shared by every instance).
+    pub fn new(secret: &[u8], settings: AuthSettings) -> anyhow::Result<Self> {
+        let params = Params::new(
+            settings.argon2_memory_kib,
+            settings.argon2_iterations,
+            1,
+            None,
+        )
+        .map_err(|error| anyhow::anyhow!("bad argon2 parameters: {error}"))?;
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let mut validation = Validation::new(jsonwebtoken::Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 5;
+        let decoy_hash = hash_with(&argon2, "decoy password, never matches")?;
+        Ok(Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            argon2,
+            settings,
+            decoy_hash,
+        })
+    }
+
+    /// A fresh access token for `user` and when it expires.
+    pub fn access_token(&self, user: UserId) -> ApiResult<(String, Timestamp)> {
+        let now = time::now();
+        let ttl = chrono::Duration::from_std(self.settings.access_token_ttl)
+            .map_err(ApiError::internal)?;
+        let expires_at = now + ttl;
+        let claims = Claims {
+            sub: user.to_string(),
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+            iat: now.timestamp(),
+            exp: expires_at.timestamp(),
+        };
+        let token = jsonwebtoken::encode(
+            &Header::new(jsonwebtoken::Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )
+        .map_err(ApiError::internal)?;
+        Ok((token, expires_at))
+    }
+
+    /// The user an access token speaks for, if it is genuine and current.
+    pub fn verify_access_token(&self, token: &str) -> Option<UserId> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
+        data.claims.sub.parse().ok()
+    }
+
+    /// When a refresh token issued now expires.
+    pub fn refresh_expiry(&self) -> ApiResult<Timestamp> {
+        chrono::Duration::from_std(self.settings.refresh_token_ttl)
+            .map(|ttl| time::now() + ttl)
+            .map_err(ApiError::internal)
+    }
+
+    /// Hashes a new password with argon2id, on a blocking thread.
+    pub async fn hash_password(&self, password: Password) -> ApiResult<String> {
+        let argon2 = self.argon2.clone();
+        tokio::task::spawn_blocking(move || hash_with(&argon2, password.expose()))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)
+    }
+
+    /// Whether `password` matches `hash`; with no hash (unknown email) it
+    /// spends the same time and says no.
+    pub async fn verify_password(&self, password: String, hash: Option<String>) -> ApiResult<bool> {
+        let argon2 = self.argon2.clone();
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| self.decoy_hash.clone());
+        let matches = tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&hash)
+                .map(|parsed| argon2.verify_password(password.as_bytes(), &parsed).is_ok())
+                .unwrap_or(false)
+        })
+        .await
+        .map_err(ApiError::internal)?;
+        Ok(known && matches)
+    }
+}
+
+fn hash_with(argon2: &Argon2<'_>, password: &str) -> anyhow::Result<String> {
+    let mut salt = [0_u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|error| anyhow::anyhow!("{error}"))?;
+    argon2
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|error| anyhow::anyhow!("cannot hash a password: {error}"))
+}
+
+/// A new opaque refresh token: 256 random bits.
+pub fn new_refresh_token() -> String {
+    let mut bytes = [0_u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What the database keeps of a refresh token: its SHA-256, so that a
+/// leaked table does not leak logins.
+pub fn refresh_token_hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// The person behind a request, attached to it as request data.
+#[derive(Debug, Clone)]
+pub enum Viewer {
+    /// No token was sent.
+    Anonymous,
+    /// A valid token for this user was sent.
+    User(Box<User>),
+}
+
+impl Viewer {
+    /// The signed-in user, or UNAUTHENTICATED.
+    pub fn user(&self) -> ApiResult<&User> {
+        match self {
+            Self::User(user) => Ok(user),
+            Self::Anonymous => Err(ApiError::sign_in_required()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auth() -> Auth {
+        let settings = AuthSettings {
+            argon2_memory_kib: 1024,
+            argon2_iterations: 1,
+            ..AuthSettings::default()
+        };
+        Auth::new(b"0123456789abcdef0123456789abcdef", settings).unwrap()
+    }
+
+    #[test]
+    fn an_access_token_names_its_user() {
+        let auth = auth();
+        let user = UserId::generate();
+        let (token, _) = auth.access_token(user).unwrap();
+        assert_eq!(auth.verify_access_token(&token), Some(user));
+    }
+
+    #[test]
+    fn unsigned_and_foreign_tokens_are_refused() {
+        let auth = auth();
+        let (token, _) = auth.access_token(UserId::generate()).unwrap();
+        let mut parts: Vec<&str> = token.split('.').collect();
+        let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        parts[0] = &none_header;
+        let unsigned = format!("{}.{}.", parts[0], parts[1]);
+        assert_eq!(auth.verify_access_token(&unsigned), None);
+        let other = Auth::new(
+            b"another secret of thirty-two byte",
+            AuthSettings {
+                argon2_memory_kib: 1024,
+                argon2_iterations: 1,
+                ..AuthSettings::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(other.verify_access_token(&token), None);
+    }
+
+    #[tokio::test]
+    async fn passwords_verify_only_against_their_hash() {
+        let auth = auth();
+        let hash = auth
+            .hash_password(Password::parse("password", "correct horse battery").unwrap())
+            .await
+            .unwrap();
+        assert!(
+            auth.verify_password("correct horse battery".into(), Some(hash.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !auth
+                .verify_password("wrong horse battery".into(), Some(hash))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !auth
+                .verify_password("correct horse battery".into(), None)
+                .await
+                .unwrap()
+        );
+    }
+}

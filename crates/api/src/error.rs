@@ -1,0 +1,144 @@
+//! The one error type of the API. Every failure a client sees carries a
+//! stable `extensions.code` from the contract's list; internal failures are
+//! logged with their cause chain and shown to clients only as INTERNAL.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_graphql::ErrorExtensions;
+use usher_domain::InvalidInput;
+use usher_persistence::StoreError;
+
+/// A refused or failed request.
+///
+/// Deliberately not `Display`: async-graphql turns any `Display` type into an
+/// error without a code, and every error here must keep its code.
+#[derive(Clone)]
+pub enum ApiError {
+    /// No, expired or invalid access token.
+    Unauthenticated(String),
+    /// Signed in, but the role or scope does not allow it.
+    Forbidden(String),
+    /// No such id, or not visible to this user.
+    NotFound(String),
+    /// An invalid argument; `field` names it.
+    BadUserInput {
+        /// The input field, e.g. `endsAt` or `input.email`.
+        field: String,
+        /// What is wrong, for a person.
+        message: String,
+    },
+    /// Something that must be unique already exists.
+    AlreadyExists(String),
+    /// Wrong email or password.
+    InvalidCredentials,
+    /// A bug or an outage.
+    Internal(Arc<anyhow::Error>),
+}
+
+/// What resolvers return.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    /// The contract's code for this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::BadUserInput { .. } => "BAD_USER_INPUT",
+            Self::AlreadyExists(_) => "ALREADY_EXISTS",
+            Self::InvalidCredentials => "INVALID_CREDENTIALS",
+            Self::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// The message a client sees.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Unauthenticated(message)
+            | Self::Forbidden(message)
+            | Self::NotFound(message)
+            | Self::AlreadyExists(message) => message.clone(),
+            Self::BadUserInput { field, message } => format!("{field} {message}"),
+            Self::InvalidCredentials => "wrong email or password".to_owned(),
+            Self::Internal(_) => "internal error; the server log has the details".to_owned(),
+        }
+    }
+
+    /// A bug or an outage, logged with its cause chain.
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(Arc::new(error.into()))
+    }
+
+    /// Signing in is needed for this.
+    pub fn sign_in_required() -> Self {
+        Self::Unauthenticated("sign in first: send `Authorization: Bearer <accessToken>`".into())
+    }
+
+    /// A refused argument.
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::BadUserInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// An argument that should be an id and is not.
+    pub fn malformed_id(field: &str) -> Self {
+        Self::bad_input(field, "is not a valid id")
+    }
+
+    /// No such thing, named in the message.
+    pub fn not_found(what: &str) -> Self {
+        Self::NotFound(format!("no such {what}"))
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Internal(error) => write!(f, "Internal({error:?})"),
+            other => write!(f, "{}: {}", other.code(), other.message()),
+        }
+    }
+}
+
+impl From<InvalidInput> for ApiError {
+    fn from(error: InvalidInput) -> Self {
+        Self::BadUserInput {
+            field: error.field,
+            message: error.message,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound(what) => Self::not_found(what),
+            StoreError::Conflict(message) => Self::AlreadyExists(message),
+            StoreError::Invalid(invalid) => invalid.into(),
+            StoreError::Unexpected(error) => Self::internal(error),
+        }
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(error: ApiError) -> Self {
+        if let ApiError::Internal(cause) = &error {
+            tracing::error!(error = format!("{cause:#}"), "internal error");
+        }
+        let code = error.code();
+        let field = match &error {
+            ApiError::BadUserInput { field, .. } => Some(field.clone()),
+            _ => None,
+        };
+        async_graphql::Error::new(error.message()).extend_with(|_, extensions| {
+            extensions.set("code", code);
+            if let Some(field) = field {
+                extensions.set("field", field);
+            }
+        })
+    }
+}

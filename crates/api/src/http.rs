@@ -1,0 +1,199 @@
+//! The HTTP face of Usher: GraphQL at /graphql (GraphiQL on GET), health
+//! and readiness probes, and the hardening every request passes through
+//! (body limit, request id, tracing).
+
+use std::sync::Arc;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::{ErrorExtensionValues, ServerError};
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use tower::ServiceBuilder;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::Services;
+use crate::auth::Viewer;
+use crate::error::ApiError;
+use crate::loaders::loaders;
+use crate::schema::{UsherSchema, build_schema};
+
+/// Request bodies larger than this get 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+#[derive(Clone)]
+struct AppState {
+    services: Arc<Services>,
+    schema: UsherSchema,
+}
+
+/// Every route of the server, over `services`.
+pub fn router(services: Arc<Services>) -> Router {
+    let state = AppState {
+        schema: build_schema(services.clone()),
+        services,
+    };
+    Router::new()
+        .route("/graphql", get(graphiql).post(graphql))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(state)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                        let request_id = request
+                            .headers()
+                            .get(REQUEST_ID)
+                            .and_then(|id| id.to_str().ok())
+                            .unwrap_or_default();
+                        tracing::info_span!(
+                            "request",
+                            method = %request.method(),
+                            path = request.uri().path(),
+                            request_id,
+                        )
+                    }),
+                )
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES)),
+        )
+}
+
+async fn graphiql() -> Html<String> {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .title("Usher")
+            .finish(),
+    )
+}
+
+async fn graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> GraphQLResponse {
+    let viewer = match viewer_from_headers(&state.services, &headers).await {
+        Ok(viewer) => viewer,
+        Err(error) => {
+            return async_graphql::Response::from_errors(vec![server_error(error)]).into();
+        }
+    };
+    let request = request
+        .into_inner()
+        .data(viewer)
+        .data(loaders(state.services.store.clone()));
+    let mut response = state.schema.execute(request).await;
+    for error in &mut response.errors {
+        label_request_error(error);
+    }
+    response.into()
+}
+
+/// The viewer named by the Authorization header: anonymous without one,
+/// UNAUTHENTICATED with one that is not a valid, current token.
+pub(crate) async fn viewer_from_headers(
+    services: &Services,
+    headers: &HeaderMap,
+) -> Result<Viewer, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Viewer::Anonymous);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .ok_or_else(|| {
+            ApiError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
+        })?;
+    viewer_from_token(services, token.trim()).await
+}
+
+/// The viewer an access token speaks for.
+pub(crate) async fn viewer_from_token(
+    services: &Services,
+    token: &str,
+) -> Result<Viewer, ApiError> {
+    let user_id = services.auth.verify_access_token(token).ok_or_else(|| {
+        ApiError::Unauthenticated("invalid or expired access token; refresh or sign in".into())
+    })?;
+    let user = services
+        .store
+        .users_by_id(&[user_id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::Unauthenticated("the account no longer exists".into()))?;
+    Ok(Viewer::User(Box::new(user)))
+}
+
+fn server_error(error: ApiError) -> ServerError {
+    let error: async_graphql::Error = error.into();
+    let mut server_error = ServerError::new(error.message, None);
+    server_error.extensions = error.extensions;
+    server_error
+}
+
+/// Errors raised by async-graphql itself (a query that does not parse or
+/// validate, an argument of the wrong type, a query too deep or too
+/// complex) carry no code; they are all the client's to fix.
+fn label_request_error(error: &mut ServerError) {
+    let extensions = error
+        .extensions
+        .get_or_insert_with(ErrorExtensionValues::default);
+    if extensions.get("code").is_some() {
+        return;
+    }
+    extensions.set("code", "BAD_USER_INPUT");
+    if let Some(field) = quoted_argument(&error.message) {
+        extensions.set("field", field);
+    }
+}
+
+/// The argument an async-graphql message names, as in
+/// `Invalid value for argument "input.startsAt", ...`.
+fn quoted_argument(message: &str) -> Option<String> {
+    let rest = message.split_once("argument \"")?.1;
+    let (argument, _) = rest.split_once('"')?;
+    Some(argument.to_owned())
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.services.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(error) => {
+            tracing::warn!(error = %error, "database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quoted_argument;
+
+    #[test]
+    fn the_argument_is_read_from_async_graphql_messages() {
+        assert_eq!(
+            quoted_argument(
+                r#"Invalid value for argument "input.startsAt", expected type "DateTime""#
+            ),
+            Some("input.startsAt".into())
+        );
+        assert_eq!(quoted_argument("Query is nested too deep."), None);
+    }
+}

@@ -1,0 +1,50 @@
+//! The API of Usher: the async-graphql schema, authentication, and the axum
+//! router that serves them over HTTP.
+//!
+//! It translates: GraphQL in, domain and persistence calls, GraphQL out.
+//! Rules live in the domain crate and are made atomic by the persistence
+//! crate; this crate must not talk to the database other than through
+//! `usher_persistence::Store`, and it neither loads configuration nor binds
+//! sockets (the server crate does).
+
+pub mod auth;
+pub mod error;
+mod http;
+mod loaders;
+pub mod schema;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rand::RngCore;
+use usher_persistence::Store;
+
+pub use http::{MAX_BODY_BYTES, router};
+pub use schema::{UsherSchema, build_schema, sdl};
+
+use crate::auth::{Auth, AuthSettings};
+
+/// What every request needs: the store and the authenticator.
+pub struct Services {
+    /// The database.
+    pub store: Store,
+    /// Issues and checks tokens and passwords.
+    pub auth: Auth,
+}
+
+/// The name under which the access-token key is kept in the database.
+const ACCESS_TOKEN_SECRET: &str = "access-token-hs256";
+
+impl Services {
+    /// Services over `store`, with the access-token key that every instance
+    /// on this database shares (created by the first).
+    pub async fn new(store: Store, settings: AuthSettings) -> anyhow::Result<Self> {
+        let mut fresh = [0_u8; 32];
+        rand::rng().fill_bytes(&mut fresh);
+        let secret = store
+            .shared_secret(ACCESS_TOKEN_SECRET, STANDARD.encode(fresh))
+            .await?;
+        let secret = STANDARD.decode(secret)?;
+        let auth = Auth::new(&secret, settings)?;
+        Ok(Self { store, auth })
+    }
+}

@@ -1,0 +1,106 @@
+//! Batched lookups: every relation resolved within one request goes through
+//! these, so a programme page costs one query per kind of relation rather
+//! than one per item.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use usher_domain::catalogue::{Festival, Film, Item, Venue};
+use usher_domain::ids::{FestivalId, FilmId, ItemId, VenueId};
+use usher_persistence::{Store, StoreError};
+
+use crate::error::ApiError;
+
+/// The batched loader of one request.
+pub type Loaders = DataLoader<StoreLoader>;
+
+/// Builds a request's loaders over `store`.
+pub fn loaders(store: Store) -> Loaders {
+    DataLoader::new(StoreLoader { store }, tokio::spawn)
+}
+
+/// Loads catalogue records by id, many at a time.
+pub struct StoreLoader {
+    store: Store,
+}
+
+/// The venues of a festival, as a loader key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VenuesOf(pub FestivalId);
+
+/// A failed batch, shared by every resolver that waited on it.
+pub type LoadError = Arc<StoreError>;
+
+impl From<LoadError> for ApiError {
+    fn from(error: LoadError) -> Self {
+        ApiError::internal(anyhow::anyhow!("batched load failed: {error}"))
+    }
+}
+
+fn by_id<K: std::hash::Hash + Eq, V>(rows: Vec<V>, key: impl Fn(&V) -> K) -> HashMap<K, V> {
+    rows.into_iter().map(|row| (key(&row), row)).collect()
+}
+
+impl Loader<FestivalId> for StoreLoader {
+    type Value = Festival;
+    type Error = LoadError;
+
+    async fn load(&self, ids: &[FestivalId]) -> Result<HashMap<FestivalId, Festival>, LoadError> {
+        let rows = self.store.festivals_by_id(ids).await.map_err(Arc::new)?;
+        Ok(by_id(rows, |festival| festival.id))
+    }
+}
+
+impl Loader<VenueId> for StoreLoader {
+    type Value = Venue;
+    type Error = LoadError;
+
+    async fn load(&self, ids: &[VenueId]) -> Result<HashMap<VenueId, Venue>, LoadError> {
+        let rows = self.store.venues_by_id(ids).await.map_err(Arc::new)?;
+        Ok(by_id(rows, |venue| venue.id))
+    }
+}
+
+impl Loader<FilmId> for StoreLoader {
+    type Value = Film;
+    type Error = LoadError;
+
+    async fn load(&self, ids: &[FilmId]) -> Result<HashMap<FilmId, Film>, LoadError> {
+        let rows = self.store.films_by_id(ids).await.map_err(Arc::new)?;
+        Ok(by_id(rows, |film| film.id))
+    }
+}
+
+impl Loader<ItemId> for StoreLoader {
+    type Value = Item;
+    type Error = LoadError;
+
+    async fn load(&self, ids: &[ItemId]) -> Result<HashMap<ItemId, Item>, LoadError> {
+        let rows = self.store.items_by_id(ids).await.map_err(Arc::new)?;
+        Ok(by_id(rows, |item| item.id))
+    }
+}
+
+impl Loader<VenuesOf> for StoreLoader {
+    type Value = Vec<Venue>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[VenuesOf]) -> Result<HashMap<VenuesOf, Vec<Venue>>, LoadError> {
+        let festivals: Vec<FestivalId> = keys.iter().map(|key| key.0).collect();
+        let rows = self
+            .store
+            .venues_of_festivals(&festivals)
+            .await
+            .map_err(Arc::new)?;
+        let mut grouped: HashMap<VenuesOf, Vec<Venue>> =
+            keys.iter().map(|&key| (key, Vec::new())).collect();
+        for venue in rows {
+            grouped
+                .entry(VenuesOf(venue.festival_id))
+                .or_default()
+                .push(venue);
+        }
+        Ok(grouped)
+    }
+}

@@ -1,0 +1,364 @@
+//! The catalogue: festivals, venues, films and programme items, read by
+//! anyone and set up by organizers.
+
+use async_graphql::{Context, ID, InputObject, Object};
+use usher_domain::accounts::User;
+use usher_domain::catalogue::{
+    DEFAULT_DOORS_OPEN, DEFAULT_LATE_ENTRY, ItemChanges, Schedule, ScheduleParts,
+};
+use usher_domain::ids::{FestivalId, FilmId, ItemId, VenueId};
+use usher_domain::input::{
+    Address, Capacity, CountryCode, Minutes, Name, Slug, TicketLimit, Timezone, parse_labels,
+    parse_runtime,
+};
+use usher_domain::time;
+use usher_persistence::{NewFestival, NewFilm, NewItem, NewVenue};
+
+use crate::error::{ApiError, ApiResult};
+use crate::schema::scalars::{DateTime, optional};
+use crate::schema::types::{FestivalNode, FilmNode, ItemNode, ProgrammeKind, VenueNode};
+use crate::schema::{loaders, parse_id, services, viewer};
+
+/// The signed-in user, if they may set up festival `festival_id`.
+pub(crate) fn require_organizer<'a>(
+    ctx: &Context<'a>,
+    festival_id: FestivalId,
+) -> ApiResult<&'a User> {
+    let user = viewer(ctx).user()?;
+    if user.permissions.can_organize(festival_id) {
+        Ok(user)
+    } else {
+        Err(ApiError::Forbidden(
+            "only organizers of this festival may do this".into(),
+        ))
+    }
+}
+
+#[derive(Default)]
+pub struct CatalogueQuery;
+
+#[Object]
+impl CatalogueQuery {
+    /// Every festival, by name.
+    async fn festivals(&self, ctx: &Context<'_>) -> ApiResult<Vec<FestivalNode>> {
+        let festivals = services(ctx)?.store.festivals().await?;
+        Ok(festivals.into_iter().map(FestivalNode).collect())
+    }
+
+    async fn festival(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<FestivalNode>> {
+        let id: FestivalId = parse_id("id", &id)?;
+        Ok(loaders(ctx)?.load_one(id).await?.map(FestivalNode))
+    }
+
+    async fn festival_by_slug(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+    ) -> ApiResult<Option<FestivalNode>> {
+        let festival = services(ctx)?.store.festival_by_slug(&slug).await?;
+        Ok(festival.map(FestivalNode))
+    }
+
+    async fn venue(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<VenueNode>> {
+        let id: VenueId = parse_id("id", &id)?;
+        Ok(loaders(ctx)?.load_one(id).await?.map(VenueNode))
+    }
+
+    async fn film(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<FilmNode>> {
+        let id: FilmId = parse_id("id", &id)?;
+        Ok(loaders(ctx)?.load_one(id).await?.map(FilmNode))
+    }
+
+    async fn item(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<ItemNode>> {
+        let id: ItemId = parse_id("id", &id)?;
+        Ok(loaders(ctx)?.load_one(id).await?.map(ItemNode))
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateFestivalInput {
+    pub slug: String,
+    pub name: String,
+    pub city: String,
+    /// IANA name, e.g. Asia/Shanghai.
+    pub timezone: String,
+    pub hosts: Option<Vec<String>>,
+}
+
+impl TryFrom<CreateFestivalInput> for NewFestival {
+    type Error = ApiError;
+
+    fn try_from(input: CreateFestivalInput) -> ApiResult<Self> {
+        Ok(Self {
+            slug: Slug::parse("slug", &input.slug)?,
+            name: Name::parse("name", &input.name)?,
+            city: Name::parse("city", &input.city)?,
+            timezone: Timezone::parse("timezone", &input.timezone)?,
+            hosts: parse_labels("hosts", &input.hosts.unwrap_or_default())?,
+        })
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateVenueInput {
+    pub festival_id: ID,
+    pub name: String,
+    pub address: String,
+    /// Physical capacity: the most people admitted at once.
+    pub capacity: i32,
+    pub gates: Option<Vec<String>>,
+}
+
+impl TryFrom<CreateVenueInput> for NewVenue {
+    type Error = ApiError;
+
+    fn try_from(input: CreateVenueInput) -> ApiResult<Self> {
+        Ok(Self {
+            festival_id: parse_id("festivalId", &input.festival_id)?,
+            name: Name::parse("name", &input.name)?,
+            address: Address::parse("address", &input.address)?,
+            capacity: Capacity::parse("capacity", input.capacity.into())?,
+            gates: parse_labels("gates", &input.gates.unwrap_or_default())?,
+        })
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateFilmInput {
+    pub festival_id: ID,
+    pub title: String,
+    pub original_title: Option<String>,
+    /// ISO 3166-1 alpha-2 codes, e.g. TH.
+    pub countries: Vec<String>,
+    pub languages: Option<Vec<String>>,
+    pub runtime_minutes: Option<i32>,
+    pub director: Option<String>,
+}
+
+impl TryFrom<CreateFilmInput> for NewFilm {
+    type Error = ApiError;
+
+    fn try_from(input: CreateFilmInput) -> ApiResult<Self> {
+        let mut countries: Vec<CountryCode> = Vec::with_capacity(input.countries.len());
+        for code in &input.countries {
+            let code = CountryCode::parse("countries", code)?;
+            if !countries.contains(&code) {
+                countries.push(code);
+            }
+        }
+        Ok(Self {
+            festival_id: parse_id("festivalId", &input.festival_id)?,
+            title: Name::parse("title", &input.title)?,
+            original_title: input
+                .original_title
+                .map(|title| Name::parse("originalTitle", &title))
+                .transpose()?,
+            countries,
+            languages: parse_labels("languages", &input.languages.unwrap_or_default())?,
+            runtime_minutes: input
+                .runtime_minutes
+                .map(|minutes| parse_runtime("runtimeMinutes", minutes.into()))
+                .transpose()?,
+            director: input
+                .director
+                .map(|director| Name::parse("director", &director))
+                .transpose()?,
+        })
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateItemInput {
+    pub festival_id: ID,
+    pub venue_id: ID,
+    pub kind: ProgrammeKind,
+    /// The film's title when absent.
+    pub title: Option<String>,
+    pub film_id: Option<ID>,
+    pub starts_at: DateTime,
+    pub ends_at: DateTime,
+    /// Defaults to venue capacity; may exceed it (overbooking for expected no-shows).
+    pub ticket_capacity: Option<i32>,
+    /// Default 2.
+    pub max_tickets_per_attendee: Option<i32>,
+    /// Default now.
+    pub reservation_opens_at: Option<DateTime>,
+    /// Default startsAt.
+    pub reservation_closes_at: Option<DateTime>,
+    /// Default 30: doors open this long before startsAt.
+    pub doors_open_minutes: Option<i32>,
+    /// Default 15: admission closes this long after startsAt.
+    pub late_entry_minutes: Option<i32>,
+}
+
+fn minutes_or(field: &str, raw: Option<i32>, default: Minutes) -> ApiResult<Minutes> {
+    Ok(raw
+        .map(|minutes| Minutes::parse(field, minutes.into()))
+        .transpose()?
+        .unwrap_or(default))
+}
+
+impl TryFrom<CreateItemInput> for NewItem {
+    type Error = ApiError;
+
+    fn try_from(input: CreateItemInput) -> ApiResult<Self> {
+        let starts_at = input.starts_at.parse("startsAt")?;
+        let schedule = Schedule::new(ScheduleParts {
+            starts_at,
+            ends_at: input.ends_at.parse("endsAt")?,
+            reservation_opens_at: optional(
+                input.reservation_opens_at.as_ref(),
+                "reservationOpensAt",
+            )?
+            .unwrap_or_else(time::now),
+            reservation_closes_at: optional(
+                input.reservation_closes_at.as_ref(),
+                "reservationClosesAt",
+            )?
+            .unwrap_or(starts_at),
+            doors_open: minutes_or(
+                "doorsOpenMinutes",
+                input.doors_open_minutes,
+                DEFAULT_DOORS_OPEN,
+            )?,
+            late_entry: minutes_or(
+                "lateEntryMinutes",
+                input.late_entry_minutes,
+                DEFAULT_LATE_ENTRY,
+            )?,
+        })?;
+        Ok(Self {
+            festival_id: parse_id("festivalId", &input.festival_id)?,
+            venue_id: parse_id("venueId", &input.venue_id)?,
+            film_id: input
+                .film_id
+                .map(|id| parse_id("filmId", &id))
+                .transpose()?,
+            kind: input.kind.into(),
+            title: input
+                .title
+                .map(|title| Name::parse("title", &title))
+                .transpose()?,
+            schedule,
+            ticket_capacity: input
+                .ticket_capacity
+                .map(|capacity| Capacity::parse("ticketCapacity", capacity.into()))
+                .transpose()?,
+            max_tickets_per_attendee: input
+                .max_tickets_per_attendee
+                .map(|limit| TicketLimit::parse("maxTicketsPerAttendee", limit.into()))
+                .transpose()?
+                .unwrap_or(TicketLimit::DEFAULT),
+        })
+    }
+}
+
+#[derive(InputObject)]
+pub struct UpdateItemInput {
+    pub item_id: ID,
+    /// May not fall below the tickets already issued.
+    pub ticket_capacity: Option<i32>,
+    pub max_tickets_per_attendee: Option<i32>,
+    pub reservation_opens_at: Option<DateTime>,
+    pub reservation_closes_at: Option<DateTime>,
+    pub starts_at: Option<DateTime>,
+    pub ends_at: Option<DateTime>,
+}
+
+impl TryFrom<&UpdateItemInput> for ItemChanges {
+    type Error = ApiError;
+
+    fn try_from(input: &UpdateItemInput) -> ApiResult<Self> {
+        Ok(Self {
+            ticket_capacity: input
+                .ticket_capacity
+                .map(|capacity| Capacity::parse("ticketCapacity", capacity.into()))
+                .transpose()?,
+            max_tickets_per_attendee: input
+                .max_tickets_per_attendee
+                .map(|limit| TicketLimit::parse("maxTicketsPerAttendee", limit.into()))
+                .transpose()?,
+            reservation_opens_at: optional(
+                input.reservation_opens_at.as_ref(),
+                "reservationOpensAt",
+            )?,
+            reservation_closes_at: optional(
+                input.reservation_closes_at.as_ref(),
+                "reservationClosesAt",
+            )?,
+            starts_at: optional(input.starts_at.as_ref(), "startsAt")?,
+            ends_at: optional(input.ends_at.as_ref(), "endsAt")?,
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct CatalogueMutation;
+
+async fn organized_item(ctx: &Context<'_>, item_id: &ID, field: &str) -> ApiResult<ItemId> {
+    let item_id: ItemId = parse_id(field, item_id)?;
+    let item = loaders(ctx)?
+        .load_one(item_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("item"))?;
+    require_organizer(ctx, item.festival_id)?;
+    Ok(item_id)
+}
+
+#[Object]
+impl CatalogueMutation {
+    /// Admins only.
+    async fn create_festival(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateFestivalInput,
+    ) -> ApiResult<FestivalNode> {
+        let user = viewer(ctx).user()?;
+        if !user.permissions.is_admin() {
+            return Err(ApiError::Forbidden(
+                "only admins may create festivals".into(),
+            ));
+        }
+        let festival = services(ctx)?
+            .store
+            .create_festival(input.try_into()?)
+            .await?;
+        Ok(FestivalNode(festival))
+    }
+
+    async fn create_venue(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateVenueInput,
+    ) -> ApiResult<VenueNode> {
+        let new: NewVenue = input.try_into()?;
+        require_organizer(ctx, new.festival_id)?;
+        Ok(VenueNode(services(ctx)?.store.create_venue(new).await?))
+    }
+
+    async fn create_film(&self, ctx: &Context<'_>, input: CreateFilmInput) -> ApiResult<FilmNode> {
+        let new: NewFilm = input.try_into()?;
+        require_organizer(ctx, new.festival_id)?;
+        Ok(FilmNode(services(ctx)?.store.create_film(new).await?))
+    }
+
+    async fn create_item(&self, ctx: &Context<'_>, input: CreateItemInput) -> ApiResult<ItemNode> {
+        let new: NewItem = input.try_into()?;
+        require_organizer(ctx, new.festival_id)?;
+        Ok(ItemNode(services(ctx)?.store.create_item(new).await?))
+    }
+
+    async fn update_item(&self, ctx: &Context<'_>, input: UpdateItemInput) -> ApiResult<ItemNode> {
+        let changes = ItemChanges::try_from(&input)?;
+        let item_id = organized_item(ctx, &input.item_id, "itemId").await?;
+        Ok(ItemNode(
+            services(ctx)?.store.update_item(item_id, &changes).await?,
+        ))
+    }
+
+    /// Cancels the item and all its tickets.
+    async fn cancel_item(&self, ctx: &Context<'_>, item_id: ID) -> ApiResult<ItemNode> {
+        let item_id = organized_item(ctx, &item_id, "itemId").await?;
+        Ok(ItemNode(services(ctx)?.store.cancel_item(item_id).await?))
+    }
+}

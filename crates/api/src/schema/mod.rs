@@ -1,0 +1,76 @@
+//! The GraphQL schema: roots merged from one part per feature. It knows
+//! nothing of HTTP; `crate::http` serves it.
+
+mod accounts;
+mod catalogue;
+mod programme;
+mod scalars;
+mod types;
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use async_graphql::{Context, EmptySubscription, ID, MergedObject, Schema, SchemaBuilder};
+
+use crate::Services;
+use crate::auth::Viewer;
+use crate::error::{ApiError, ApiResult};
+use crate::loaders::Loaders;
+
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(catalogue::CatalogueQuery, accounts::AccountsQuery);
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(catalogue::CatalogueMutation, accounts::AccountsMutation);
+
+/// The schema type served at /graphql.
+pub type UsherSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Nesting deeper than this is refused before it runs.
+pub const MAX_DEPTH: usize = 12;
+/// A query costing more than this (one per field, times list sizes) is refused.
+pub const MAX_COMPLEXITY: usize = 5_000;
+
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+}
+
+/// The schema, serving with `services`.
+pub fn build_schema(services: Arc<Services>) -> UsherSchema {
+    builder().data(services).finish()
+}
+
+/// The schema in SDL, as `usher schema` prints it and schema.graphql holds it.
+pub fn sdl() -> String {
+    builder()
+        .finish()
+        .sdl_with_options(async_graphql::SDLExportOptions::new().sorted_fields())
+}
+
+pub(crate) fn services<'a>(ctx: &Context<'a>) -> ApiResult<&'a Services> {
+    ctx.data::<Arc<Services>>()
+        .map(Arc::as_ref)
+        .map_err(|_| ApiError::internal(anyhow::anyhow!("schema built without services")))
+}
+
+pub(crate) fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
+    ctx.data_opt::<Viewer>().unwrap_or(&Viewer::Anonymous)
+}
+
+pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> ApiResult<&'a Loaders> {
+    ctx.data::<Loaders>()
+        .map_err(|_| ApiError::internal(anyhow::anyhow!("request without loaders")))
+}
+
+/// Parses a GraphQL ID argument as a typed id; `field` names the argument.
+pub(crate) fn parse_id<T: FromStr>(field: &str, id: &ID) -> ApiResult<T> {
+    id.as_str()
+        .parse()
+        .map_err(|_| ApiError::malformed_id(field))
+}

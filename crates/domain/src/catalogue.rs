@@ -1,0 +1,421 @@
+//! The festival programme: kinds of items, their schedule and the status an
+//! attendee sees.
+
+use crate::ids::{FestivalId, FilmId, ItemId, VenueId};
+use crate::input::{
+    Address, Capacity, CountryCode, InvalidInput, Label, Minutes, Name, Slug, TicketLimit, Timezone,
+};
+use crate::time::Timestamp;
+
+/// A festival: the top of the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Festival {
+    /// Its id.
+    pub id: FestivalId,
+    /// Its URL-safe short name.
+    pub slug: Slug,
+    /// Its full name.
+    pub name: Name,
+    /// The city it takes place in.
+    pub city: Name,
+    /// The time zone its dates are told in.
+    pub timezone: Timezone,
+    /// The co-hosting organisations.
+    pub hosts: Vec<Label>,
+}
+
+/// A venue of a festival.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Venue {
+    /// Its id.
+    pub id: VenueId,
+    /// The festival it belongs to.
+    pub festival_id: FestivalId,
+    /// Its name, e.g. "Nanning Grand Theatre, Hall 2".
+    pub name: Name,
+    /// Its street address.
+    pub address: Address,
+    /// The most people admitted at once (fire code).
+    pub capacity: Capacity,
+    /// The gates door staff scan at.
+    pub gates: Vec<Label>,
+}
+
+/// A film of a festival's catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Film {
+    /// Its id.
+    pub id: FilmId,
+    /// The festival it belongs to.
+    pub festival_id: FestivalId,
+    /// Its title as shown in the programme.
+    pub title: Name,
+    /// Its title in the original language, if different.
+    pub original_title: Option<Name>,
+    /// Its countries of production.
+    pub countries: Vec<CountryCode>,
+    /// Its spoken languages.
+    pub languages: Vec<Label>,
+    /// Its running time in minutes.
+    pub runtime_minutes: Option<u32>,
+    /// Its director.
+    pub director: Option<Name>,
+}
+
+/// A programme item as set up by an organizer, with its live counters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// Its id.
+    pub id: ItemId,
+    /// The festival it belongs to.
+    pub festival_id: FestivalId,
+    /// Where it happens.
+    pub venue_id: VenueId,
+    /// The film it shows, if any.
+    pub film_id: Option<FilmId>,
+    /// Screening, forum, concert or other.
+    pub kind: ProgrammeKind,
+    /// Its title.
+    pub title: Name,
+    /// Its times.
+    pub schedule: Schedule,
+    /// How many tickets may be issued.
+    pub ticket_capacity: Capacity,
+    /// How many are issued (active or checked in).
+    pub tickets_issued: u32,
+    /// How many people were admitted at the door.
+    pub admitted: u32,
+    /// How many tickets one attendee may hold.
+    pub max_tickets_per_attendee: TicketLimit,
+    /// When it was cancelled, if it was.
+    pub cancelled_at: Option<Timestamp>,
+}
+
+impl Item {
+    /// Tickets that can still be issued.
+    pub fn tickets_left(&self) -> u32 {
+        self.ticket_capacity
+            .get()
+            .saturating_sub(self.tickets_issued)
+    }
+
+    /// The status an attendee sees at `now`.
+    pub fn status(&self, now: Timestamp) -> ProgrammeStatus {
+        programme_status(
+            now,
+            &self.schedule,
+            self.cancelled_at.is_some(),
+            self.tickets_left(),
+        )
+    }
+}
+
+/// A change an organizer makes to an item; `None` keeps the current value.
+#[derive(Debug, Clone, Default)]
+pub struct ItemChanges {
+    /// A new ticket capacity; it may not fall below the tickets issued.
+    pub ticket_capacity: Option<Capacity>,
+    /// A new per-attendee limit.
+    pub max_tickets_per_attendee: Option<TicketLimit>,
+    /// New times; the merged schedule must still be valid.
+    pub reservation_opens_at: Option<Timestamp>,
+    /// See `reservation_opens_at`.
+    pub reservation_closes_at: Option<Timestamp>,
+    /// See `reservation_opens_at`.
+    pub starts_at: Option<Timestamp>,
+    /// See `reservation_opens_at`.
+    pub ends_at: Option<Timestamp>,
+}
+
+impl ItemChanges {
+    /// The item's schedule with these changes applied, checked again.
+    pub fn apply_to(&self, schedule: &Schedule) -> Result<Schedule, InvalidInput> {
+        let mut parts = schedule.parts();
+        parts.starts_at = self.starts_at.unwrap_or(parts.starts_at);
+        parts.ends_at = self.ends_at.unwrap_or(parts.ends_at);
+        parts.reservation_opens_at = self
+            .reservation_opens_at
+            .unwrap_or(parts.reservation_opens_at);
+        parts.reservation_closes_at = self
+            .reservation_closes_at
+            .unwrap_or(parts.reservation_closes_at);
+        Schedule::new(parts)
+    }
+}
+
+/// What kind of programme item this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProgrammeKind {
+    /// A film screening.
+    Screening,
+    /// A forum or talk.
+    Forum,
+    /// A concert.
+    Concert,
+    /// Anything else that needs a ticket.
+    Other,
+}
+
+impl ProgrammeKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Screening => "SCREENING",
+            Self::Forum => "FORUM",
+            Self::Concert => "CONCERT",
+            Self::Other => "OTHER",
+        }
+    }
+
+    /// The kind with stored name `name`.
+    pub fn from_stored(name: &str) -> Option<Self> {
+        [Self::Screening, Self::Forum, Self::Concert, Self::Other]
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
+    }
+}
+
+/// Whether an attendee can reserve an item now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgrammeStatus {
+    /// Reservations open later.
+    NotYetOpen,
+    /// Tickets can be reserved.
+    Open,
+    /// No tickets left; the waitlist is open.
+    SoldOut,
+    /// Reservations have closed.
+    Closed,
+    /// The item was cancelled.
+    Cancelled,
+}
+
+/// The doors open this long before an item starts, unless the organizer says otherwise.
+pub const DEFAULT_DOORS_OPEN: Minutes = Minutes::of(30);
+/// Admission closes this long after an item starts, unless the organizer says otherwise.
+pub const DEFAULT_LATE_ENTRY: Minutes = Minutes::of(15);
+
+/// When an item happens and when it can be reserved and entered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schedule {
+    starts_at: Timestamp,
+    ends_at: Timestamp,
+    reservation_opens_at: Timestamp,
+    reservation_closes_at: Timestamp,
+    doors_open: Minutes,
+    late_entry: Minutes,
+}
+
+/// The parts of a schedule, before their rules are checked.
+#[derive(Debug, Clone, Copy)]
+pub struct ScheduleParts {
+    /// When the item starts.
+    pub starts_at: Timestamp,
+    /// When it ends.
+    pub ends_at: Timestamp,
+    /// When reservations open.
+    pub reservation_opens_at: Timestamp,
+    /// When reservations close.
+    pub reservation_closes_at: Timestamp,
+    /// How long before the start the doors open.
+    pub doors_open: Minutes,
+    /// How long after the start latecomers are admitted.
+    pub late_entry: Minutes,
+}
+
+impl Schedule {
+    /// Checks that the times are in order: the item ends after it starts, and
+    /// reservations open before they close, and close no later than the end.
+    pub fn new(parts: ScheduleParts) -> Result<Self, InvalidInput> {
+        if parts.ends_at <= parts.starts_at {
+            return Err(InvalidInput::new("endsAt", "must be after startsAt"));
+        }
+        if parts.ends_at - parts.starts_at > chrono::Duration::days(7) {
+            return Err(InvalidInput::new(
+                "endsAt",
+                "must be within 7 days of startsAt",
+            ));
+        }
+        if parts.reservation_closes_at <= parts.reservation_opens_at {
+            return Err(InvalidInput::new(
+                "reservationClosesAt",
+                "must be after reservationOpensAt",
+            ));
+        }
+        if parts.reservation_closes_at > parts.ends_at {
+            return Err(InvalidInput::new(
+                "reservationClosesAt",
+                "must not be after endsAt",
+            ));
+        }
+        Ok(Self {
+            starts_at: parts.starts_at,
+            ends_at: parts.ends_at,
+            reservation_opens_at: parts.reservation_opens_at,
+            reservation_closes_at: parts.reservation_closes_at,
+            doors_open: parts.doors_open,
+            late_entry: parts.late_entry,
+        })
+    }
+
+    /// The parts, for storing or changing some of them.
+    pub fn parts(&self) -> ScheduleParts {
+        ScheduleParts {
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            reservation_opens_at: self.reservation_opens_at,
+            reservation_closes_at: self.reservation_closes_at,
+            doors_open: self.doors_open,
+            late_entry: self.late_entry,
+        }
+    }
+
+    /// When the item starts.
+    pub fn starts_at(&self) -> Timestamp {
+        self.starts_at
+    }
+
+    /// When the item ends.
+    pub fn ends_at(&self) -> Timestamp {
+        self.ends_at
+    }
+
+    /// When reservations open.
+    pub fn reservation_opens_at(&self) -> Timestamp {
+        self.reservation_opens_at
+    }
+
+    /// When reservations close.
+    pub fn reservation_closes_at(&self) -> Timestamp {
+        self.reservation_closes_at
+    }
+
+    /// How long before the start the doors open.
+    pub fn doors_open(&self) -> Minutes {
+        self.doors_open
+    }
+
+    /// How long after the start latecomers are admitted.
+    pub fn late_entry(&self) -> Minutes {
+        self.late_entry
+    }
+
+    /// The first moment a ticket is admitted.
+    pub fn doors_open_at(&self) -> Timestamp {
+        self.starts_at - self.doors_open.duration()
+    }
+
+    /// The last moment a ticket is admitted.
+    pub fn late_entry_until(&self) -> Timestamp {
+        self.starts_at + self.late_entry.duration()
+    }
+
+    /// Whether reservations are accepted at `now`.
+    pub fn reservation_window_open(&self, now: Timestamp) -> bool {
+        self.reservation_opens_at <= now && now < self.reservation_closes_at
+    }
+}
+
+/// The status an attendee sees for an item at `now`.
+pub fn programme_status(
+    now: Timestamp,
+    schedule: &Schedule,
+    cancelled: bool,
+    tickets_left: u32,
+) -> ProgrammeStatus {
+    if cancelled {
+        ProgrammeStatus::Cancelled
+    } else if now >= schedule.reservation_closes_at {
+        ProgrammeStatus::Closed
+    } else if now < schedule.reservation_opens_at {
+        ProgrammeStatus::NotYetOpen
+    } else if tickets_left == 0 {
+        ProgrammeStatus::SoldOut
+    } else {
+        ProgrammeStatus::Open
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone, Utc};
+
+    use super::*;
+
+    fn schedule() -> Schedule {
+        let starts_at = Utc
+            .with_ymd_and_hms(2026, 12, 1, 11, 30, 0)
+            .single()
+            .unwrap_or_default();
+        Schedule::new(ScheduleParts {
+            starts_at,
+            ends_at: starts_at + Duration::hours(2),
+            reservation_opens_at: starts_at - Duration::days(3),
+            reservation_closes_at: starts_at,
+            doors_open: DEFAULT_DOORS_OPEN,
+            late_entry: DEFAULT_LATE_ENTRY,
+        })
+        .unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    #[test]
+    fn an_item_must_end_after_it_starts() {
+        let mut parts = schedule().parts();
+        parts.ends_at = parts.starts_at;
+        assert_eq!(
+            Schedule::new(parts).map_err(|e| e.field),
+            Err("endsAt".into())
+        );
+    }
+
+    #[test]
+    fn reservations_must_open_before_they_close() {
+        let mut parts = schedule().parts();
+        parts.reservation_opens_at = parts.reservation_closes_at;
+        assert_eq!(
+            Schedule::new(parts).map_err(|e| e.field),
+            Err("reservationClosesAt".into())
+        );
+    }
+
+    #[test]
+    fn status_follows_the_reservation_window_and_stock() {
+        let schedule = schedule();
+        let before = schedule.reservation_opens_at() - Duration::minutes(1);
+        let during = schedule.reservation_opens_at() + Duration::minutes(1);
+        let after = schedule.reservation_closes_at();
+        assert_eq!(
+            programme_status(before, &schedule, false, 10),
+            ProgrammeStatus::NotYetOpen
+        );
+        assert_eq!(
+            programme_status(during, &schedule, false, 10),
+            ProgrammeStatus::Open
+        );
+        assert_eq!(
+            programme_status(during, &schedule, false, 0),
+            ProgrammeStatus::SoldOut
+        );
+        assert_eq!(
+            programme_status(after, &schedule, false, 10),
+            ProgrammeStatus::Closed
+        );
+        assert_eq!(
+            programme_status(during, &schedule, true, 10),
+            ProgrammeStatus::Cancelled
+        );
+    }
+
+    #[test]
+    fn doors_open_and_close_around_the_start() {
+        let schedule = schedule();
+        assert_eq!(
+            schedule.doors_open_at(),
+            schedule.starts_at() - Duration::minutes(30)
+        );
+        assert_eq!(
+            schedule.late_entry_until(),
+            schedule.starts_at() + Duration::minutes(15)
+        );
+    }
+}

@@ -1,0 +1,427 @@
+//! Values with rules, each built only through `parse`: once a value exists,
+//! it is valid (parse, don't validate).
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono_tz::Tz;
+
+/// An argument that breaks a rule: which field, and why, in words a person
+/// understands.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct InvalidInput {
+    /// The input field, named as the API names it (`endsAt`, `email`).
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl InvalidInput {
+    /// A refusal of `field` for the reason `message`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Trimmed text of 1 to `max` characters without control characters.
+fn bounded_text(field: &str, raw: &str, max: usize) -> Result<String, InvalidInput> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(InvalidInput::new(field, "must not be empty"));
+    }
+    if text.chars().count() > max {
+        return Err(InvalidInput::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(InvalidInput::new(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+macro_rules! text_type {
+    ($(#[$doc:meta] $name:ident, $max:expr);* $(;)?) => {$(
+        #[$doc]
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The longest value accepted, in characters.
+            pub const MAX_CHARS: usize = $max;
+
+            /// Parses `raw` (trimmed) as the value of input field `field`.
+            pub fn parse(field: &str, raw: &str) -> Result<Self, InvalidInput> {
+                bounded_text(field, raw, Self::MAX_CHARS).map(Self)
+            }
+
+            /// The text itself.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// The text, owned.
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    )*};
+}
+
+text_type!(
+    /// A name or title: of a festival, venue, film, programme item or person.
+    Name, 200;
+    /// A postal address or a longer label.
+    Address, 500;
+    /// A short label such as a gate, a language or a host's name.
+    Label, 200;
+);
+
+/// An email address, kept in lower case so that uniqueness ignores case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// Parses an address of the form `local@domain.tld`.
+    pub fn parse(field: &str, raw: &str) -> Result<Self, InvalidInput> {
+        let text = raw.trim().to_lowercase();
+        let invalid = || InvalidInput::new(field, "is not a valid email address");
+        if text.len() > 254 || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(invalid());
+        }
+        let (local, domain) = text.split_once('@').ok_or_else(invalid)?;
+        let domain_ok = domain.contains('.')
+            && !domain.contains('@')
+            && domain
+                .split('.')
+                .all(|part| !part.is_empty() && !part.starts_with('-') && !part.ends_with('-'));
+        if local.is_empty() || local.len() > 64 || !domain_ok {
+            return Err(invalid());
+        }
+        Ok(Self(text))
+    }
+
+    /// The address, in lower case.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A new password: 10 to 1,024 characters.
+#[derive(Clone)]
+pub struct Password(String);
+
+impl Password {
+    /// The shortest password accepted.
+    pub const MIN_CHARS: usize = 10;
+    const MAX_CHARS: usize = 1024;
+
+    /// Parses a password chosen at registration.
+    pub fn parse(field: &str, raw: &str) -> Result<Self, InvalidInput> {
+        let length = raw.chars().count();
+        if length < Self::MIN_CHARS {
+            return Err(InvalidInput::new(
+                field,
+                format!("must be at least {} characters", Self::MIN_CHARS),
+            ));
+        }
+        if length > Self::MAX_CHARS {
+            return Err(InvalidInput::new(
+                field,
+                format!("must be at most {} characters", Self::MAX_CHARS),
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The password itself, for hashing.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(..)")
+    }
+}
+
+/// A festival's slug: lower-case letters, digits and dashes, as in URLs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slug(String);
+
+impl Slug {
+    /// Parses a slug of 2 to 64 characters.
+    pub fn parse(field: &str, raw: &str) -> Result<Self, InvalidInput> {
+        let text = raw.trim();
+        let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+        if text.len() < 2 || text.len() > 64 {
+            return Err(InvalidInput::new(field, "must be 2 to 64 characters"));
+        }
+        if !text.chars().all(allowed) || text.starts_with('-') || text.ends_with('-') {
+            return Err(InvalidInput::new(
+                field,
+                "may contain only lower-case letters, digits and inner dashes",
+            ));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    /// The slug itself.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An IANA time zone such as `Asia/Shanghai`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timezone(Tz);
+
+impl Timezone {
+    /// Parses an IANA time zone name.
+    pub fn parse(field: &str, raw: &str) -> Result<Self, InvalidInput> {
+        Tz::from_str(raw.trim()).map(Self).map_err(|_| {
+            InvalidInput::new(field, "is not a known IANA time zone, e.g. Asia/Shanghai")
+        })
+    }
+
+    /// The zone, for date arithmetic.
+    pub fn tz(self) -> Tz {
+        self.0
+    }
+
+    /// The IANA name.
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+}
+
+/// A count of people or tickets: 1 to 1,000,000.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Capacity(u32);
+
+impl Capacity {
+    /// The largest capacity accepted: larger than any hall.
+    pub const MAX: u32 = 1_000_000;
+
+    /// Parses a capacity given as input field `field`.
+    pub fn parse(field: &str, raw: i64) -> Result<Self, InvalidInput> {
+        if raw < 1 {
+            return Err(InvalidInput::new(field, "must be at least 1"));
+        }
+        u32::try_from(raw)
+            .ok()
+            .filter(|&value| value <= Self::MAX)
+            .map(Self)
+            .ok_or_else(|| InvalidInput::new(field, format!("must be at most {}", Self::MAX)))
+    }
+
+    /// The count.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+/// How many tickets one attendee may hold for one item: 1 to 20.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TicketLimit(u32);
+
+impl TicketLimit {
+    /// The limit when an organizer sets none.
+    pub const DEFAULT: Self = Self(2);
+    const MAX: u32 = 20;
+
+    /// Parses a per-attendee limit given as input field `field`.
+    pub fn parse(field: &str, raw: i64) -> Result<Self, InvalidInput> {
+        u32::try_from(raw)
+            .ok()
+            .filter(|value| (1..=Self::MAX).contains(value))
+            .map(Self)
+            .ok_or_else(|| InvalidInput::new(field, format!("must be between 1 and {}", Self::MAX)))
+    }
+
+    /// The limit.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+/// A number of minutes around an item's start (doors open, late entry): 0 to 24 hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Minutes(u32);
+
+impl Minutes {
+    const MAX: u32 = 24 * 60;
+
+    /// A value known to be in range.
+    pub const fn of(minutes: u32) -> Self {
+        Self(if minutes > Self::MAX {
+            Self::MAX
+        } else {
+            minutes
+        })
+    }
+
+    /// Parses minutes given as input field `field`.
+    pub fn parse(field: &str, raw: i64) -> Result<Self, InvalidInput> {
+        u32::try_from(raw)
+            .ok()
+            .filter(|&value| value <= Self::MAX)
+            .map(Self)
+            .ok_or_else(|| InvalidInput::new(field, format!("must be between 0 and {}", Self::MAX)))
+    }
+
+    /// The minutes.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+
+    /// The span as a duration.
+    pub fn duration(self) -> chrono::Duration {
+        chrono::Duration::minutes(i64::from(self.0))
+    }
+}
+
+/// An ISO 3166-1 alpha-2 country code, upper case (`TH`, `VN`, `CN`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CountryCode(String);
+
+impl CountryCode {
+    /// Parses two ASCII letters, in either case.
+    pub fn parse(field: &str, raw: &str) -> Result<Self, InvalidInput> {
+        let code = raw.trim().to_ascii_uppercase();
+        if code.len() == 2 && code.chars().all(|c| c.is_ascii_uppercase()) {
+            Ok(Self(code))
+        } else {
+            Err(InvalidInput::new(
+                field,
+                format!(
+                    "'{}' is not an ISO 3166-1 alpha-2 country code such as TH",
+                    raw.trim()
+                ),
+            ))
+        }
+    }
+
+    /// The code.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A runtime in minutes: 1 to 1,000.
+pub fn parse_runtime(field: &str, raw: i64) -> Result<u32, InvalidInput> {
+    u32::try_from(raw)
+        .ok()
+        .filter(|value| (1..=1000).contains(value))
+        .ok_or_else(|| InvalidInput::new(field, "must be between 1 and 1000 minutes"))
+}
+
+/// A list of labels (gates, hosts, languages): each valid, none repeated, at most 50.
+pub fn parse_labels(field: &str, raw: &[String]) -> Result<Vec<Label>, InvalidInput> {
+    if raw.len() > 50 {
+        return Err(InvalidInput::new(field, "may hold at most 50 entries"));
+    }
+    let mut labels: Vec<Label> = Vec::with_capacity(raw.len());
+    for text in raw {
+        let label = Label::parse(field, text)?;
+        if labels.contains(&label) {
+            return Err(InvalidInput::new(field, format!("'{label}' appears twice")));
+        }
+        labels.push(label);
+    }
+    Ok(labels)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_lower_cased_and_checked() {
+        assert_eq!(
+            Email::parse("email", " Ana@Example.ORG ").map(|e| e.0),
+            Ok("ana@example.org".into())
+        );
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@example.org",
+            "ana@example",
+            "a b@example.org",
+            "ana@@example.org",
+        ] {
+            assert!(Email::parse("email", bad).is_err(), "{bad} was accepted");
+        }
+    }
+
+    #[test]
+    fn names_must_be_non_empty_and_bounded() {
+        assert!(Name::parse("name", "   ").is_err());
+        assert!(Name::parse("name", &"x".repeat(201)).is_err());
+        assert_eq!(
+            Name::parse("name", " Hall 1 ").map(Name::into_string),
+            Ok("Hall 1".into())
+        );
+    }
+
+    #[test]
+    fn capacities_are_positive_and_bounded() {
+        assert!(Capacity::parse("capacity", 0).is_err());
+        assert!(Capacity::parse("capacity", -5).is_err());
+        assert!(Capacity::parse("capacity", 2_000_000).is_err());
+        assert_eq!(Capacity::parse("capacity", 350).map(Capacity::get), Ok(350));
+    }
+
+    #[test]
+    fn timezones_must_be_known() {
+        assert_eq!(
+            Timezone::parse("timezone", "Asia/Shanghai").map(Timezone::name),
+            Ok("Asia/Shanghai")
+        );
+        assert!(Timezone::parse("timezone", "Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn passwords_need_ten_characters() {
+        assert!(Password::parse("password", "short").is_err());
+        assert!(Password::parse("password", "long enough!").is_ok());
+    }
+
+    #[test]
+    fn slugs_are_url_safe() {
+        assert!(Slug::parse("slug", "china-asean-2026").is_ok());
+        assert!(Slug::parse("slug", "Bad Slug").is_err());
+        assert!(Slug::parse("slug", "-x").is_err());
+    }
+
+    #[test]
+    fn repeated_labels_are_refused() {
+        assert!(parse_labels("gates", &["A".into(), "A".into()]).is_err());
+        assert_eq!(
+            parse_labels("gates", &["A".into(), "B".into()]).map(|l| l.len()),
+            Ok(2)
+        );
+    }
+}

@@ -1,0 +1,16 @@
+//! The rules of Usher as pure types and functions: what a valid festival,
+//! venue, film, programme item or account looks like, who may do what, and
+//! what state a programme item is in at a given moment.
+//!
+//! This crate does no IO and is not async: it must not depend on tokio,
+//! sea-orm, axum or async-graphql. The persistence crate makes its decisions
+//! atomic; the API crate translates GraphQL to and from its types.
+
+pub mod accounts;
+pub mod catalogue;
+pub mod ids;
+pub mod input;
+pub mod roles;
+pub mod time;
+
+pub use input::InvalidInput;

@@ -1,0 +1,23 @@
+//! The repository of Usher: sea-orm entities and the functions that read and
+//! write them, on SQLite (the embedded default) or PostgreSQL.
+//!
+//! This is the only crate that names sea-orm. Its public functions take and
+//! return domain types; its entities stay private. A write that changes
+//! several rows, or that must hold a rule under concurrency, is one
+//! transaction here with a conditional update; this crate makes the domain's
+//! decisions atomic and does not re-decide them. It must not depend on the
+//! API or server crates.
+
+mod accounts;
+mod catalogue;
+
+mod entities;
+mod error;
+mod rows;
+mod secrets;
+mod store;
+
+pub use accounts::{NewUser, RefreshOutcome, StoredCredentials};
+pub use catalogue::{NewFestival, NewFilm, NewItem, NewVenue, Page, ProgrammeQuery};
+pub use error::StoreError;
+pub use store::{Backend, Store, StoreOptions, Synchronous, redact_password};

@@ -1,0 +1,221 @@
+//! The command line of `usher`: serve the API, migrate the database, print
+//! the schema, and add users. Every flag can also be set by an environment
+//! variable.
+
+use std::net::SocketAddr;
+
+use crate::settings::{DEFAULT_BIND, DEFAULT_DATABASE_URL, Settings};
+use crate::telemetry::LogFormat;
+use crate::{Application, shutdown_signal};
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use secrecy::{ExposeSecret, SecretString};
+use usher_api::Services;
+use usher_api::auth::AuthSettings;
+use usher_domain::ids::VenueId;
+use usher_domain::input::{Email, Name, Password};
+use usher_domain::roles::{Role, RoleGrant};
+use usher_persistence::{NewUser, Store, StoreOptions, Synchronous};
+
+#[derive(Parser)]
+#[command(
+    name = "usher",
+    version,
+    about = "Free, QR-coded festival tickets and door check-in"
+)]
+pub struct Cli {
+    /// Log lines as text or JSON.
+    #[arg(
+        long,
+        env = "USHER_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the API until SIGINT or SIGTERM.
+    Serve(ServeArgs),
+    /// Bring the database schema up to date and exit.
+    Migrate(DatabaseArgs),
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Args)]
+pub struct DatabaseArgs {
+    /// sqlite://FILE (created if missing) or postgres://USER[:PASSWORD]@HOST[:PORT]/DB.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
+    database_url: SecretString,
+    /// Database connections per instance (default: 8 on SQLite, 16 on PostgreSQL).
+    #[arg(long, env = "USHER_DATABASE_POOL_SIZE")]
+    database_pool_size: Option<u32>,
+    /// SQLite durability: normal survives a killed process, full a power cut too.
+    #[arg(
+        long,
+        env = "USHER_SQLITE_SYNCHRONOUS",
+        value_enum,
+        default_value = "normal"
+    )]
+    sqlite_synchronous: SqliteSynchronous,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum SqliteSynchronous {
+    Normal,
+    Full,
+}
+
+impl DatabaseArgs {
+    fn store_options(&self) -> StoreOptions {
+        StoreOptions {
+            pool_size: self.database_pool_size,
+            synchronous: match self.sqlite_synchronous {
+                SqliteSynchronous::Normal => Synchronous::Normal,
+                SqliteSynchronous::Full => Synchronous::Full,
+            },
+        }
+    }
+
+    async fn connect(&self) -> anyhow::Result<Store> {
+        Ok(Store::connect(self.database_url.expose_secret(), &self.store_options()).await?)
+    }
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "USHER_BIND", default_value = DEFAULT_BIND)]
+    bind: SocketAddr,
+    /// Load the demo festival into an empty database and print how to sign in.
+    #[arg(long, env = "USHER_DEMO")]
+    demo: bool,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create an account, optionally with a role (works while a server runs).
+    Add(UserAddArgs),
+}
+
+#[derive(Args)]
+pub struct UserAddArgs {
+    #[arg(long)]
+    email: String,
+    /// At least 10 characters.
+    #[arg(long, env = "USHER_USER_PASSWORD", hide_env_values = true)]
+    password: SecretString,
+    /// The name shown on tickets.
+    #[arg(long)]
+    name: String,
+    /// ADMIN, ORGANIZER or DOOR_STAFF (every user is an ATTENDEE).
+    #[arg(long, value_parser = parse_role)]
+    role: Option<Role>,
+    /// The festival's slug, for ORGANIZER and DOOR_STAFF.
+    #[arg(long)]
+    festival: Option<String>,
+    /// A venue id, to narrow DOOR_STAFF to one venue.
+    #[arg(long)]
+    venue: Option<String>,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+fn parse_role(raw: &str) -> Result<Role, String> {
+    Role::from_stored(&raw.replace('-', "_"))
+        .ok_or_else(|| format!("'{raw}' is not one of ADMIN, ORGANIZER, DOOR_STAFF, ATTENDEE"))
+}
+
+/// Runs one command to completion.
+pub async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate(args) => {
+            Store::migrate(args.database_url.expose_secret(), &args.store_options()).await?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Schema => {
+            print!("{}", usher_api::sdl());
+            Ok(())
+        }
+        Command::User(UserCommand::Add(args)) => add_user(args).await,
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let settings = Settings {
+        bind: args.bind,
+        database_url: args.database.database_url.expose_secret().to_owned(),
+        store: args.database.store_options(),
+        auth: AuthSettings::default(),
+        demo: args.demo,
+    };
+    let application = Application::build(&settings).await?;
+    let address = application.local_addr()?;
+    if let Some(accounts) = application.demo_accounts() {
+        println!("{accounts}");
+    }
+    println!("Usher is serving GraphQL at http://{address}/graphql (GraphiQL in a browser)");
+    tracing::info!(%address, "listening");
+    application.run_until(shutdown_signal()).await
+}
+
+async fn add_user(args: UserAddArgs) -> anyhow::Result<()> {
+    let email = Email::parse("email", &args.email)?;
+    let password = Password::parse("password", args.password.expose_secret())?;
+    let display_name = Name::parse("name", &args.name)?;
+    let store = args.database.connect().await?;
+    let festival = match &args.festival {
+        Some(slug) => Some(
+            store
+                .festival_by_slug(slug)
+                .await?
+                .with_context(|| format!("no festival with slug '{slug}'"))?
+                .id,
+        ),
+        None => None,
+    };
+    let venue = args
+        .venue
+        .as_deref()
+        .map(|id| {
+            id.parse::<VenueId>()
+                .with_context(|| format!("'{id}' is not a venue id"))
+        })
+        .transpose()?;
+    let grants = match args.role {
+        None | Some(Role::Attendee) => Vec::new(),
+        Some(role) => vec![RoleGrant::new(role, festival, venue)?],
+    };
+    let services = Services::new(store, AuthSettings::default()).await?;
+    let password_hash = services
+        .auth
+        .hash_password(password)
+        .await
+        .map_err(|error| anyhow::anyhow!("cannot hash the password: {error:?}"))?;
+    let user = services
+        .store
+        .create_user(
+            NewUser {
+                email,
+                password_hash,
+                display_name,
+            },
+            &grants,
+        )
+        .await?;
+    println!("created {} ({})", user.email, user.id);
+    services.store.close().await?;
+    Ok(())
+}

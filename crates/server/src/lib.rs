@@ -1,0 +1,113 @@
+//! The Usher server as a library: settings, telemetry, the demo festival,
+//! and an `Application` that connects, migrates, binds and serves until it
+//! is told to stop. The `usher` binary is a thin CLI over it, and the
+//! end-to-end tests start it on port 0.
+//!
+//! This crate wires the others together; nothing depends on it.
+
+pub mod cli;
+pub mod demo;
+pub mod settings;
+pub mod telemetry;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+use usher_api::Services;
+use usher_persistence::Store;
+
+pub use settings::Settings;
+
+/// A server that is bound and ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    services: Arc<Services>,
+    demo: Option<demo::DemoAccounts>,
+}
+
+impl Application {
+    /// Connects to and migrates the database, loads the demo festival when
+    /// asked, and binds the listening socket.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let store = Store::connect(&settings.database_url, &settings.store).await?;
+        let services = Arc::new(Services::new(store, settings.auth.clone()).await?);
+        let demo = if settings.demo {
+            let accounts = demo::load(&services).await?;
+            if accounts.is_none() {
+                tracing::warn!("the database holds other festivals: the demo was not loaded");
+            }
+            accounts
+        } else {
+            None
+        };
+        let listener = TcpListener::bind(settings.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        Ok(Self {
+            listener,
+            services,
+            demo,
+        })
+    }
+
+    /// The address the server listens on (useful with port 0).
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// The demo accounts, when the demo festival was asked for.
+    pub fn demo_accounts(&self) -> Option<&demo::DemoAccounts> {
+        self.demo.as_ref()
+    }
+
+    /// The store behind the server.
+    pub fn store(&self) -> &Store {
+        &self.services.store
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in
+    /// flight and closes the database.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let router = usher_api::router(self.services.clone());
+        axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        self.services.store.clone().close().await?;
+        Ok(())
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}

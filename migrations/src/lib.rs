@@ -1,0 +1,25 @@
+//! The database schema of Usher as sea-orm migrations, applied in order on
+//! start-up and by `usher migrate`, the same on SQLite and PostgreSQL.
+//!
+//! A migration that has been applied is never edited; a change is a new
+//! migration. This crate does not import the persistence crate's entities:
+//! it describes tables in their own terms.
+
+pub use sea_orm_migration::MigratorTrait;
+use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_create_catalogue;
+mod m20261126_000002_create_accounts;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261126_000001_create_catalogue::Migration),
+            Box::new(m20261126_000002_create_accounts::Migration),
+        ]
+    }
+}

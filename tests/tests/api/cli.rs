@@ -1,0 +1,241 @@
+//! The `usher` command line, run in-process against the test database
+//! while the server serves it, and the demo festival.
+
+use chrono::Utc;
+use clap::Parser;
+use serde_json::json;
+use usher_domain::catalogue::ProgrammeKind;
+use usher_domain::input::Email;
+use usher_domain::roles::Role;
+use usher_persistence::ProgrammeQuery;
+use usher_server::cli::{Cli, run};
+use usher_server::{Application, Settings, demo};
+
+use crate::catalogue::festival;
+use crate::helpers::{PASSWORD, TestApp, test_auth_settings};
+use crate::on_both_databases;
+
+async fn usher(arguments: &[&str]) -> anyhow::Result<()> {
+    let cli = Cli::try_parse_from(std::iter::once("usher").chain(arguments.iter().copied()))?;
+    run(cli.command).await
+}
+
+on_both_databases!(
+    user_add_creates_organizers_and_door_staff_while_the_server_runs,
+    user_add_refuses_bad_input_and_creates_nothing,
+    the_demo_festival_loads_once_with_open_doors_and_accounts,
+);
+
+async fn user_add_creates_organizers_and_door_staff_while_the_server_runs(app: TestApp) {
+    let festival = festival(&app, "cli-week").await;
+    let url = app.database.url.clone();
+
+    usher(&[
+        "user",
+        "add",
+        "--email",
+        "Lead@Example.org",
+        "--password",
+        PASSWORD,
+        "--name",
+        "Lead",
+        "--role",
+        "organizer",
+        "--festival",
+        "cli-week",
+        "--database-url",
+        &url,
+    ])
+    .await
+    .unwrap();
+    usher(&[
+        "user",
+        "add",
+        "--email",
+        "gate@example.org",
+        "--password",
+        PASSWORD,
+        "--name",
+        "Gate",
+        "--role",
+        "DOOR_STAFF",
+        "--festival",
+        "cli-week",
+        "--venue",
+        &festival.venue,
+        "--database-url",
+        &url,
+    ])
+    .await
+    .unwrap();
+    usher(&["migrate", "--database-url", &url]).await.unwrap();
+
+    let lead = app.login("lead@example.org").await;
+    let roles = app
+        .gql(
+            Some(&lead),
+            "{ me { roles { role festival { slug } venue { name } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        roles.data("/me/roles/1"),
+        &json!({ "role": "ORGANIZER", "festival": { "slug": "cli-week" }, "venue": null })
+    );
+    let gate = app.login("gate@example.org").await;
+    let roles = app
+        .gql(
+            Some(&gate),
+            "{ me { roles { role venue { name } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        roles.data("/me/roles/1"),
+        &json!({ "role": "DOOR_STAFF", "venue": { "name": "Hall 2" } })
+    );
+}
+
+async fn user_add_refuses_bad_input_and_creates_nothing(app: TestApp) {
+    festival(&app, "strict").await;
+    let url = app.database.url.clone();
+    let accounts_before = app.count("SELECT COUNT(*) FROM account").await;
+    let refused: [&[&str]; 5] = [
+        &[
+            "--email",
+            "a@example.org",
+            "--password",
+            "short",
+            "--name",
+            "A",
+        ],
+        &[
+            "--email",
+            "not-an-email",
+            "--password",
+            PASSWORD,
+            "--name",
+            "A",
+        ],
+        &[
+            "--email",
+            "a@example.org",
+            "--password",
+            PASSWORD,
+            "--name",
+            "A",
+            "--role",
+            "organizer",
+            "--festival",
+            "nope",
+        ],
+        &[
+            "--email",
+            "a@example.org",
+            "--password",
+            PASSWORD,
+            "--name",
+            "A",
+            "--role",
+            "organizer",
+        ],
+        &[
+            "--email",
+            "a@example.org",
+            "--password",
+            PASSWORD,
+            "--name",
+            "A",
+            "--role",
+            "emperor",
+        ],
+    ];
+
+    for arguments in refused {
+        let mut full = vec!["user", "add"];
+        full.extend_from_slice(arguments);
+        full.extend_from_slice(&["--database-url", &url]);
+        assert!(usher(&full).await.is_err(), "{arguments:?} was accepted");
+    }
+
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM account").await,
+        accounts_before
+    );
+}
+
+async fn the_demo_festival_loads_once_with_open_doors_and_accounts(app: TestApp) {
+    let settings = Settings {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        database_url: app.database.url.clone(),
+        store: Default::default(),
+        auth: test_auth_settings(),
+        demo: true,
+    };
+
+    let first = Application::build(&settings).await.unwrap();
+    let second = Application::build(&settings).await.unwrap();
+
+    assert!(first.demo_accounts().unwrap().loaded_now);
+    assert!(
+        !second.demo_accounts().unwrap().loaded_now,
+        "a restart does not load it twice"
+    );
+    let store = first.store();
+    let festival = store.festival_by_slug(demo::SLUG).await.unwrap().unwrap();
+    assert_eq!(festival.timezone.name(), "Asia/Shanghai");
+    assert_eq!(festival.hosts.len(), 5);
+    let query = ProgrammeQuery {
+        first: 100,
+        ..ProgrammeQuery::default()
+    };
+    let items = store.programme(festival.id, &query).await.unwrap().rows;
+    let count = |kind| items.iter().filter(|item| item.kind == kind).count();
+    assert!(count(ProgrammeKind::Screening) >= 12);
+    assert_eq!(count(ProgrammeKind::Forum), 1);
+    assert_eq!(count(ProgrammeKind::Concert), 1);
+    let now = Utc::now();
+    let opening = &items[0];
+    assert!(
+        opening.schedule.doors_open_at() <= now,
+        "the opening's doors are open"
+    );
+    assert!(
+        opening.schedule.starts_at() > now
+            && opening.schedule.starts_at() <= now + chrono::Duration::hours(1)
+    );
+    let venues = store.venues_of_festivals(&[festival.id]).await.unwrap();
+    assert!(venues.len() >= 3 && venues.iter().all(|venue| !venue.gates.is_empty()));
+    let film_ids: Vec<_> = items.iter().filter_map(|item| item.film_id).collect();
+    let films = store.films_by_id(&film_ids).await.unwrap();
+    let mut countries: Vec<&str> = films
+        .iter()
+        .flat_map(|film| film.countries.iter().map(|c| c.as_str()))
+        .collect();
+    countries.sort_unstable();
+    countries.dedup();
+    let asean = ["BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN"];
+    assert!(countries.contains(&"CN"));
+    assert!(countries.iter().filter(|code| asean.contains(code)).count() >= 3);
+    let accounts = first.demo_accounts().unwrap();
+    for (email, role) in [
+        (&accounts.organizer, Role::Organizer),
+        (&accounts.door_staff, Role::DoorStaff),
+        (&accounts.admin, Role::Admin),
+    ] {
+        let user = store
+            .credentials(&Email::parse("email", email).unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .user;
+        assert_eq!(user.permissions.grants()[0].role(), role);
+    }
+    assert!(
+        store
+            .credentials(&Email::parse("email", &accounts.attendee).unwrap())
+            .await
+            .unwrap()
+            .is_some()
+    );
+}

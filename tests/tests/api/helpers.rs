@@ -1,0 +1,345 @@
+//! `spawn_app()`: the real `Application` on port 0 over a fresh database
+//! (a SQLite file in a temporary directory, or a new PostgreSQL database
+//! with a random name, dropped afterwards), with typed helpers per role.
+
+use std::io::Write as _;
+use std::sync::Once;
+
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use usher_api::auth::AuthSettings;
+use usher_domain::input::{Email, Name};
+use usher_domain::roles::RoleGrant;
+use usher_persistence::{NewUser, Store, StoreOptions};
+use usher_server::{Application, Settings};
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server tests create their databases on, when set.
+const POSTGRES_ENV: &str = "USHER_TEST_DATABASE_URL";
+
+pub const PASSWORD: &str = "a long enough password";
+
+/// Cheap password hashes: tests register many users.
+pub fn test_auth_settings() -> AuthSettings {
+    AuthSettings {
+        argon2_memory_kib: 256,
+        argon2_iterations: 1,
+        ..AuthSettings::default()
+    }
+}
+
+/// A database made for one test and removed after it.
+pub struct TestDatabase {
+    pub url: String,
+    _sqlite_dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    /// A fresh database, or None for PostgreSQL when no server is configured.
+    pub async fn create(db: Db) -> Option<Self> {
+        match db {
+            Db::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let url = format!("sqlite://{}/usher.db", dir.path().display());
+                Some(Self {
+                    url,
+                    _sqlite_dir: Some(dir),
+                    postgres: None,
+                })
+            }
+            Db::Postgres => {
+                let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
+                    static SKIPPED: Once = Once::new();
+                    SKIPPED.call_once(|| {
+                        // Written past the test harness's capture, so it shows once per run.
+                        let _ = writeln!(
+                            std::io::stderr(),
+                            "PostgreSQL tests skipped: set {POSTGRES_ENV} (e.g. postgres://postgres@127.0.0.1:5432/test) to run them"
+                        );
+                    });
+                    return None;
+                };
+                let name = format!("usher_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url).await.unwrap_or_else(|error| {
+                    panic!("{POSTGRES_ENV} is set but unreachable: {error}")
+                });
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create the test database");
+                admin.close().await.expect("close the admin connection");
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map_or(admin_url.as_str(), |(base, _)| base);
+                Some(Self {
+                    url: format!("{base}/{name}"),
+                    _sqlite_dir: None,
+                    postgres: Some((admin_url.clone(), name)),
+                })
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs outside async; a small runtime of its own removes the database.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                let admin = Database::connect(&admin_url).await?;
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await?;
+                admin.close().await
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            let _ = writeln!(std::io::stderr(), "could not drop a test database");
+        }
+    }
+}
+
+/// A running server and what a test needs to talk to it.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub store: Store,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    pub database: TestDatabase,
+}
+
+pub async fn spawn_app(db: Db) -> Option<TestApp> {
+    let database = TestDatabase::create(db).await?;
+    let settings = Settings {
+        bind: "127.0.0.1:0".parse().expect("address"),
+        database_url: database.url.clone(),
+        store: StoreOptions::default(),
+        auth: test_auth_settings(),
+        demo: false,
+    };
+    let application = Application::build(&settings)
+        .await
+        .expect("build the application");
+    let address = format!(
+        "http://{}",
+        application.local_addr().expect("bound address")
+    );
+    let store = application.store().clone();
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        application
+            .run_until(async {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("server ran");
+    });
+    Some(TestApp {
+        address,
+        client: reqwest::Client::new(),
+        store,
+        shutdown: Some(shutdown),
+        server: Some(server),
+        database,
+    })
+}
+
+/// A GraphQL response, with helpers to read it.
+#[derive(Debug, Clone)]
+pub struct Gql(pub Value);
+
+impl Gql {
+    /// The data at a JSON pointer, e.g. `/register/user/email`; panics with
+    /// the errors when the request failed.
+    pub fn data(&self, pointer: &str) -> &Value {
+        assert!(
+            self.0.get("errors").is_none(),
+            "unexpected errors: {}",
+            self.0["errors"]
+        );
+        self.0
+            .pointer(&format!("/data{pointer}"))
+            .unwrap_or_else(|| panic!("no data at {pointer}: {}", self.0))
+    }
+
+    /// The code of the first error; panics when there is none.
+    pub fn error_code(&self) -> &str {
+        self.0["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("expected an error with a code: {}", self.0))
+    }
+
+    /// The field the first error names.
+    pub fn error_field(&self) -> &str {
+        self.0["errors"][0]["extensions"]["field"]
+            .as_str()
+            .unwrap_or_else(|| panic!("expected an error naming a field: {}", self.0))
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Sends a GraphQL request, with a Bearer token when given.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Gql {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request sent");
+        assert!(response.status().is_success(), "HTTP {}", response.status());
+        Gql(response.json().await.expect("JSON response"))
+    }
+
+    /// Registers a new attendee and returns their access token.
+    pub async fn attendee(&self, email: &str) -> String {
+        let response = self
+            .gql(
+                None,
+                "mutation($input: RegisterInput!) { register(input: $input) { accessToken } }",
+                json!({ "input": { "email": email, "password": PASSWORD, "displayName": "Test Attendee" } }),
+            )
+            .await;
+        response
+            .data("/register/accessToken")
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    /// Creates an account with `grants` directly in the store and signs in.
+    pub async fn user_with(&self, email: &str, grants: &[RoleGrant]) -> String {
+        let password_hash = {
+            let services = usher_api::Services::new(self.store.clone(), test_auth_settings())
+                .await
+                .expect("services");
+            services
+                .auth
+                .hash_password(
+                    usher_domain::input::Password::parse("password", PASSWORD).expect("password"),
+                )
+                .await
+                .expect("hash")
+        };
+        self.store
+            .create_user(
+                NewUser {
+                    email: Email::parse("email", email).expect("email"),
+                    password_hash,
+                    display_name: Name::parse("displayName", "Test User").expect("name"),
+                },
+                grants,
+            )
+            .await
+            .expect("create user");
+        self.login(email).await
+    }
+
+    /// Signs in and returns the access token.
+    pub async fn login(&self, email: &str) -> String {
+        let response = self
+            .gql(
+                None,
+                "mutation($input: LoginInput!) { login(input: $input) { accessToken } }",
+                json!({ "input": { "email": email, "password": PASSWORD } }),
+            )
+            .await;
+        response
+            .data("/login/accessToken")
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    /// An admin's access token.
+    pub async fn admin(&self) -> String {
+        let grant = RoleGrant::new(usher_domain::roles::Role::Admin, None, None).expect("grant");
+        self.user_with(
+            &format!("admin-{}@usher.test", uuid::Uuid::new_v4().simple()),
+            &[grant],
+        )
+        .await
+    }
+
+    /// Runs a raw SQL statement against the test database.
+    pub async fn sql(&self, statement: &str) -> Result<(), sea_orm::DbErr> {
+        let db = Database::connect(&self.database.url).await?;
+        db.execute_unprepared(statement).await?;
+        db.close().await
+    }
+
+    /// Counts rows with a raw SQL `SELECT COUNT(*) ...`.
+    pub async fn count(&self, query: &str) -> i64 {
+        let db = Database::connect(&self.database.url)
+            .await
+            .expect("connect");
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                query,
+            ))
+            .await
+            .expect("count query")
+            .expect("one row");
+        let count: i64 = row.try_get_by_index(0).expect("a count");
+        db.close().await.expect("close");
+        count
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}
+
+/// Runs each named `async fn(TestApp)` once on SQLite and once on
+/// PostgreSQL (skipped, and said so once, when no server is configured).
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($test:ident),* $(,)?) => {$(
+        mod $test {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                let app = $crate::helpers::spawn_app($crate::helpers::Db::Sqlite)
+                    .await
+                    .expect("SQLite is always available");
+                super::$test(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Db::Postgres).await {
+                    super::$test(app).await;
+                }
+            }
+        }
+    )*};
+}

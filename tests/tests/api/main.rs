@@ -1,0 +1,15 @@
+//! End-to-end tests: the real server on port 0, a real database, HTTP.
+//! Every test that touches the database runs on SQLite and on PostgreSQL.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly, with the value it choked on"
+)]
+
+mod helpers;
+
+mod accounts;
+mod catalogue;
+mod cli;
+mod hardening;
+mod schema_file;
