@@ -10,6 +10,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_create_catalogue;
 mod m20261126_000002_create_accounts;
+mod m20261126_000003_create_tickets;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_create_catalogue::Migration),
             Box::new(m20261126_000002_create_accounts::Migration),
+            Box::new(m20261126_000003_create_tickets::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use async_graphql::ErrorExtensions;
 use usher_domain::InvalidInput;
+use usher_domain::tickets::ReservationRefusal;
 use usher_persistence::StoreError;
 
 /// A refused or failed request.
@@ -32,6 +33,8 @@ pub enum ApiError {
     AlreadyExists(String),
     /// Wrong email or password.
     InvalidCredentials,
+    /// A reservation the rules refuse.
+    Refused(ReservationRefusal),
     /// A bug or an outage.
     Internal(Arc<anyhow::Error>),
 }
@@ -49,6 +52,10 @@ impl ApiError {
             Self::BadUserInput { .. } => "BAD_USER_INPUT",
             Self::AlreadyExists(_) => "ALREADY_EXISTS",
             Self::InvalidCredentials => "INVALID_CREDENTIALS",
+            Self::Refused(ReservationRefusal::SoldOut { .. }) => "SOLD_OUT",
+            Self::Refused(ReservationRefusal::LimitExceeded { .. }) => "LIMIT_EXCEEDED",
+            Self::Refused(ReservationRefusal::Overlapping) => "OVERLAPPING_TICKET",
+            Self::Refused(ReservationRefusal::Closed(_)) => "RESERVATION_CLOSED",
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -62,6 +69,7 @@ impl ApiError {
             | Self::AlreadyExists(message) => message.clone(),
             Self::BadUserInput { field, message } => format!("{field} {message}"),
             Self::InvalidCredentials => "wrong email or password".to_owned(),
+            Self::Refused(refusal) => refusal.to_string(),
             Self::Internal(_) => "internal error; the server log has the details".to_owned(),
         }
     }
@@ -119,16 +127,24 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => Self::not_found(what),
             StoreError::Conflict(message) => Self::AlreadyExists(message),
             StoreError::Invalid(invalid) => invalid.into(),
+            StoreError::Refused(refusal) => Self::Refused(refusal),
             StoreError::Unexpected(error) => Self::internal(error),
+        }
+    }
+}
+
+impl ApiError {
+    /// Logs an internal error with its cause chain; clients see only its code.
+    pub fn log_if_internal(&self) {
+        if let Self::Internal(cause) = self {
+            tracing::error!(error = format!("{cause:#}"), "internal error");
         }
     }
 }
 
 impl From<ApiError> for async_graphql::Error {
     fn from(error: ApiError) -> Self {
-        if let ApiError::Internal(cause) = &error {
-            tracing::error!(error = format!("{cause:#}"), "internal error");
-        }
+        error.log_if_internal();
         let code = error.code();
         let field = match &error {
             ApiError::BadUserInput { field, .. } => Some(field.clone()),

@@ -8,7 +8,7 @@ use async_graphql::http::GraphiQLSource;
 use async_graphql::{ErrorExtensionValues, ServerError};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderName, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -42,6 +42,9 @@ pub fn router(services: Arc<Services>) -> Router {
     };
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
+        .route("/.well-known/jwks.json", get(jwks))
+        .route("/tickets/{id}/qr.svg", get(ticket_qr_svg))
+        .route("/tickets/{id}/qr.png", get(ticket_qr_png))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(state)
@@ -166,6 +169,79 @@ fn quoted_argument(message: &str) -> Option<String> {
     let rest = message.split_once("argument \"")?.1;
     let (argument, _) = rest.split_once('"')?;
     Some(argument.to_owned())
+}
+
+async fn jwks(State(state): State<AppState>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/jwk-set+json"),
+            (header::CACHE_CONTROL, "public, max-age=60"),
+        ],
+        state.services.ticket_keys.jwks(),
+    )
+        .into_response()
+}
+
+/// The code of a ticket the request's bearer holds: 401 without a valid
+/// token, 404 for a ticket of someone else (or none).
+async fn held_ticket_code(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<String, Response> {
+    let services = &state.services;
+    let viewer = viewer_from_headers(services, headers)
+        .await
+        .map_err(|error| (StatusCode::UNAUTHORIZED, error.message()).into_response())?;
+    let Viewer::User(user) = viewer else {
+        return Err((
+            StatusCode::UNAUTHORIZED,
+            "send `Authorization: Bearer <accessToken>`",
+        )
+            .into_response());
+    };
+    let not_found = || (StatusCode::NOT_FOUND, "no such ticket").into_response();
+    let ticket_id = id.parse().map_err(|_| not_found())?;
+    let ticket = services
+        .store
+        .ticket_of_holder(ticket_id, user.id)
+        .await
+        .map_err(|error| internal(error.into()))?
+        .ok_or_else(not_found)?;
+    services.ticket_keys.sign(ticket.claims()).map_err(internal)
+}
+
+fn internal(error: ApiError) -> Response {
+    error.log_if_internal();
+    (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+}
+
+async fn ticket_qr_svg(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match held_ticket_code(&state, &headers, &id).await {
+        Ok(code) => match state.services.qr.svg(&code) {
+            Ok(svg) => ([(header::CONTENT_TYPE, "image/svg+xml")], svg.to_string()).into_response(),
+            Err(error) => internal(error),
+        },
+        Err(response) => response,
+    }
+}
+
+async fn ticket_qr_png(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match held_ticket_code(&state, &headers, &id).await {
+        Ok(code) => match state.services.qr.png(&code) {
+            Ok(png) => ([(header::CONTENT_TYPE, "image/png")], png.to_vec()).into_response(),
+            Err(error) => internal(error),
+        },
+        Err(response) => response,
+    }
 }
 
 async fn healthz() -> &'static str {

@@ -8,9 +8,11 @@
 //! sockets (the server crate does).
 
 pub mod auth;
+pub mod codes;
 pub mod error;
 mod http;
 mod loaders;
+pub mod qr;
 pub mod schema;
 
 use base64::Engine;
@@ -22,13 +24,20 @@ pub use http::{MAX_BODY_BYTES, router};
 pub use schema::{UsherSchema, build_schema, sdl};
 
 use crate::auth::{Auth, AuthSettings};
+use crate::codes::TicketKeys;
+use crate::qr::QrRenderer;
 
-/// What every request needs: the store and the authenticator.
+/// What every request needs: the store, the authenticator, the ticket
+/// keys and the QR renderer.
 pub struct Services {
     /// The database.
     pub store: Store,
     /// Issues and checks tokens and passwords.
     pub auth: Auth,
+    /// Signs and verifies ticket codes.
+    pub ticket_keys: TicketKeys,
+    /// Renders QR codes, once per code.
+    pub qr: QrRenderer,
 }
 
 /// The name under which the access-token key is kept in the database.
@@ -37,7 +46,13 @@ const ACCESS_TOKEN_SECRET: &str = "access-token-hs256";
 impl Services {
     /// Services over `store`, with the access-token key that every instance
     /// on this database shares (created by the first).
-    pub async fn new(store: Store, settings: AuthSettings) -> anyhow::Result<Self> {
+    /// With `ticket_key_pem`, that Ed25519 key signs ticket codes instead of
+    /// the newest key in the database.
+    pub async fn new(
+        store: Store,
+        settings: AuthSettings,
+        ticket_key_pem: Option<&str>,
+    ) -> anyhow::Result<Self> {
         let mut fresh = [0_u8; 32];
         rand::rng().fill_bytes(&mut fresh);
         let secret = store
@@ -45,6 +60,12 @@ impl Services {
             .await?;
         let secret = STANDARD.decode(secret)?;
         let auth = Auth::new(&secret, settings)?;
-        Ok(Self { store, auth })
+        let ticket_keys = TicketKeys::load(store.clone(), ticket_key_pem).await?;
+        Ok(Self {
+            store,
+            auth,
+            ticket_keys,
+            qr: QrRenderer::default(),
+        })
     }
 }

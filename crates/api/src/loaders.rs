@@ -29,6 +29,10 @@ pub struct StoreLoader {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct VenuesOf(pub FestivalId);
 
+/// The number of attendees waiting for an item, as a loader key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WaitlistOf(pub ItemId);
+
 /// A failed batch, shared by every resolver that waited on it.
 pub type LoadError = Arc<StoreError>;
 
@@ -102,5 +106,23 @@ impl Loader<VenuesOf> for StoreLoader {
                 .push(venue);
         }
         Ok(grouped)
+    }
+}
+
+impl Loader<WaitlistOf> for StoreLoader {
+    type Value = u32;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[WaitlistOf]) -> Result<HashMap<WaitlistOf, u32>, LoadError> {
+        let items: Vec<ItemId> = keys.iter().map(|key| key.0).collect();
+        let lengths = self
+            .store
+            .waitlist_lengths(&items)
+            .await
+            .map_err(Arc::new)?;
+        Ok(keys
+            .iter()
+            .map(|&key| (key, lengths.get(&key.0).copied().unwrap_or(0)))
+            .collect())
     }
 }

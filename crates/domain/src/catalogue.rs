@@ -22,6 +22,9 @@ pub struct Festival {
     pub timezone: Timezone,
     /// The co-hosting organisations.
     pub hosts: Vec<Label>,
+    /// Whether an attendee may hold tickets for items that overlap in time
+    /// (off by default).
+    pub allow_overlapping_tickets: bool,
 }
 
 /// A venue of a festival.
@@ -308,6 +311,11 @@ impl Schedule {
     /// The last moment a ticket is admitted.
     pub fn late_entry_until(&self) -> Timestamp {
         self.starts_at + self.late_entry.duration()
+    }
+
+    /// Whether the two items are on at the same time (touching ends do not overlap).
+    pub fn overlaps(&self, other: &Schedule) -> bool {
+        self.starts_at < other.ends_at && other.starts_at < self.ends_at
     }
 
     /// Whether reservations are accepted at `now`.

@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod ids;
 pub mod input;
 pub mod roles;
+pub mod tickets;
 pub mod time;
 
 pub use input::InvalidInput;

@@ -12,12 +12,14 @@ use usher_domain::ids::{FestivalId, FilmId, ItemId, VenueId};
 use usher_domain::input::{
     Address, Capacity, CountryCode, InvalidInput, Label, Minutes, Name, Slug, TicketLimit, Timezone,
 };
+use usher_domain::tickets::TicketStatus;
 use usher_domain::time::{self, Timestamp};
 
-use crate::entities::{festival, film, programme_item, venue};
+use crate::entities::{festival, film, programme_item, ticket, venue};
 use crate::error::{StoreError, corrupt, on_unique_violation};
 use crate::rows::{batch, convert_all, count, from_json, stored, stored_count, to_json};
 use crate::store::Store;
+use crate::tickets::{close_waitlist, promote_waitlist};
 
 /// A festival to create.
 #[derive(Debug, Clone)]
@@ -32,6 +34,8 @@ pub struct NewFestival {
     pub timezone: Timezone,
     /// Co-hosting organisations.
     pub hosts: Vec<Label>,
+    /// Whether attendees may hold tickets for overlapping items.
+    pub allow_overlapping_tickets: bool,
 }
 
 /// A venue to create.
@@ -137,6 +141,7 @@ impl TryFrom<festival::Model> for Festival {
                 .iter()
                 .map(|host| stored(T, Label::parse("hosts", host)))
                 .collect::<Result<_, _>>()?,
+            allow_overlapping_tickets: row.allow_overlapping_tickets,
         })
     }
 }
@@ -249,6 +254,7 @@ impl Store {
             timezone: Set(new.timezone.name().to_owned()),
             hosts: Set(to_json(new.hosts.iter().map(Label::as_str))),
             created_at: Set(time::now()),
+            allow_overlapping_tickets: Set(new.allow_overlapping_tickets),
         }
         .insert(&self.db)
         .await
@@ -534,6 +540,7 @@ impl Store {
             .exec(&transaction)
             .await?;
         if updated.rows_affected == 0 {
+            transaction.rollback().await?;
             return Err(InvalidInput::new(
                 "ticketCapacity",
                 format!(
@@ -543,6 +550,7 @@ impl Store {
             )
             .into());
         }
+        promote_waitlist(&transaction, item_id, time::now()).await?;
         let item = programme_item::Entity::find_by_id(item_id.as_uuid())
             .one(&transaction)
             .await?
@@ -552,18 +560,42 @@ impl Store {
         Ok(item)
     }
 
-    /// Cancels an item; cancelling it again changes nothing.
+    /// Cancels an item with all its active tickets and its waitlist;
+    /// cancelling it again changes nothing.
     #[tracing::instrument(skip_all, fields(item = %item_id), err)]
     pub async fn cancel_item(&self, item_id: ItemId) -> Result<Item, StoreError> {
         use programme_item::Column;
 
+        let now = time::now();
         let transaction = self.begin_write().await?;
-        programme_item::Entity::update_many()
-            .col_expr(Column::CancelledAt, Expr::val(time::now()))
+        let cancelled = programme_item::Entity::update_many()
+            .col_expr(Column::CancelledAt, Expr::val(now))
             .filter(Column::Id.eq(item_id.as_uuid()))
             .filter(Column::CancelledAt.is_null())
             .exec(&transaction)
             .await?;
+        if cancelled.rows_affected == 1 {
+            let tickets = ticket::Entity::update_many()
+                .col_expr(
+                    ticket::Column::Status,
+                    Expr::val(TicketStatus::Cancelled.as_str()),
+                )
+                .col_expr(ticket::Column::CancelledAt, Expr::val(now))
+                .filter(ticket::Column::ItemId.eq(item_id.as_uuid()))
+                .filter(ticket::Column::Status.eq(TicketStatus::Active.as_str()))
+                .exec(&transaction)
+                .await?;
+            let freed = i32::try_from(tickets.rows_affected).unwrap_or(i32::MAX);
+            programme_item::Entity::update_many()
+                .col_expr(
+                    Column::TicketsIssued,
+                    Expr::col(Column::TicketsIssued).sub(freed),
+                )
+                .filter(Column::Id.eq(item_id.as_uuid()))
+                .exec(&transaction)
+                .await?;
+            close_waitlist(&transaction, item_id, now).await?;
+        }
         let item = programme_item::Entity::find_by_id(item_id.as_uuid())
             .one(&transaction)
             .await?

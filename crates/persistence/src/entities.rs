@@ -15,6 +15,7 @@ pub(crate) mod festival {
         pub timezone: String,
         pub hosts: String,
         pub created_at: DateTimeUtc,
+        pub allow_overlapping_tickets: bool,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -177,6 +178,98 @@ pub(crate) mod server_secret {
         pub name: String,
         pub value: String,
         pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod reservation {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "reservation")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub item_id: Uuid,
+        pub account_id: Uuid,
+        pub idempotency_key: Option<String>,
+        pub quantity: i32,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod ticket {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "ticket")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub item_id: Uuid,
+        pub account_id: Uuid,
+        pub reservation_id: Uuid,
+        pub holder_name: String,
+        pub status: String,
+        pub issued_at: DateTimeUtc,
+        pub cancelled_at: Option<DateTimeUtc>,
+        pub checked_in_at: Option<DateTimeUtc>,
+        pub checked_in_gate: Option<String>,
+        pub seat: Option<String>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod waitlist_entry {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "waitlist_entry")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub item_id: Uuid,
+        pub account_id: Uuid,
+        pub quantity: i32,
+        pub status: String,
+        pub waiting_key: Option<String>,
+        pub reservation_id: Option<Uuid>,
+        pub created_at: DateTimeUtc,
+        pub closed_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod signing_key {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "signing_key")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub kid: String,
+        pub private_key: String,
+        pub public_key: String,
+        pub created_at: DateTimeUtc,
+        pub retired_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

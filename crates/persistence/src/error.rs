@@ -3,6 +3,7 @@
 
 use sea_orm::{DbErr, SqlErr};
 use usher_domain::InvalidInput;
+use usher_domain::tickets::ReservationRefusal;
 
 /// A failed repository call.
 #[derive(Debug, thiserror::Error)]
@@ -13,6 +14,10 @@ pub enum StoreError {
     /// A uniqueness rule refused the write, e.g. an email already registered.
     #[error("{0}")]
     Conflict(String),
+    /// A reservation the rules refuse: sold out, over the limit, overlapping
+    /// or outside the window.
+    #[error(transparent)]
+    Refused(#[from] ReservationRefusal),
     /// The write would break a rule about its input.
     #[error(transparent)]
     Invalid(#[from] InvalidInput),

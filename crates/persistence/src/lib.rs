@@ -13,11 +13,15 @@ mod catalogue;
 
 mod entities;
 mod error;
+mod keys;
 mod rows;
 mod secrets;
 mod store;
+mod tickets;
 
 pub use accounts::{NewUser, RefreshOutcome, StoredCredentials};
 pub use catalogue::{NewFestival, NewFilm, NewItem, NewVenue, Page, ProgrammeQuery};
 pub use error::StoreError;
+pub use keys::StoredSigningKey;
 pub use store::{Backend, Store, StoreOptions, Synchronous, redact_password};
+pub use tickets::NewReservation;

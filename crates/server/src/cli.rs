@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
 use usher_api::Services;
 use usher_api::auth::AuthSettings;
+use usher_api::codes::generate_signing_key;
 use usher_domain::ids::VenueId;
 use usher_domain::input::{Email, Name, Password};
 use usher_domain::roles::{Role, RoleGrant};
@@ -48,6 +49,25 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage the keys that sign ticket codes.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `usher keys …`
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// List the keys that verify ticket codes; the first one signs.
+    List(DatabaseArgs),
+    /// Add a new key that signs from now on; older keys keep verifying.
+    Rotate(DatabaseArgs),
+    /// Retire a key: codes it signed stop verifying (tickets show new codes).
+    Retire {
+        /// The key id, as `usher keys list` shows it.
+        kid: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Args)]
@@ -98,6 +118,10 @@ pub struct ServeArgs {
     /// Load the demo festival into an empty database and print how to sign in.
     #[arg(long, env = "USHER_DEMO")]
     demo: bool,
+    /// An Ed25519 private key (PKCS#8 PEM) that signs ticket codes instead of
+    /// the keys kept in the database.
+    #[arg(long, env = "USHER_TICKET_KEY_FILE")]
+    ticket_key_file: Option<std::path::PathBuf>,
     #[command(flatten)]
     database: DatabaseArgs,
 }
@@ -150,11 +174,21 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(UserCommand::Add(args)) => add_user(args).await,
+        Command::Keys(command) => keys(command).await,
     }
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let ticket_key_pem = args
+        .ticket_key_file
+        .as_ref()
+        .map(|path| {
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the ticket key {}", path.display()))
+        })
+        .transpose()?;
     let settings = Settings {
+        ticket_key_pem,
         bind: args.bind,
         database_url: args.database.database_url.expose_secret().to_owned(),
         store: args.database.store_options(),
@@ -198,7 +232,7 @@ async fn add_user(args: UserAddArgs) -> anyhow::Result<()> {
         None | Some(Role::Attendee) => Vec::new(),
         Some(role) => vec![RoleGrant::new(role, festival, venue)?],
     };
-    let services = Services::new(store, AuthSettings::default()).await?;
+    let services = Services::new(store, AuthSettings::default(), None).await?;
     let password_hash = services
         .auth
         .hash_password(password)
@@ -217,5 +251,34 @@ async fn add_user(args: UserAddArgs) -> anyhow::Result<()> {
         .await?;
     println!("created {} ({})", user.email, user.id);
     services.store.close().await?;
+    Ok(())
+}
+
+async fn keys(command: KeysCommand) -> anyhow::Result<()> {
+    match command {
+        KeysCommand::List(database) => {
+            let store = database.connect().await?;
+            for key in store.signing_keys().await? {
+                println!("{}  created {}", key.kid, key.created_at.to_rfc3339());
+            }
+            store.close().await?;
+        }
+        KeysCommand::Rotate(database) => {
+            let store = database.connect().await?;
+            let key = generate_signing_key();
+            let kid = key.kid.clone();
+            store.add_signing_key(key).await?;
+            println!(
+                "key {kid} signs ticket codes from now on; running servers pick it up within a minute"
+            );
+            store.close().await?;
+        }
+        KeysCommand::Retire { kid, database } => {
+            let store = database.connect().await?;
+            store.retire_signing_key(&kid).await?;
+            println!("key {kid} is retired: codes it signed no longer verify");
+            store.close().await?;
+        }
+    }
     Ok(())
 }

@@ -374,6 +374,7 @@ async fn create_festival(services: &Services) -> anyhow::Result<Festival> {
             city: Name::parse("city", "Nanning").map_err(fail)?,
             timezone: Timezone::parse("timezone", "Asia/Shanghai").map_err(fail)?,
             hosts: labels(&HOSTS, "hosts")?,
+            allow_overlapping_tickets: false,
         })
         .await?;
     let tz = festival.timezone.tz();

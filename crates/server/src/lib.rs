@@ -33,7 +33,14 @@ impl Application {
     /// asked, and binds the listening socket.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let store = Store::connect(&settings.database_url, &settings.store).await?;
-        let services = Arc::new(Services::new(store, settings.auth.clone()).await?);
+        let services = Arc::new(
+            Services::new(
+                store,
+                settings.auth.clone(),
+                settings.ticket_key_pem.as_deref(),
+            )
+            .await?,
+        );
         let demo = if settings.demo {
             let accounts = demo::load(&services).await?;
             if accounts.is_none() {
@@ -74,12 +81,32 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let refresher = tokio::spawn(refresh_ticket_keys(self.services.clone()));
         let router = usher_api::router(self.services.clone());
         axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)
             .await?;
+        refresher.abort();
         self.services.store.clone().close().await?;
         Ok(())
+    }
+}
+
+/// How often an instance rereads the ticket keys, to pick up a rotation or
+/// retirement made by `usher keys` or another instance.
+const KEY_REFRESH: std::time::Duration = std::time::Duration::from_secs(30);
+
+async fn refresh_ticket_keys(services: Arc<Services>) {
+    let mut ticks = tokio::time::interval(KEY_REFRESH);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        if let Err(error) = services.ticket_keys.refresh().await {
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "cannot reread the ticket keys"
+            );
+        }
     }
 }
 

@@ -23,6 +23,9 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Load the demo festival into an empty database.
     pub demo: bool,
+    /// An Ed25519 PKCS#8 PEM key that signs ticket codes instead of the
+    /// keys kept in the database.
+    pub ticket_key_pem: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {

@@ -15,7 +15,7 @@ use crate::catalogue::festival;
 use crate::helpers::{PASSWORD, TestApp, test_auth_settings};
 use crate::on_both_databases;
 
-async fn usher(arguments: &[&str]) -> anyhow::Result<()> {
+pub async fn usher(arguments: &[&str]) -> anyhow::Result<()> {
     let cli = Cli::try_parse_from(std::iter::once("usher").chain(arguments.iter().copied()))?;
     run(cli.command).await
 }
@@ -171,6 +171,7 @@ async fn the_demo_festival_loads_once_with_open_doors_and_accounts(app: TestApp)
         store: Default::default(),
         auth: test_auth_settings(),
         demo: true,
+        ticket_key_pem: None,
     };
 
     let first = Application::build(&settings).await.unwrap();

@@ -120,6 +120,7 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub store: Store,
+    pub db: Db,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     pub database: TestDatabase,
@@ -133,6 +134,7 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
         store: StoreOptions::default(),
         auth: test_auth_settings(),
         demo: false,
+        ticket_key_pem: None,
     };
     let application = Application::build(&settings)
         .await
@@ -155,6 +157,7 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
         address,
         client: reqwest::Client::new(),
         store,
+        db,
         shutdown: Some(shutdown),
         server: Some(server),
         database,
@@ -214,12 +217,13 @@ impl TestApp {
     }
 
     /// Registers a new attendee and returns their access token.
+    /// Their display name is the email's local part.
     pub async fn attendee(&self, email: &str) -> String {
         let response = self
             .gql(
                 None,
                 "mutation($input: RegisterInput!) { register(input: $input) { accessToken } }",
-                json!({ "input": { "email": email, "password": PASSWORD, "displayName": "Test Attendee" } }),
+                json!({ "input": { "email": email, "password": PASSWORD, "displayName": email.split('@').next().unwrap_or(email) } }),
             )
             .await;
         response
@@ -232,7 +236,7 @@ impl TestApp {
     /// Creates an account with `grants` directly in the store and signs in.
     pub async fn user_with(&self, email: &str, grants: &[RoleGrant]) -> String {
         let password_hash = {
-            let services = usher_api::Services::new(self.store.clone(), test_auth_settings())
+            let services = usher_api::Services::new(self.store.clone(), test_auth_settings(), None)
                 .await
                 .expect("services");
             services
@@ -281,6 +285,43 @@ impl TestApp {
             &[grant],
         )
         .await
+    }
+
+    /// Checks the counter rule: an item's issued counter equals its tickets
+    /// that are active or checked in, and never exceeds its capacity.
+    pub async fn assert_counter_matches_tickets(&self, item_id: &str) {
+        let issued = self
+            .count(&format!(
+                "SELECT CAST(tickets_issued AS BIGINT) FROM programme_item WHERE id = {}",
+                self.uuid(item_id)
+            ))
+            .await;
+        let held = self
+            .count(&format!(
+                "SELECT COUNT(*) FROM ticket WHERE item_id = {} AND status IN ('ACTIVE', 'CHECKED_IN')",
+                self.uuid(item_id)
+            ))
+            .await;
+        let capacity = self
+            .count(&format!(
+                "SELECT CAST(ticket_capacity AS BIGINT) FROM programme_item WHERE id = {}",
+                self.uuid(item_id)
+            ))
+            .await;
+        assert_eq!(issued, held, "the issued counter equals the tickets held");
+        assert!(
+            issued <= capacity,
+            "{issued} issued over a capacity of {capacity}"
+        );
+    }
+
+    /// A UUID literal for raw SQL on this database (a blob on SQLite).
+    pub fn uuid(&self, id: &str) -> String {
+        let uuid = uuid::Uuid::parse_str(id).expect("a UUID");
+        match self.db {
+            Db::Sqlite => format!("X'{}'", uuid.simple()),
+            Db::Postgres => format!("'{uuid}'"),
+        }
     }
 
     /// Runs a raw SQL statement against the test database.

@@ -12,4 +12,6 @@ mod accounts;
 mod catalogue;
 mod cli;
 mod hardening;
+mod keys;
 mod schema_file;
+mod tickets;

@@ -83,6 +83,8 @@ pub struct CreateFestivalInput {
     /// IANA name, e.g. Asia/Shanghai.
     pub timezone: String,
     pub hosts: Option<Vec<String>>,
+    /// Let attendees hold tickets for items that overlap in time (default false).
+    pub allow_overlapping_tickets: Option<bool>,
 }
 
 impl TryFrom<CreateFestivalInput> for NewFestival {
@@ -95,6 +97,7 @@ impl TryFrom<CreateFestivalInput> for NewFestival {
             city: Name::parse("city", &input.city)?,
             timezone: Timezone::parse("timezone", &input.timezone)?,
             hosts: parse_labels("hosts", &input.hosts.unwrap_or_default())?,
+            allow_overlapping_tickets: input.allow_overlapping_tickets.unwrap_or(false),
         })
     }
 }

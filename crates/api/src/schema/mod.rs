@@ -5,6 +5,7 @@ mod accounts;
 mod catalogue;
 mod programme;
 mod scalars;
+mod tickets;
 mod types;
 
 use std::str::FromStr;
@@ -18,10 +19,18 @@ use crate::error::{ApiError, ApiResult};
 use crate::loaders::Loaders;
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(catalogue::CatalogueQuery, accounts::AccountsQuery);
+pub struct QueryRoot(
+    catalogue::CatalogueQuery,
+    accounts::AccountsQuery,
+    tickets::TicketsQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(catalogue::CatalogueMutation, accounts::AccountsMutation);
+pub struct MutationRoot(
+    catalogue::CatalogueMutation,
+    accounts::AccountsMutation,
+    tickets::TicketsMutation,
+);
 
 /// The schema type served at /graphql.
 pub type UsherSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

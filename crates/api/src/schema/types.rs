@@ -8,7 +8,7 @@ use usher_domain::roles::{self, RoleGrant};
 use usher_domain::time;
 
 use crate::error::{ApiError, ApiResult};
-use crate::loaders::VenuesOf;
+use crate::loaders::{VenuesOf, WaitlistOf};
 use crate::schema::scalars::DateTime;
 use crate::schema::{loaders, programme};
 
@@ -74,6 +74,11 @@ impl FestivalNode {
     /// Co-hosting organisations.
     async fn hosts(&self) -> Vec<&str> {
         self.0.hosts.iter().map(|host| host.as_str()).collect()
+    }
+
+    /// Whether an attendee may hold tickets for items that overlap in time.
+    async fn allow_overlapping_tickets(&self) -> bool {
+        self.0.allow_overlapping_tickets
     }
 
     async fn venues(&self, ctx: &Context<'_>) -> ApiResult<Vec<VenueNode>> {
@@ -245,6 +250,12 @@ impl ItemNode {
     /// startsAt + lateEntryMinutes: the last moment a ticket is admitted.
     async fn late_entry_until(&self) -> DateTime {
         self.0.schedule.late_entry_until().into()
+    }
+
+    /// Attendees waiting for tickets to be freed.
+    async fn waitlist_length(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+        let waiting = loaders(ctx)?.load_one(WaitlistOf(self.0.id)).await?;
+        Ok(int(waiting.unwrap_or(0)))
     }
 
     /// Minutes before startsAt that the doors open.

@@ -1,0 +1,256 @@
+//! Ticket codes: compact JWS (EdDSA) made and checked with jsonwebtoken.
+//!
+//! A code is `header.claims.signature` with the header holding only `alg`
+//! and `kid`, and the claims only the ticket and item ids in compact form,
+//! so that it stays within 213 characters: a QR code of version 10 at error
+//! correction M. The keys live in the database (or, for signing, a PEM file
+//! configured by the operator) and are published as a JWKS; every key that
+//! is not retired keeps verifying.
+
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::SigningKey;
+use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use usher_domain::ids::{ItemId, TicketId};
+use usher_domain::tickets::TicketClaims;
+use usher_domain::time;
+use usher_persistence::{Store, StoredSigningKey};
+
+use crate::error::{ApiError, ApiResult};
+
+/// The longest code a QR code of version 10 holds at error correction M
+/// (byte mode).
+pub const MAX_CODE_LENGTH: usize = 213;
+
+#[derive(Serialize, Deserialize)]
+struct CodeClaims {
+    /// The ticket id, compact.
+    t: String,
+    /// The item id, compact.
+    i: String,
+}
+
+/// A code that is not a genuine ticket code of this installation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidCode {
+    /// Not a compact JWS, or claims of the wrong shape.
+    #[error("not a ticket code")]
+    Malformed,
+    /// Signed by a key this installation does not know (or has retired).
+    #[error("signed with an unknown key")]
+    UnknownKey,
+    /// The signature does not match.
+    #[error("the signature does not match")]
+    BadSignature,
+}
+
+struct Signer {
+    kid: String,
+    key: EncodingKey,
+}
+
+struct Keyring {
+    signer: Signer,
+    verifiers: HashMap<String, DecodingKey>,
+    jwks: String,
+}
+
+/// A key pair and its id.
+#[derive(Clone)]
+struct KeyPair {
+    kid: String,
+    signing: SigningKey,
+}
+
+impl KeyPair {
+    fn public_x(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.signing.verifying_key().as_bytes())
+    }
+
+    fn encoding_key(&self) -> anyhow::Result<EncodingKey> {
+        let der = self
+            .signing
+            .to_pkcs8_der()
+            .map_err(|error| anyhow::anyhow!("cannot encode a signing key: {error}"))?;
+        Ok(EncodingKey::from_ed_der(der.as_bytes()))
+    }
+
+    fn from_stored(stored: &StoredSigningKey) -> anyhow::Result<Self> {
+        let seed: [u8; 32] = URL_SAFE_NO_PAD
+            .decode(&stored.private_key)?
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("signing key {} is not 32 bytes", stored.kid))?;
+        Ok(Self {
+            kid: stored.kid.clone(),
+            signing: SigningKey::from_bytes(&seed),
+        })
+    }
+
+    /// A key read from an Ed25519 PKCS#8 PEM file; its kid comes from its
+    /// public key, so that every instance given the file agrees on it.
+    fn from_pem(pem: &str) -> anyhow::Result<Self> {
+        let signing = SigningKey::from_pkcs8_pem(pem)
+            .map_err(|error| anyhow::anyhow!("not an Ed25519 PKCS#8 PEM key: {error}"))?;
+        let digest = Sha256::digest(signing.verifying_key().as_bytes());
+        Ok(Self {
+            kid: hex(&digest[..4]),
+            signing,
+        })
+    }
+}
+
+/// Eight lower-case hex digits: a kid that keeps codes within 213
+/// characters and is easy to type on a command line.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// A new random key pair, ready to store.
+pub fn generate_signing_key() -> StoredSigningKey {
+    let mut seed = [0_u8; 32];
+    rand::rng().fill_bytes(&mut seed);
+    let mut kid = [0_u8; 4];
+    rand::rng().fill_bytes(&mut kid);
+    let signing = SigningKey::from_bytes(&seed);
+    StoredSigningKey {
+        kid: hex(&kid),
+        private_key: URL_SAFE_NO_PAD.encode(seed),
+        public_key: URL_SAFE_NO_PAD.encode(signing.verifying_key().as_bytes()),
+        created_at: time::now(),
+    }
+}
+
+fn validation() -> Validation {
+    let mut validation = Validation::new(Algorithm::EdDSA);
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation
+}
+
+/// Signs and verifies ticket codes with the installation's keys.
+pub struct TicketKeys {
+    store: Store,
+    configured: Option<KeyPair>,
+    ring: RwLock<Arc<Keyring>>,
+    validation: Validation,
+}
+
+impl TicketKeys {
+    /// Loads the keys, creating the first one if the database has none. With
+    /// `pem`, that key signs; the stored keys still verify.
+    pub async fn load(store: Store, pem: Option<&str>) -> anyhow::Result<Self> {
+        let configured = pem.map(KeyPair::from_pem).transpose()?;
+        if configured.is_none() && store.signing_keys().await?.is_empty() {
+            store.add_signing_key(generate_signing_key()).await?;
+        }
+        let ring = build_ring(&store, configured.as_ref()).await?;
+        Ok(Self {
+            store,
+            configured,
+            ring: RwLock::new(Arc::new(ring)),
+            validation: validation(),
+        })
+    }
+
+    /// Reads the keys again: picks up keys rotated or retired by another
+    /// process.
+    pub async fn refresh(&self) -> anyhow::Result<()> {
+        let ring = build_ring(&self.store, self.configured.as_ref()).await?;
+        *self.ring.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(ring);
+        Ok(())
+    }
+
+    fn ring(&self) -> Arc<Keyring> {
+        self.ring
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The code for a ticket, signed with the current key. Signatures are
+    /// deterministic: the same key gives the same code.
+    pub fn sign(&self, claims: TicketClaims) -> ApiResult<String> {
+        let ring = self.ring();
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.typ = None;
+        header.kid = Some(ring.signer.kid.clone());
+        let claims = CodeClaims {
+            t: claims.ticket_id.compact(),
+            i: claims.item_id.compact(),
+        };
+        jsonwebtoken::encode(&header, &claims, &ring.signer.key).map_err(ApiError::internal)
+    }
+
+    /// The claims of a genuine code.
+    pub fn verify(&self, code: &str) -> Result<TicketClaims, InvalidCode> {
+        let code = code.trim();
+        if code.len() > 4 * MAX_CODE_LENGTH || code.split('.').count() != 3 {
+            return Err(InvalidCode::Malformed);
+        }
+        let header = jsonwebtoken::decode_header(code).map_err(|_| InvalidCode::Malformed)?;
+        if header.alg != Algorithm::EdDSA {
+            return Err(InvalidCode::BadSignature);
+        }
+        let kid = header.kid.ok_or(InvalidCode::UnknownKey)?;
+        let ring = self.ring();
+        let key = ring.verifiers.get(&kid).ok_or(InvalidCode::UnknownKey)?;
+        let data =
+            jsonwebtoken::decode::<CodeClaims>(code, key, &self.validation).map_err(|error| {
+                match error.kind() {
+                    jsonwebtoken::errors::ErrorKind::InvalidSignature => InvalidCode::BadSignature,
+                    _ => InvalidCode::Malformed,
+                }
+            })?;
+        Ok(TicketClaims {
+            ticket_id: TicketId::from_compact(&data.claims.t).ok_or(InvalidCode::Malformed)?,
+            item_id: ItemId::from_compact(&data.claims.i).ok_or(InvalidCode::Malformed)?,
+        })
+    }
+
+    /// The public keys as a JWKS document.
+    pub fn jwks(&self) -> String {
+        self.ring().jwks.clone()
+    }
+}
+
+async fn build_ring(store: &Store, configured: Option<&KeyPair>) -> anyhow::Result<Keyring> {
+    let mut pairs: Vec<KeyPair> = store
+        .signing_keys()
+        .await?
+        .iter()
+        .map(KeyPair::from_stored)
+        .collect::<anyhow::Result<_>>()?;
+    if let Some(pair) = configured {
+        pairs.insert(0, pair.clone());
+    }
+    let newest = pairs
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("no ticket signing key: run `usher keys rotate`"))?;
+    let signer = Signer {
+        kid: newest.kid.clone(),
+        key: newest.encoding_key()?,
+    };
+    let mut verifiers = HashMap::new();
+    let mut keys = Vec::new();
+    for pair in &pairs {
+        let x = pair.public_x();
+        verifiers.insert(pair.kid.clone(), DecodingKey::from_ed_components(&x)?);
+        keys.push(serde_json::json!({
+            "kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig", "kid": pair.kid, "x": x,
+        }));
+    }
+    Ok(Keyring {
+        signer,
+        verifiers,
+        jwks: serde_json::json!({ "keys": keys }).to_string(),
+    })
+}

@@ -1,0 +1,245 @@
+//! The attendee's half: reserving tickets, giving them back, and waiting in
+//! line for sold-out items.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use usher_domain::ids::{ItemId, TicketId, WaitlistEntryId};
+use usher_domain::tickets::{self, Quantity, Reservation, Ticket, WaitlistEntry};
+use usher_domain::time;
+use usher_persistence::NewReservation;
+
+use crate::error::{ApiError, ApiResult};
+use crate::schema::scalars::DateTime;
+use crate::schema::types::{ItemNode, int};
+use crate::schema::{loaders, parse_id, services, viewer};
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "tickets::TicketStatus")]
+pub enum TicketStatus {
+    Active,
+    CheckedIn,
+    Cancelled,
+}
+
+async fn item_of(ctx: &Context<'_>, item_id: ItemId) -> ApiResult<ItemNode> {
+    loaders(ctx)?
+        .load_one(item_id)
+        .await?
+        .map(ItemNode)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("ticket without its item")))
+}
+
+/// A ticket: one person, one programme item.
+pub struct TicketNode(pub Ticket);
+
+#[Object(name = "Ticket")]
+impl TicketNode {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn item(&self, ctx: &Context<'_>) -> ApiResult<ItemNode> {
+        item_of(ctx, self.0.item_id).await
+    }
+
+    async fn holder_name(&self) -> &str {
+        self.0.holder_name.as_str()
+    }
+
+    async fn status(&self) -> TicketStatus {
+        self.0.status.into()
+    }
+
+    /// The QR payload: a compact JWS (EdDSA) that anyone can verify offline
+    /// with the keys at /.well-known/jwks.json.
+    async fn code(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        services(ctx)?.ticket_keys.sign(self.0.claims())
+    }
+
+    /// The code as a QR code, an SVG document.
+    async fn qr_svg(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        let services = services(ctx)?;
+        let code = services.ticket_keys.sign(self.0.claims())?;
+        Ok(services.qr.svg(&code)?.to_string())
+    }
+
+    async fn issued_at(&self) -> DateTime {
+        self.0.issued_at.into()
+    }
+
+    async fn checked_in_at(&self) -> Option<DateTime> {
+        self.0.checked_in_at.map(DateTime::from)
+    }
+
+    async fn checked_in_gate(&self) -> Option<&str> {
+        self.0.checked_in_gate.as_deref()
+    }
+
+    /// Null for general admission.
+    async fn seat(&self) -> Option<&str> {
+        self.0.seat.as_deref()
+    }
+}
+
+/// Tickets reserved together.
+pub struct ReservationNode(pub Reservation);
+
+#[Object(name = "Reservation")]
+impl ReservationNode {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn item(&self, ctx: &Context<'_>) -> ApiResult<ItemNode> {
+        item_of(ctx, self.0.item_id).await
+    }
+
+    async fn tickets(&self) -> Vec<TicketNode> {
+        self.0.tickets.iter().cloned().map(TicketNode).collect()
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+}
+
+/// A place in an item's waitlist.
+pub struct WaitlistEntryNode(pub WaitlistEntry);
+
+#[Object(name = "WaitlistEntry")]
+impl WaitlistEntryNode {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn item(&self, ctx: &Context<'_>) -> ApiResult<ItemNode> {
+        item_of(ctx, self.0.item_id).await
+    }
+
+    async fn quantity(&self) -> i32 {
+        int(self.0.quantity.get())
+    }
+
+    /// 1 = next in line.
+    async fn position(&self) -> i32 {
+        int(self.0.position)
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+}
+
+#[derive(InputObject)]
+pub struct ReserveTicketsInput {
+    pub item_id: ID,
+    /// 1 to 20, and no more than the item's maxTicketsPerAttendee.
+    pub quantity: i32,
+    /// Names on the tickets, one per ticket; the attendee's displayName where absent.
+    pub holder_names: Option<Vec<String>>,
+    /// A retry with the same key returns the first reservation instead of reserving again.
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct JoinWaitlistInput {
+    pub item_id: ID,
+    pub quantity: i32,
+}
+
+#[derive(Default)]
+pub struct TicketsQuery;
+
+#[Object]
+impl TicketsQuery {
+    /// The signed-in attendee's tickets, newest first.
+    async fn my_tickets(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = false)] include_cancelled: bool,
+    ) -> ApiResult<Vec<TicketNode>> {
+        let user = viewer(ctx).user()?;
+        let tickets = services(ctx)?
+            .store
+            .tickets_of_holder(user.id, include_cancelled)
+            .await?;
+        Ok(tickets.into_iter().map(TicketNode).collect())
+    }
+
+    /// The waitlists the signed-in attendee is in.
+    async fn my_waitlist(&self, ctx: &Context<'_>) -> ApiResult<Vec<WaitlistEntryNode>> {
+        let user = viewer(ctx).user()?;
+        let entries = services(ctx)?.store.waitlist_of_holder(user.id).await?;
+        Ok(entries.into_iter().map(WaitlistEntryNode).collect())
+    }
+}
+
+#[derive(Default)]
+pub struct TicketsMutation;
+
+#[Object]
+impl TicketsMutation {
+    /// Reserves free tickets: all of them or none.
+    async fn reserve_tickets(
+        &self,
+        ctx: &Context<'_>,
+        input: ReserveTicketsInput,
+    ) -> ApiResult<ReservationNode> {
+        let user = viewer(ctx).user()?;
+        let quantity = Quantity::parse("quantity", input.quantity.into())?;
+        let new = NewReservation {
+            item_id: parse_id("itemId", &input.item_id)?,
+            holder_id: user.id,
+            quantity,
+            holder_names: tickets::holder_names(
+                "holderNames",
+                input.holder_names.as_deref(),
+                quantity,
+                &user.display_name,
+            )?,
+            idempotency_key: input
+                .idempotency_key
+                .map(|key| tickets::parse_idempotency_key("idempotencyKey", &key))
+                .transpose()?,
+        };
+        let reservation = services(ctx)?.store.reserve(new, time::now()).await?;
+        Ok(ReservationNode(reservation))
+    }
+
+    /// Gives a ticket back, until the item starts; the place goes to the
+    /// next in line.
+    async fn cancel_ticket(&self, ctx: &Context<'_>, ticket_id: ID) -> ApiResult<TicketNode> {
+        let user = viewer(ctx).user()?;
+        let ticket_id: TicketId = parse_id("ticketId", &ticket_id)?;
+        let ticket = services(ctx)?
+            .store
+            .cancel_ticket(ticket_id, user.id, time::now())
+            .await?;
+        Ok(TicketNode(ticket))
+    }
+
+    /// Joins a sold-out item's waitlist.
+    async fn join_waitlist(
+        &self,
+        ctx: &Context<'_>,
+        input: JoinWaitlistInput,
+    ) -> ApiResult<WaitlistEntryNode> {
+        let user = viewer(ctx).user()?;
+        let item_id: ItemId = parse_id("itemId", &input.item_id)?;
+        let quantity = Quantity::parse("quantity", input.quantity.into())?;
+        let entry = services(ctx)?
+            .store
+            .join_waitlist(item_id, user.id, quantity, time::now())
+            .await?;
+        Ok(WaitlistEntryNode(entry))
+    }
+
+    /// Leaves a waitlist; false when the place was no longer waiting.
+    async fn leave_waitlist(&self, ctx: &Context<'_>, entry_id: ID) -> ApiResult<bool> {
+        let user = viewer(ctx).user()?;
+        let entry_id: WaitlistEntryId = parse_id("entryId", &entry_id)?;
+        Ok(services(ctx)?
+            .store
+            .leave_waitlist(entry_id, user.id)
+            .await?)
+    }
+}

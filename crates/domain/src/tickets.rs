@@ -1,0 +1,320 @@
+//! Tickets, reservations and the waitlist: who may reserve how many, and
+//! why a reservation is refused.
+
+use crate::catalogue::{Item, ProgrammeStatus};
+use crate::ids::{ItemId, ReservationId, TicketId, UserId, WaitlistEntryId};
+use crate::input::{InvalidInput, Name};
+use crate::time::Timestamp;
+
+/// How many tickets one request asks for: 1 to 20.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Quantity(u32);
+
+impl Quantity {
+    const MAX: u32 = 20;
+
+    /// Parses a quantity given as input field `field`.
+    pub fn parse(field: &str, raw: i64) -> Result<Self, InvalidInput> {
+        u32::try_from(raw)
+            .ok()
+            .filter(|value| (1..=Self::MAX).contains(value))
+            .map(Self)
+            .ok_or_else(|| InvalidInput::new(field, format!("must be between 1 and {}", Self::MAX)))
+    }
+
+    /// The number of tickets.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+/// The state of a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TicketStatus {
+    /// Valid, not yet used.
+    Active,
+    /// Admitted at the door.
+    CheckedIn,
+    /// Given back by the attendee or cancelled with its item.
+    Cancelled,
+}
+
+impl TicketStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "ACTIVE",
+            Self::CheckedIn => "CHECKED_IN",
+            Self::Cancelled => "CANCELLED",
+        }
+    }
+
+    /// The status with stored name `name`.
+    pub fn from_stored(name: &str) -> Option<Self> {
+        [Self::Active, Self::CheckedIn, Self::Cancelled]
+            .into_iter()
+            .find(|status| status.as_str() == name)
+    }
+}
+
+/// A ticket as its holder sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    /// Its id.
+    pub id: TicketId,
+    /// The item it admits to.
+    pub item_id: ItemId,
+    /// The account that holds it.
+    pub holder_id: UserId,
+    /// The reservation it came from.
+    pub reservation_id: ReservationId,
+    /// The name on the ticket.
+    pub holder_name: Name,
+    /// Active, checked in or cancelled.
+    pub status: TicketStatus,
+    /// When it was issued.
+    pub issued_at: Timestamp,
+    /// When it was admitted at the door.
+    pub checked_in_at: Option<Timestamp>,
+    /// At which gate.
+    pub checked_in_gate: Option<String>,
+    /// The seat, for seated items (none yet: general admission).
+    pub seat: Option<String>,
+}
+
+impl Ticket {
+    /// What the ticket's code claims.
+    pub fn claims(&self) -> TicketClaims {
+        TicketClaims {
+            ticket_id: self.id,
+            item_id: self.item_id,
+        }
+    }
+}
+
+/// What a ticket code carries: no more than the ids. Venue, times and names
+/// come from the item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TicketClaims {
+    /// The ticket.
+    pub ticket_id: TicketId,
+    /// The item it admits to.
+    pub item_id: ItemId,
+}
+
+/// Tickets reserved together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reservation {
+    /// Its id.
+    pub id: ReservationId,
+    /// The item.
+    pub item_id: ItemId,
+    /// The attendee who reserved.
+    pub holder_id: UserId,
+    /// The tickets, in the order of their holder names.
+    pub tickets: Vec<Ticket>,
+    /// When it was made.
+    pub created_at: Timestamp,
+}
+
+/// A place in an item's waitlist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitlistEntry {
+    /// Its id.
+    pub id: WaitlistEntryId,
+    /// The item waited for.
+    pub item_id: ItemId,
+    /// Tickets wanted.
+    pub quantity: Quantity,
+    /// 1 = next in line.
+    pub position: u32,
+    /// When the attendee joined.
+    pub created_at: Timestamp,
+}
+
+/// Why tickets cannot be reserved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ReservationRefusal {
+    /// Not enough tickets left.
+    #[error("not enough tickets left: {left} left, {asked} asked")]
+    SoldOut {
+        /// Tickets left.
+        left: u32,
+        /// Tickets asked for.
+        asked: u32,
+    },
+    /// The attendee would hold more than the item allows.
+    #[error("at most {limit} tickets per attendee for this item; you hold {held}")]
+    LimitExceeded {
+        /// The item's limit.
+        limit: u32,
+        /// Tickets the attendee holds already.
+        held: u32,
+    },
+    /// The attendee holds a ticket for an item at the same time.
+    #[error("you already hold a ticket for an item at the same time")]
+    Overlapping,
+    /// Outside the reservation window, or the item is cancelled.
+    #[error("reservations for this item are {0}")]
+    Closed(&'static str),
+}
+
+/// Why an item takes no reservations now, if it does not.
+pub fn window_refusal(item: &Item, now: Timestamp) -> Option<ReservationRefusal> {
+    match item.status(now) {
+        ProgrammeStatus::Cancelled => {
+            Some(ReservationRefusal::Closed("closed: the item is cancelled"))
+        }
+        ProgrammeStatus::NotYetOpen => Some(ReservationRefusal::Closed("not open yet")),
+        ProgrammeStatus::Closed => Some(ReservationRefusal::Closed("closed")),
+        ProgrammeStatus::Open | ProgrammeStatus::SoldOut => None,
+    }
+}
+
+/// Why a reservation that found no room was refused: the window, or stock.
+pub fn refusal_without_room(item: &Item, now: Timestamp, asked: Quantity) -> ReservationRefusal {
+    window_refusal(item, now).unwrap_or(ReservationRefusal::SoldOut {
+        left: item.tickets_left(),
+        asked: asked.get(),
+    })
+}
+
+/// Checks the attendee's own limits, once the item's room is taken: how
+/// many they hold for the item, and whether they hold an overlapping one.
+pub fn check_attendee(
+    item: &Item,
+    held_for_item: u32,
+    asked: Quantity,
+    holds_overlapping: bool,
+) -> Result<(), ReservationRefusal> {
+    let limit = item.max_tickets_per_attendee.get();
+    if held_for_item + asked.get() > limit {
+        return Err(ReservationRefusal::LimitExceeded {
+            limit,
+            held: held_for_item,
+        });
+    }
+    if holds_overlapping {
+        return Err(ReservationRefusal::Overlapping);
+    }
+    Ok(())
+}
+
+/// One name per ticket: the given names, or the attendee's name on each.
+pub fn holder_names(
+    field: &str,
+    given: Option<&[String]>,
+    quantity: Quantity,
+    default: &Name,
+) -> Result<Vec<Name>, InvalidInput> {
+    let count = usize::try_from(quantity.get()).unwrap_or(usize::MAX);
+    match given {
+        None => Ok(vec![default.clone(); count]),
+        Some(names) if names.len() != count => Err(InvalidInput::new(
+            field,
+            format!(
+                "gives {} names for {count} tickets: give one per ticket",
+                names.len()
+            ),
+        )),
+        Some(names) => names.iter().map(|name| Name::parse(field, name)).collect(),
+    }
+}
+
+/// An idempotency key: 1 to 200 visible characters.
+pub fn parse_idempotency_key(field: &str, raw: &str) -> Result<String, InvalidInput> {
+    if raw.is_empty() || raw.len() > 200 || raw.chars().any(char::is_control) {
+        return Err(InvalidInput::new(
+            field,
+            "must be 1 to 200 characters without control characters",
+        ));
+    }
+    Ok(raw.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+    use crate::catalogue::{ProgrammeKind, Schedule, ScheduleParts};
+    use crate::ids::{FestivalId, VenueId};
+    use crate::input::{Capacity, Minutes, TicketLimit};
+    use crate::time;
+
+    fn item(issued: u32) -> Item {
+        let now = time::now();
+        Item {
+            id: ItemId::generate(),
+            festival_id: FestivalId::generate(),
+            venue_id: VenueId::generate(),
+            film_id: None,
+            kind: ProgrammeKind::Screening,
+            title: Name::parse("title", "Ilo Ilo").unwrap(),
+            schedule: Schedule::new(ScheduleParts {
+                starts_at: now + Duration::hours(2),
+                ends_at: now + Duration::hours(4),
+                reservation_opens_at: now - Duration::hours(1),
+                reservation_closes_at: now + Duration::hours(2),
+                doors_open: Minutes::of(30),
+                late_entry: Minutes::of(15),
+            })
+            .unwrap(),
+            ticket_capacity: Capacity::parse("c", 10).unwrap(),
+            tickets_issued: issued,
+            admitted: 0,
+            max_tickets_per_attendee: TicketLimit::DEFAULT,
+            cancelled_at: None,
+        }
+    }
+
+    #[test]
+    fn quantities_are_between_one_and_twenty() {
+        assert!(Quantity::parse("quantity", 0).is_err());
+        assert!(Quantity::parse("quantity", -1).is_err());
+        assert!(Quantity::parse("quantity", 1_000_000).is_err());
+        assert_eq!(Quantity::parse("quantity", 2).map(Quantity::get), Ok(2));
+    }
+
+    #[test]
+    fn a_full_item_is_sold_out_and_a_cancelled_one_closed() {
+        let two = Quantity::parse("q", 2).unwrap();
+        let mut full = item(10);
+        assert_eq!(
+            refusal_without_room(&full, time::now(), two),
+            ReservationRefusal::SoldOut { left: 0, asked: 2 }
+        );
+        full.cancelled_at = Some(time::now());
+        assert!(matches!(
+            refusal_without_room(&full, time::now(), two),
+            ReservationRefusal::Closed(_)
+        ));
+    }
+
+    #[test]
+    fn the_per_attendee_limit_counts_tickets_already_held() {
+        let one = Quantity::parse("q", 1).unwrap();
+        let item = item(0);
+        assert_eq!(check_attendee(&item, 1, one, false), Ok(()));
+        assert_eq!(
+            check_attendee(&item, 2, one, false),
+            Err(ReservationRefusal::LimitExceeded { limit: 2, held: 2 })
+        );
+        assert_eq!(
+            check_attendee(&item, 0, one, true),
+            Err(ReservationRefusal::Overlapping)
+        );
+    }
+
+    #[test]
+    fn holder_names_are_one_per_ticket() {
+        let two = Quantity::parse("q", 2).unwrap();
+        let me = Name::parse("n", "Mai").unwrap();
+        assert_eq!(
+            holder_names("holderNames", None, two, &me).unwrap(),
+            vec![me.clone(), me.clone()]
+        );
+        assert!(holder_names("holderNames", Some(&["A".into()]), two, &me).is_err());
+        assert!(holder_names("holderNames", Some(&["A".into(), " ".into()]), two, &me).is_err());
+    }
+}

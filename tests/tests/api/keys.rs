@@ -1,0 +1,148 @@
+//! The keys that sign ticket codes: rotation, retirement, a configured PEM
+//! key, and codes that are not genuine.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::SigningKey;
+use ed25519_dalek::pkcs8::EncodePrivateKey;
+use serde_json::Value;
+use usher_api::codes::{InvalidCode, TicketKeys};
+use usher_domain::ids::{ItemId, TicketId};
+use usher_domain::tickets::TicketClaims;
+
+use crate::cli::usher;
+use crate::helpers::TestApp;
+use crate::on_both_databases;
+
+fn kid_of(code: &str) -> String {
+    let header = code.split('.').next().unwrap();
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
+    assert_eq!(
+        header.as_object().unwrap().len(),
+        2,
+        "alg and kid, nothing else: {header}"
+    );
+    assert_eq!(header["alg"], "EdDSA");
+    header["kid"].as_str().unwrap().to_owned()
+}
+
+fn claims() -> TicketClaims {
+    TicketClaims {
+        ticket_id: TicketId::generate(),
+        item_id: ItemId::generate(),
+    }
+}
+
+on_both_databases!(
+    rotated_keys_keep_verifying_until_retired,
+    a_configured_pem_key_signs_and_is_published,
+    codes_that_are_not_genuine_are_refused,
+);
+
+async fn rotated_keys_keep_verifying_until_retired(app: TestApp) {
+    let url = app.database.url.clone();
+    let keys = TicketKeys::load(app.store.clone(), None).await.unwrap();
+    let ticket = claims();
+    let old_code = keys.sign(ticket).unwrap();
+    let old_kid = kid_of(&old_code);
+
+    usher(&["keys", "rotate", "--database-url", &url])
+        .await
+        .unwrap();
+    keys.refresh().await.unwrap();
+    let new_code = keys.sign(ticket).unwrap();
+    let new_kid = kid_of(&new_code);
+
+    assert_ne!(old_kid, new_kid, "the new key signs");
+    assert_eq!(
+        keys.verify(&old_code),
+        Ok(ticket),
+        "the old key still verifies"
+    );
+    let jwks: Value = serde_json::from_str(&keys.jwks()).unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
+
+    usher(&["keys", "retire", &old_kid, "--database-url", &url])
+        .await
+        .unwrap();
+    keys.refresh().await.unwrap();
+
+    assert_eq!(keys.verify(&old_code), Err(InvalidCode::UnknownKey));
+    assert_eq!(keys.verify(&new_code), Ok(ticket));
+    assert!(
+        usher(&["keys", "retire", &new_kid, "--database-url", &url])
+            .await
+            .is_err(),
+        "the last key stays"
+    );
+    assert!(
+        usher(&["keys", "retire", "no-such-kid", "--database-url", &url])
+            .await
+            .is_err()
+    );
+}
+
+async fn a_configured_pem_key_signs_and_is_published(app: TestApp) {
+    let pem = SigningKey::from_bytes(&[7; 32])
+        .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
+        .unwrap();
+    let keys = TicketKeys::load(app.store.clone(), Some(&pem))
+        .await
+        .unwrap();
+    let stored = TicketKeys::load(app.store.clone(), None).await.unwrap();
+
+    let code = keys.sign(claims()).unwrap();
+
+    let kid = kid_of(&code);
+    let jwks: Value = serde_json::from_str(&keys.jwks()).unwrap();
+    assert_eq!(jwks["keys"][0]["kid"], kid.as_str());
+    assert!(
+        keys.verify(&stored.sign(claims()).unwrap()).is_ok(),
+        "stored keys still verify"
+    );
+    assert!(
+        TicketKeys::load(app.store.clone(), Some("not a key"))
+            .await
+            .is_err()
+    );
+}
+
+async fn codes_that_are_not_genuine_are_refused(app: TestApp) {
+    let keys = TicketKeys::load(app.store.clone(), None).await.unwrap();
+    let code = keys.sign(claims()).unwrap();
+    let (signed, signature) = code.rsplit_once('.').unwrap();
+    let (header, payload) = signed.split_once('.').unwrap();
+    let foreign = TicketKeys::load(app.store.clone(), Some(&foreign_pem()))
+        .await
+        .unwrap();
+    let kid = kid_of(&code);
+    let none_header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"none","kid":"{kid}"}}"#));
+    let hs256_header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"HS256","kid":"{kid}"}}"#));
+
+    let cases = [
+        String::new(),
+        "x".repeat(10_000),
+        "'; DROP TABLE ticket; --".to_owned(),
+        format!("{none_header}.{payload}."),
+        format!("{hs256_header}.{payload}.{signature}"),
+        format!("{signed}.{}", &signature[..signature.len() / 2]),
+        format!("{signed}.{}", signature.chars().rev().collect::<String>()),
+        format!(
+            "{header}.{}.{signature}",
+            URL_SAFE_NO_PAD
+                .encode(br#"{"t":"AAAAAAAAAAAAAAAAAAAAAA","i":"AAAAAAAAAAAAAAAAAAAAAA"}"#)
+        ),
+        foreign.sign(claims()).unwrap(),
+        "ticket.with.\u{fffd}\u{0}".to_owned(),
+    ];
+    for case in cases {
+        assert!(keys.verify(&case).is_err(), "{case:?} was accepted");
+    }
+}
+
+fn foreign_pem() -> String {
+    SigningKey::from_bytes(&[9; 32])
+        .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
+        .unwrap()
+        .to_string()
+}
