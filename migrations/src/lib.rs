@@ -11,6 +11,7 @@ use sea_orm_migration::prelude::*;
 mod m20261126_000001_create_catalogue;
 mod m20261126_000002_create_accounts;
 mod m20261126_000003_create_tickets;
+mod m20261126_000004_create_door;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_create_catalogue::Migration),
             Box::new(m20261126_000002_create_accounts::Migration),
             Box::new(m20261126_000003_create_tickets::Migration),
+            Box::new(m20261126_000004_create_door::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use usher_domain::accounts::User;
+use usher_domain::door::ScannerDevice;
 use usher_domain::ids::UserId;
 use usher_domain::input::Password;
 use usher_domain::time::{self, Timestamp};
@@ -175,30 +176,44 @@ pub fn new_refresh_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// What the database keeps of a refresh token: its SHA-256, so that a
-/// leaked table does not leak logins.
-pub fn refresh_token_hash(token: &str) -> String {
+/// What the database keeps of an opaque token (refresh or scanner): its
+/// SHA-256, so that a leaked table does not leak logins.
+pub fn token_hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// The person behind a request, attached to it as request data.
+/// The person or device behind a request, attached to it as request data.
 #[derive(Debug, Clone)]
 pub enum Viewer {
     /// No token was sent.
     Anonymous,
-    /// A valid token for this user was sent.
+    /// A valid access token for this user was sent.
     User(Box<User>),
+    /// A scanner device's token was sent: it may only scan at its venue.
+    Scanner(Box<ScannerDevice>),
 }
 
 impl Viewer {
-    /// The signed-in user, or UNAUTHENTICATED.
+    /// The signed-in user, or UNAUTHENTICATED (FORBIDDEN for a scanner device).
     pub fn user(&self) -> ApiResult<&User> {
         match self {
             Self::User(user) => Ok(user),
             Self::Anonymous => Err(ApiError::sign_in_required()),
+            Self::Scanner(_) => Err(ApiError::Forbidden(
+                "a scanner token only scans tickets at its venue".into(),
+            )),
         }
     }
+}
+
+/// Scanner device tokens start with this, so that they are told apart from
+/// access tokens at a glance.
+pub const SCANNER_TOKEN_PREFIX: &str = "usc_";
+
+/// A new opaque scanner device token.
+pub fn new_scanner_token() -> String {
+    format!("{SCANNER_TOKEN_PREFIX}{}", new_refresh_token())
 }
 
 #[cfg(test)]

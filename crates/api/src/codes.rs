@@ -8,7 +8,8 @@
 //! is not retired keeps verifying.
 
 use std::collections::HashMap;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -142,7 +143,12 @@ pub struct TicketKeys {
     configured: Option<KeyPair>,
     ring: RwLock<Arc<Keyring>>,
     validation: Validation,
+    last_refresh: Mutex<Instant>,
 }
+
+/// A code signed with a key this instance does not know may come from a key
+/// rotated moments ago: reread the keys, but at most this often.
+const ON_DEMAND_REFRESH: Duration = Duration::from_secs(2);
 
 impl TicketKeys {
     /// Loads the keys, creating the first one if the database has none. With
@@ -158,6 +164,7 @@ impl TicketKeys {
             configured,
             ring: RwLock::new(Arc::new(ring)),
             validation: validation(),
+            last_refresh: Mutex::new(Instant::now()),
         })
     }
 
@@ -166,7 +173,41 @@ impl TicketKeys {
     pub async fn refresh(&self) -> anyhow::Result<()> {
         let ring = build_ring(&self.store, self.configured.as_ref()).await?;
         *self.ring.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(ring);
+        *self
+            .last_refresh
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Instant::now();
         Ok(())
+    }
+
+    /// Like `verify`, but a code signed with an unknown key makes the
+    /// instance reread the keys first (at most every two seconds), so that
+    /// a key rotated by another instance is honoured at once.
+    pub async fn verify_current(&self, code: &str) -> Result<TicketClaims, InvalidCode> {
+        match self.verify(code) {
+            Err(InvalidCode::UnknownKey) if self.may_refresh() => {
+                if let Err(error) = self.refresh().await {
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        "cannot reread the ticket keys"
+                    );
+                }
+                self.verify(code)
+            }
+            verified => verified,
+        }
+    }
+
+    fn may_refresh(&self) -> bool {
+        let mut last = self
+            .last_refresh
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if last.elapsed() < ON_DEMAND_REFRESH {
+            return false;
+        }
+        *last = Instant::now();
+        true
     }
 
     fn ring(&self) -> Arc<Keyring> {

@@ -18,7 +18,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::Services;
-use crate::auth::Viewer;
+use crate::auth::{SCANNER_TOKEN_PREFIX, Viewer, token_hash};
 use crate::error::ApiError;
 use crate::loaders::loaders;
 use crate::schema::{UsherSchema, build_schema};
@@ -122,11 +122,23 @@ pub(crate) async fn viewer_from_headers(
     viewer_from_token(services, token.trim()).await
 }
 
-/// The viewer an access token speaks for.
+/// The viewer an access token (or a scanner device's token) speaks for.
 pub(crate) async fn viewer_from_token(
     services: &Services,
     token: &str,
 ) -> Result<Viewer, ApiError> {
+    if token.starts_with(SCANNER_TOKEN_PREFIX) {
+        let device = services
+            .store
+            .scanner_by_token(&token_hash(token), usher_domain::time::now())
+            .await?
+            .ok_or_else(|| {
+                ApiError::Unauthenticated(
+                    "this scanner token is revoked, expired or unknown".into(),
+                )
+            })?;
+        return Ok(Viewer::Scanner(Box::new(device)));
+    }
     let user_id = services.auth.verify_access_token(token).ok_or_else(|| {
         ApiError::Unauthenticated("invalid or expired access token; refresh or sign in".into())
     })?;

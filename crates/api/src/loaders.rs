@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use usher_domain::catalogue::{Festival, Film, Item, Venue};
-use usher_domain::ids::{FestivalId, FilmId, ItemId, VenueId};
+use usher_domain::ids::{FestivalId, FilmId, ItemId, TicketId, VenueId};
+use usher_domain::tickets::Ticket;
 use usher_persistence::{Store, StoreError};
 
 use crate::error::ApiError;
@@ -124,5 +125,15 @@ impl Loader<WaitlistOf> for StoreLoader {
             .iter()
             .map(|&key| (key, lengths.get(&key.0).copied().unwrap_or(0)))
             .collect())
+    }
+}
+
+impl Loader<TicketId> for StoreLoader {
+    type Value = Ticket;
+    type Error = LoadError;
+
+    async fn load(&self, ids: &[TicketId]) -> Result<HashMap<TicketId, Ticket>, LoadError> {
+        let rows = self.store.tickets_by_id(ids).await.map_err(Arc::new)?;
+        Ok(by_id(rows, |ticket| ticket.id))
     }
 }

@@ -89,6 +89,10 @@ id_type!(
     ReservationId,
     /// A place in an item's waitlist.
     WaitlistEntryId,
+    /// One scan at a door, admitted or refused.
+    ScanId,
+    /// A scanner device's token, issued for one venue.
+    ScannerId,
 );
 
 #[cfg(test)]

@@ -198,6 +198,9 @@ impl Slug {
 pub struct Timezone(Tz);
 
 impl Timezone {
+    /// Coordinated Universal Time.
+    pub const UTC: Self = Self(Tz::UTC);
+
     /// Parses an IANA time zone name.
     pub fn parse(field: &str, raw: &str) -> Result<Self, InvalidInput> {
         Tz::from_str(raw.trim()).map(Self).map_err(|_| {

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod catalogue;
+pub mod door;
 pub mod ids;
 pub mod input;
 pub mod roles;

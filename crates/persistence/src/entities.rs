@@ -277,3 +277,55 @@ pub(crate) mod signing_key {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub(crate) mod scanner_device {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "scanner_device")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub festival_id: Uuid,
+        pub venue_id: Uuid,
+        pub label: String,
+        pub token_hash: String,
+        pub expires_at: DateTimeUtc,
+        pub revoked_at: Option<DateTimeUtc>,
+        pub created_by: Uuid,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod scan {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "scan")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub item_id: Option<Uuid>,
+        pub ticket_id: Option<Uuid>,
+        pub venue_id: Uuid,
+        pub gate: Option<String>,
+        pub account_id: Option<Uuid>,
+        pub scanner_device_id: Option<Uuid>,
+        pub outcome: String,
+        pub scanned_at: DateTimeUtc,
+        pub client_scan_key: Option<String>,
+        pub offline: bool,
+        pub conflict: bool,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

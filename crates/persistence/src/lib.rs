@@ -10,6 +10,7 @@
 
 mod accounts;
 mod catalogue;
+mod door;
 
 mod entities;
 mod error;
@@ -21,6 +22,7 @@ mod tickets;
 
 pub use accounts::{NewUser, RefreshOutcome, StoredCredentials};
 pub use catalogue::{NewFestival, NewFilm, NewItem, NewVenue, Page, ProgrammeQuery};
+pub use door::{Manifest, ScanAttempt, ScanResult};
 pub use error::StoreError;
 pub use keys::StoredSigningKey;
 pub use store::{Backend, Store, StoreOptions, Synchronous, redact_password};

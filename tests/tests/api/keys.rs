@@ -5,6 +5,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::EncodePrivateKey;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
 use serde_json::Value;
 use usher_api::codes::{InvalidCode, TicketKeys};
 use usher_domain::ids::{ItemId, TicketId};
@@ -38,6 +40,61 @@ on_both_databases!(
     a_configured_pem_key_signs_and_is_published,
     codes_that_are_not_genuine_are_refused,
 );
+
+/// Ticket keys over a fresh SQLite database, for property tests (which
+/// run outside async); the runtime and directory must outlive the keys.
+fn fresh_keys() -> (tokio::runtime::Runtime, tempfile::TempDir, TicketKeys) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/keys.db", directory.path().display());
+    let keys = runtime.block_on(async {
+        let store = usher_persistence::Store::connect(&url, &Default::default())
+            .await
+            .unwrap();
+        TicketKeys::load(store, None).await.unwrap()
+    });
+    (runtime, directory, keys)
+}
+
+#[test]
+fn no_arbitrary_text_verifies_as_a_code() {
+    let (_runtime, _directory, keys) = fresh_keys();
+    let mut runner = TestRunner::new(Config {
+        cases: 512,
+        ..Config::default()
+    });
+    let strategy = prop_oneof![
+        any::<String>(),
+        "[A-Za-z0-9_-]{0,80}\\.[A-Za-z0-9_-]{0,120}\\.[A-Za-z0-9_-]{0,90}",
+        "eyJhbGciOiJFZERTQSIsImtpZCI6I[A-Za-z0-9_-]{0,30}\\.[A-Za-z0-9_-]{0,120}\\.[A-Za-z0-9_-]{86}",
+    ];
+    runner
+        .run(&strategy, |text| {
+            prop_assert!(keys.verify(&text).is_err());
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn any_change_to_a_genuine_code_breaks_it() {
+    let (_runtime, _directory, keys) = fresh_keys();
+    let genuine = keys.sign(claims()).unwrap();
+    let mut runner = TestRunner::new(Config {
+        cases: 1024,
+        ..Config::default()
+    });
+    let strategy = (0..genuine.len(), proptest::char::range('!', '~'));
+    runner
+        .run(&strategy, |(position, replacement)| {
+            let mut changed = genuine.clone();
+            changed.replace_range(position..=position, &replacement.to_string());
+            prop_assume!(changed != genuine);
+            prop_assert!(keys.verify(&changed).is_err(), "{changed} verified");
+            Ok(())
+        })
+        .unwrap();
+}
 
 async fn rotated_keys_keep_verifying_until_retired(app: TestApp) {
     let url = app.database.url.clone();

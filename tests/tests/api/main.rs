@@ -11,6 +11,7 @@ mod helpers;
 mod accounts;
 mod catalogue;
 mod cli;
+mod door;
 mod hardening;
 mod keys;
 mod schema_file;

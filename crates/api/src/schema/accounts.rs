@@ -8,7 +8,7 @@ use usher_domain::roles::RoleGrant;
 use usher_persistence::{NewUser, RefreshOutcome};
 
 use crate::Services;
-use crate::auth::{new_refresh_token, refresh_token_hash};
+use crate::auth::{new_refresh_token, token_hash};
 use crate::error::{ApiError, ApiResult};
 use crate::schema::types::{AuthPayload, Role, UserNode};
 use crate::schema::{parse_id, services, viewer};
@@ -44,7 +44,7 @@ async fn sign_in(services: &Services, user: User) -> ApiResult<AuthPayload> {
         .store
         .start_session(
             user.id,
-            refresh_token_hash(&refresh_token),
+            token_hash(&refresh_token),
             services.auth.refresh_expiry()?,
         )
         .await?;
@@ -117,8 +117,8 @@ impl AccountsMutation {
         let outcome = services
             .store
             .rotate_session(
-                &refresh_token_hash(&refresh_token),
-                refresh_token_hash(&next_token),
+                &token_hash(&refresh_token),
+                token_hash(&next_token),
                 services.auth.refresh_expiry()?,
             )
             .await?;
@@ -154,9 +154,7 @@ impl AccountsMutation {
     /// Ends the login this refresh token belongs to; false if none was live.
     async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> ApiResult<bool> {
         let store = &services(ctx)?.store;
-        Ok(store
-            .end_session(&refresh_token_hash(&refresh_token))
-            .await?)
+        Ok(store.end_session(&token_hash(&refresh_token)).await?)
     }
 
     /// Admins grant any role; organizers grant ORGANIZER and DOOR_STAFF

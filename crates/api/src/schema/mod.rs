@@ -3,6 +3,7 @@
 
 mod accounts;
 mod catalogue;
+mod door;
 mod programme;
 mod scalars;
 mod tickets;
@@ -23,6 +24,7 @@ pub struct QueryRoot(
     catalogue::CatalogueQuery,
     accounts::AccountsQuery,
     tickets::TicketsQuery,
+    door::DoorQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -30,6 +32,7 @@ pub struct MutationRoot(
     catalogue::CatalogueMutation,
     accounts::AccountsMutation,
     tickets::TicketsMutation,
+    door::DoorMutation,
 );
 
 /// The schema type served at /graphql.

@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, InputObject, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use usher_domain::ids::{FestivalId, ItemId};
+use usher_domain::ids::FestivalId;
 use usher_domain::time::{self, Timestamp};
 use usher_persistence::ProgrammeQuery;
 
@@ -50,16 +50,30 @@ pub struct ProgrammeConnection {
     pub total_count: i32,
 }
 
-fn encode_cursor(starts_at: Timestamp, id: ItemId) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}:{id}", starts_at.timestamp_micros()))
+/// A cursor naming a position in a list ordered by a moment, then an id.
+pub(crate) fn encode_cursor(at: Timestamp, id: impl std::fmt::Display) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}:{id}", at.timestamp_micros()))
 }
 
-fn decode_cursor(cursor: &str) -> Option<(Timestamp, ItemId)> {
+/// The position a cursor names.
+pub(crate) fn decode_cursor<Id: std::str::FromStr>(cursor: &str) -> Option<(Timestamp, Id)> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor.trim()).ok()?;
     let text = String::from_utf8(bytes).ok()?;
     let (micros, id) = text.split_once(':')?;
     let starts_at = chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?;
     Some((starts_at, id.parse().ok()?))
+}
+
+/// The `first` argument of a list: 1 to 100, default 20.
+pub(crate) fn page_size(first: Option<i32>) -> ApiResult<u64> {
+    let first = first.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&first) {
+        return Err(ApiError::bad_input(
+            "first",
+            format!("must be between 1 and {MAX_PAGE}"),
+        ));
+    }
+    Ok(u64::try_from(first).unwrap_or(1))
 }
 
 pub(crate) async fn page(
@@ -69,13 +83,7 @@ pub(crate) async fn page(
     first: Option<i32>,
     after: Option<String>,
 ) -> ApiResult<ProgrammeConnection> {
-    let first = first.unwrap_or(DEFAULT_PAGE);
-    if !(1..=MAX_PAGE).contains(&first) {
-        return Err(ApiError::bad_input(
-            "first",
-            format!("must be between 1 and {MAX_PAGE}"),
-        ));
-    }
+    let first = page_size(first)?;
     let after = after
         .map(|cursor| {
             decode_cursor(&cursor)
@@ -97,7 +105,7 @@ pub(crate) async fn page(
         starts_before: scalars::optional(filter.starts_before.as_ref(), "filter.startsBefore")?,
         only_available_at: filter.only_available.unwrap_or(false).then(time::now),
         after,
-        first: u64::try_from(first).unwrap_or(0),
+        first,
     };
     let page = services(ctx)?.store.programme(festival_id, &query).await?;
     let edges: Vec<ProgrammeEdge> = page
@@ -120,6 +128,8 @@ pub(crate) async fn page(
 
 #[cfg(test)]
 mod tests {
+    use usher_domain::ids::ItemId;
+
     use super::*;
 
     #[test]
@@ -127,7 +137,10 @@ mod tests {
         let at = time::now();
         let id = ItemId::generate();
         assert_eq!(decode_cursor(&encode_cursor(at, id)), Some((at, id)));
-        assert_eq!(decode_cursor("not a cursor"), None);
-        assert_eq!(decode_cursor(&URL_SAFE_NO_PAD.encode("12:nope")), None);
+        assert_eq!(decode_cursor::<ItemId>("not a cursor"), None);
+        assert_eq!(
+            decode_cursor::<ItemId>(&URL_SAFE_NO_PAD.encode("12:nope")),
+            None
+        );
     }
 }

@@ -10,7 +10,7 @@ use usher_domain::time;
 use crate::error::{ApiError, ApiResult};
 use crate::loaders::{VenuesOf, WaitlistOf};
 use crate::schema::scalars::DateTime;
-use crate::schema::{loaders, programme};
+use crate::schema::{door, loaders, programme};
 
 /// Counts in the domain are at most a million; GraphQL's Int is 32 bits.
 pub(crate) fn int(value: u32) -> i32 {
@@ -256,6 +256,18 @@ impl ItemNode {
     async fn waitlist_length(&self, ctx: &Context<'_>) -> ApiResult<i32> {
         let waiting = loaders(ctx)?.load_one(WaitlistOf(self.0.id)).await?;
         Ok(int(waiting.unwrap_or(0)))
+    }
+
+    /// Every scan of this item's tickets, newest first, for organizers;
+    /// optionally only those of one outcome.
+    async fn scans(
+        &self,
+        ctx: &Context<'_>,
+        outcome: Option<door::CheckInOutcome>,
+        #[graphql(desc = "Scans per page: 1 to 100, default 20.")] first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<door::ScanConnection> {
+        door::scans_page(ctx, &self.0, outcome, first, after).await
     }
 
     /// Minutes before startsAt that the doors open.

@@ -1,0 +1,410 @@
+//! The door: what a scan means, decided in DESIGN.md's order, and the
+//! sentence door staff read out.
+
+use chrono_tz::Tz;
+
+use crate::catalogue::Item;
+use crate::ids::{FestivalId, ItemId, ScanId, ScannerId, TicketId, UserId, VenueId};
+use crate::input::Label;
+use crate::tickets::{Ticket, TicketStatus};
+use crate::time::Timestamp;
+
+/// What a scan at the door comes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CheckInOutcome {
+    /// Let them in.
+    Admitted,
+    /// The ticket was used before.
+    AlreadyCheckedIn,
+    /// Unreadable, forged, or signed with an unknown key.
+    InvalidCode,
+    /// Well signed, but no such ticket.
+    UnknownTicket,
+    /// The ticket was cancelled.
+    Cancelled,
+    /// The item was cancelled.
+    ItemCancelled,
+    /// The ticket is for an item at another venue.
+    WrongVenue,
+    /// The ticket is for another item at this venue.
+    WrongItem,
+    /// The doors are not open yet.
+    TooEarly,
+    /// Late entry has closed.
+    TooLate,
+    /// The venue holds as many people as it may for this item.
+    VenueFull,
+}
+
+impl CheckInOutcome {
+    /// Every outcome.
+    pub const ALL: [Self; 11] = [
+        Self::Admitted,
+        Self::AlreadyCheckedIn,
+        Self::InvalidCode,
+        Self::UnknownTicket,
+        Self::Cancelled,
+        Self::ItemCancelled,
+        Self::WrongVenue,
+        Self::WrongItem,
+        Self::TooEarly,
+        Self::TooLate,
+        Self::VenueFull,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admitted => "ADMITTED",
+            Self::AlreadyCheckedIn => "ALREADY_CHECKED_IN",
+            Self::InvalidCode => "INVALID_CODE",
+            Self::UnknownTicket => "UNKNOWN_TICKET",
+            Self::Cancelled => "CANCELLED",
+            Self::ItemCancelled => "ITEM_CANCELLED",
+            Self::WrongVenue => "WRONG_VENUE",
+            Self::WrongItem => "WRONG_ITEM",
+            Self::TooEarly => "TOO_EARLY",
+            Self::TooLate => "TOO_LATE",
+            Self::VenueFull => "VENUE_FULL",
+        }
+    }
+
+    /// The outcome with stored name `name`.
+    pub fn from_stored(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|outcome| outcome.as_str() == name)
+    }
+}
+
+/// Who scanned: a person signed in as door staff (or organizer), or a
+/// scanner device with its own token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScannedBy {
+    /// A signed-in user.
+    Account(UserId),
+    /// A scanner device.
+    Device(ScannerId),
+}
+
+impl ScannedBy {
+    /// The key under which this scanner's offline scan ids are unique.
+    pub fn client_scan_key(self, client_scan_id: &str) -> String {
+        match self {
+            Self::Account(id) => format!("user:{id}:{client_scan_id}"),
+            Self::Device(id) => format!("device:{id}:{client_scan_id}"),
+        }
+    }
+}
+
+/// A phone at a gate that scans with a token of its own, for one venue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScannerDevice {
+    /// Its id.
+    pub id: ScannerId,
+    /// The festival of its venue.
+    pub festival_id: FestivalId,
+    /// The only venue it may scan at.
+    pub venue_id: VenueId,
+    /// A name for it, e.g. "Gate A, phone 2".
+    pub label: Label,
+    /// When its token stops working.
+    pub expires_at: Timestamp,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<Timestamp>,
+    /// When it was issued.
+    pub created_at: Timestamp,
+}
+
+/// One scan as recorded for the organizers' audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanRecord {
+    /// Its id.
+    pub id: ScanId,
+    /// The ticket's item, when the ticket is known.
+    pub item_id: Option<ItemId>,
+    /// The ticket, when known.
+    pub ticket_id: Option<TicketId>,
+    /// Where it was scanned.
+    pub venue_id: VenueId,
+    /// At which gate.
+    pub gate: Option<String>,
+    /// By whom.
+    pub scanned_by: ScannedBy,
+    /// What it came to.
+    pub outcome: CheckInOutcome,
+    /// When it was scanned (the device's clock for offline scans).
+    pub scanned_at: Timestamp,
+    /// Whether it was uploaded later from an offline scanner.
+    pub offline: bool,
+    /// Whether the device let in someone the server would not have.
+    pub conflict: bool,
+}
+
+/// Where and for what a ticket is scanned.
+#[derive(Debug, Clone, Copy)]
+pub struct Scan {
+    /// The venue the scanner stands at.
+    pub venue_id: VenueId,
+    /// The item door staff admit for, when they name one.
+    pub item_id: Option<ItemId>,
+    /// When the ticket was scanned.
+    pub at: Timestamp,
+}
+
+/// What to do with a genuine ticket before the atomic step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Refuse with this outcome.
+    Refuse(CheckInOutcome),
+    /// Admit, if the ticket is still unused and the venue has room; the
+    /// store decides those two atomically.
+    Admit,
+}
+
+/// Decides a scan of a genuine, known ticket, in DESIGN.md's order (after
+/// INVALID_CODE and UNKNOWN_TICKET): ITEM_CANCELLED, CANCELLED, WRONG_VENUE,
+/// WRONG_ITEM, TOO_EARLY, TOO_LATE, ALREADY_CHECKED_IN; VENUE_FULL and
+/// ADMITTED are for the atomic step.
+pub fn decide_check_in(ticket: &Ticket, item: &Item, scan: &Scan) -> Decision {
+    let outcome = if item.cancelled_at.is_some() {
+        CheckInOutcome::ItemCancelled
+    } else if ticket.status == TicketStatus::Cancelled {
+        CheckInOutcome::Cancelled
+    } else if item.venue_id != scan.venue_id {
+        CheckInOutcome::WrongVenue
+    } else if scan.item_id.is_some_and(|named| named != item.id) {
+        CheckInOutcome::WrongItem
+    } else if scan.at < item.schedule.doors_open_at() {
+        CheckInOutcome::TooEarly
+    } else if scan.at > item.schedule.late_entry_until() {
+        CheckInOutcome::TooLate
+    } else if ticket.status == TicketStatus::CheckedIn {
+        CheckInOutcome::AlreadyCheckedIn
+    } else {
+        return Decision::Admit;
+    };
+    Decision::Refuse(outcome)
+}
+
+/// What the message of a scan can tell.
+#[derive(Debug, Clone)]
+pub struct Details<'a> {
+    /// The ticket's holder, if the ticket is known.
+    pub holder: Option<&'a str>,
+    /// The ticket's item, if known.
+    pub item: Option<&'a Item>,
+    /// The name of the item's venue.
+    pub venue_name: &'a str,
+    /// The venue's capacity.
+    pub venue_capacity: u32,
+    /// When and where the ticket was first checked in.
+    pub first_check_in: Option<(Timestamp, Option<&'a str>)>,
+    /// The festival's time zone, for the times read out.
+    pub timezone: Tz,
+}
+
+/// A short sentence door staff can read out.
+pub fn message(outcome: CheckInOutcome, details: &Details<'_>) -> String {
+    let local = |at: Timestamp| at.with_timezone(&details.timezone);
+    let clock = |at: Timestamp| local(at).format("%H:%M").to_string();
+    let day = |at: Timestamp| local(at).format("%a %-d %b %H:%M").to_string();
+    let title = details.item.map_or("this item", |item| item.title.as_str());
+    let starts = details.item.map(|item| item.schedule.starts_at());
+    match outcome {
+        CheckInOutcome::Admitted => format!(
+            "Admitted: {} for {title} at {}.",
+            details.holder.unwrap_or("ticket holder"),
+            starts.map(clock).unwrap_or_default()
+        ),
+        CheckInOutcome::AlreadyCheckedIn => match details.first_check_in {
+            Some((at, Some(gate))) => {
+                format!("Already checked in at {} at gate {gate}.", clock(at))
+            }
+            Some((at, None)) => format!("Already checked in at {}.", clock(at)),
+            None => "Already checked in.".to_owned(),
+        },
+        CheckInOutcome::InvalidCode => {
+            "Not a valid ticket: the code is unreadable or forged.".to_owned()
+        }
+        CheckInOutcome::UnknownTicket => "Unknown ticket: no such ticket was issued.".to_owned(),
+        CheckInOutcome::Cancelled => "This ticket was cancelled.".to_owned(),
+        CheckInOutcome::ItemCancelled => format!("{title} was cancelled."),
+        CheckInOutcome::WrongVenue => format!(
+            "Wrong venue: this ticket is for {title} at {}, {}.",
+            details.venue_name,
+            starts.map(day).unwrap_or_default()
+        ),
+        CheckInOutcome::WrongItem => format!(
+            "Wrong item: this ticket is for {title} in this venue at {}.",
+            starts.map(day).unwrap_or_default()
+        ),
+        CheckInOutcome::TooEarly => format!(
+            "Too early: doors open at {} for {title}.",
+            details
+                .item
+                .map(|item| clock(item.schedule.doors_open_at()))
+                .unwrap_or_default()
+        ),
+        CheckInOutcome::TooLate => format!(
+            "Too late: admission for {title} closed at {}.",
+            details
+                .item
+                .map(|item| clock(item.schedule.late_entry_until()))
+                .unwrap_or_default()
+        ),
+        CheckInOutcome::VenueFull => format!(
+            "{} is full: {} people are inside for {title}.",
+            details.venue_name, details.venue_capacity
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+    use crate::catalogue::{ProgrammeKind, Schedule, ScheduleParts};
+    use crate::ids::{FestivalId, ReservationId, TicketId, UserId};
+    use crate::input::{Capacity, Minutes, Name, TicketLimit};
+    use crate::time;
+
+    fn item(starts_in: Duration) -> Item {
+        let starts_at = time::now() + starts_in;
+        Item {
+            id: ItemId::generate(),
+            festival_id: FestivalId::generate(),
+            venue_id: VenueId::generate(),
+            film_id: None,
+            kind: ProgrammeKind::Screening,
+            title: Name::parse("title", "Diamond Island").unwrap(),
+            schedule: Schedule::new(ScheduleParts {
+                starts_at,
+                ends_at: starts_at + Duration::hours(2),
+                reservation_opens_at: starts_at - Duration::days(2),
+                reservation_closes_at: starts_at,
+                doors_open: Minutes::of(30),
+                late_entry: Minutes::of(15),
+            })
+            .unwrap(),
+            ticket_capacity: Capacity::parse("c", 10).unwrap(),
+            tickets_issued: 1,
+            admitted: 0,
+            max_tickets_per_attendee: TicketLimit::DEFAULT,
+            cancelled_at: None,
+        }
+    }
+
+    fn ticket(item: &Item, status: TicketStatus) -> Ticket {
+        Ticket {
+            id: TicketId::generate(),
+            item_id: item.id,
+            holder_id: UserId::generate(),
+            reservation_id: ReservationId::generate(),
+            holder_name: Name::parse("n", "Dara").unwrap(),
+            status,
+            issued_at: time::now(),
+            checked_in_at: None,
+            checked_in_gate: None,
+            seat: None,
+        }
+    }
+
+    fn at(item: &Item) -> Scan {
+        Scan {
+            venue_id: item.venue_id,
+            item_id: None,
+            at: time::now(),
+        }
+    }
+
+    #[test]
+    fn a_valid_ticket_at_the_right_door_in_time_is_admitted() {
+        let item = item(Duration::minutes(10));
+        assert_eq!(
+            decide_check_in(&ticket(&item, TicketStatus::Active), &item, &at(&item)),
+            Decision::Admit
+        );
+    }
+
+    #[test]
+    fn refusals_come_in_the_designed_order() {
+        let mut item = item(Duration::minutes(10));
+        let used = ticket(&item, TicketStatus::CheckedIn);
+        let elsewhere = Scan {
+            venue_id: VenueId::generate(),
+            ..at(&item)
+        };
+        let other_item = Scan {
+            item_id: Some(ItemId::generate()),
+            ..at(&item)
+        };
+        let early = Scan {
+            at: time::now() - Duration::hours(1),
+            ..at(&item)
+        };
+        let late = Scan {
+            at: time::now() + Duration::hours(1),
+            ..at(&item)
+        };
+
+        assert_eq!(
+            decide_check_in(&used, &item, &elsewhere),
+            Decision::Refuse(CheckInOutcome::WrongVenue)
+        );
+        assert_eq!(
+            decide_check_in(&used, &item, &other_item),
+            Decision::Refuse(CheckInOutcome::WrongItem)
+        );
+        assert_eq!(
+            decide_check_in(&used, &item, &early),
+            Decision::Refuse(CheckInOutcome::TooEarly)
+        );
+        assert_eq!(
+            decide_check_in(&used, &item, &late),
+            Decision::Refuse(CheckInOutcome::TooLate)
+        );
+        assert_eq!(
+            decide_check_in(&used, &item, &at(&item)),
+            Decision::Refuse(CheckInOutcome::AlreadyCheckedIn)
+        );
+        let cancelled = ticket(&item, TicketStatus::Cancelled);
+        assert_eq!(
+            decide_check_in(&cancelled, &item, &elsewhere),
+            Decision::Refuse(CheckInOutcome::Cancelled)
+        );
+        item.cancelled_at = Some(time::now());
+        assert_eq!(
+            decide_check_in(&cancelled, &item, &elsewhere),
+            Decision::Refuse(CheckInOutcome::ItemCancelled)
+        );
+    }
+
+    #[test]
+    fn messages_say_where_and_when_the_ticket_is_for() {
+        let item = item(Duration::hours(3));
+        let details = Details {
+            holder: Some("Dara"),
+            item: Some(&item),
+            venue_name: "Nanning Grand Theatre",
+            venue_capacity: 1200,
+            first_check_in: Some((time::now(), Some("B"))),
+            timezone: chrono_tz::Asia::Shanghai,
+        };
+        let wrong_venue = message(CheckInOutcome::WrongVenue, &details);
+        assert!(
+            wrong_venue.contains("Diamond Island") && wrong_venue.contains("Nanning Grand Theatre"),
+            "{wrong_venue}"
+        );
+        assert!(message(CheckInOutcome::AlreadyCheckedIn, &details).contains("gate B"));
+        assert!(message(CheckInOutcome::VenueFull, &details).contains("1200"));
+    }
+
+    #[test]
+    fn outcomes_round_trip_through_their_stored_names() {
+        for outcome in CheckInOutcome::ALL {
+            assert_eq!(CheckInOutcome::from_stored(outcome.as_str()), Some(outcome));
+        }
+    }
+}

@@ -1,0 +1,655 @@
+//! Check-in at the door, scanner devices, and the scan record.
+//!
+//! Admitting is one transaction: the item's admitted counter moves by a
+//! conditional update (never above the venue's capacity), then the ticket
+//! moves from ACTIVE to CHECKED_IN by another (exactly once, whatever the
+//! number of gates), then the scan is recorded. Refusals are recorded too.
+
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use usher_domain::catalogue::{Item, Venue};
+use usher_domain::door::{
+    CheckInOutcome, Decision, Scan, ScanRecord, ScannedBy, ScannerDevice, decide_check_in,
+};
+use usher_domain::ids::{FestivalId, ItemId, ScanId, ScannerId, TicketId, UserId, VenueId};
+use usher_domain::input::Label;
+use usher_domain::tickets::{Ticket, TicketClaims, TicketStatus};
+use usher_domain::time::{self, Timestamp};
+
+use crate::catalogue::Page;
+use crate::entities::{programme_item, scan, scanner_device, ticket, venue};
+use crate::error::{StoreError, corrupt, on_unique_violation};
+use crate::rows::{convert_all, stored, stored_count};
+use crate::store::Store;
+
+/// A scan to decide and record.
+#[derive(Debug, Clone)]
+pub struct ScanAttempt {
+    /// The code's claims, or None when the code is not genuine.
+    pub claims: Option<TicketClaims>,
+    /// Where, for what and when.
+    pub scan: Scan,
+    /// At which gate.
+    pub gate: Option<String>,
+    /// By whom.
+    pub by: ScannedBy,
+    /// For a scan uploaded from an offline scanner: its id on the device.
+    pub client_scan_id: Option<String>,
+}
+
+/// What a scan came to, with what the answer needs to tell.
+#[derive(Debug, Clone)]
+pub struct ScanResult {
+    /// The outcome.
+    pub outcome: CheckInOutcome,
+    /// The ticket, when known (as it is after the scan).
+    pub ticket: Option<Ticket>,
+    /// Its item, when known.
+    pub item: Option<Item>,
+    /// The item's venue, when known.
+    pub venue: Option<Venue>,
+    /// Whether the device let in someone the server would not have.
+    pub conflict: bool,
+}
+
+impl ScanResult {
+    /// When and at which gate the ticket was first admitted.
+    pub fn first_check_in(&self) -> Option<(Timestamp, Option<&str>)> {
+        let ticket = self.ticket.as_ref()?;
+        Some((ticket.checked_in_at?, ticket.checked_in_gate.as_deref()))
+    }
+}
+
+/// What an offline scanner needs to decide alone.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// Items at the venue whose late entry has not closed.
+    pub items: Vec<Item>,
+    /// Cancelled tickets of those items.
+    pub cancelled: Vec<TicketId>,
+    /// Tickets of those items already checked in.
+    pub checked_in: Vec<TicketId>,
+}
+
+impl TryFrom<scan::Model> for ScanRecord {
+    type Error = StoreError;
+
+    fn try_from(row: scan::Model) -> Result<Self, StoreError> {
+        let scanned_by = match (row.account_id, row.scanner_device_id) {
+            (_, Some(device)) => ScannedBy::Device(device.into()),
+            (Some(account), None) => ScannedBy::Account(account.into()),
+            (None, None) => return Err(corrupt("scan", "a scan by nobody")),
+        };
+        Ok(Self {
+            id: row.id.into(),
+            item_id: row.item_id.map(ItemId::from),
+            ticket_id: row.ticket_id.map(TicketId::from),
+            venue_id: row.venue_id.into(),
+            gate: row.gate,
+            scanned_by,
+            outcome: CheckInOutcome::from_stored(&row.outcome)
+                .ok_or_else(|| corrupt("scan", format!("unknown outcome {}", row.outcome)))?,
+            scanned_at: row.scanned_at,
+            offline: row.offline,
+            conflict: row.conflict,
+        })
+    }
+}
+
+impl TryFrom<scanner_device::Model> for ScannerDevice {
+    type Error = StoreError;
+
+    fn try_from(row: scanner_device::Model) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: row.id.into(),
+            festival_id: row.festival_id.into(),
+            venue_id: row.venue_id.into(),
+            label: stored("scanner_device", Label::parse("label", &row.label))?,
+            expires_at: row.expires_at,
+            revoked_at: row.revoked_at,
+            created_at: row.created_at,
+        })
+    }
+}
+
+async fn find_ticket(
+    db: &impl ConnectionTrait,
+    id: TicketId,
+) -> Result<Option<Ticket>, StoreError> {
+    ticket::Entity::find_by_id(id.as_uuid())
+        .one(db)
+        .await?
+        .map(Ticket::try_from)
+        .transpose()
+}
+
+async fn record(
+    db: &impl ConnectionTrait,
+    attempt: &ScanAttempt,
+    result: &ScanResult,
+) -> Result<(), sea_orm::DbErr> {
+    let (account_id, scanner_device_id) = match attempt.by {
+        ScannedBy::Account(id) => (Some(id.as_uuid()), None),
+        ScannedBy::Device(id) => (None, Some(id.as_uuid())),
+    };
+    scan::ActiveModel {
+        id: Set(ScanId::generate().as_uuid()),
+        item_id: Set(result.item.as_ref().map(|item| item.id.as_uuid())),
+        ticket_id: Set(result.ticket.as_ref().map(|ticket| ticket.id.as_uuid())),
+        venue_id: Set(attempt.scan.venue_id.as_uuid()),
+        gate: Set(attempt.gate.clone()),
+        account_id: Set(account_id),
+        scanner_device_id: Set(scanner_device_id),
+        outcome: Set(result.outcome.as_str().to_owned()),
+        scanned_at: Set(attempt.scan.at),
+        client_scan_key: Set(attempt
+            .client_scan_id
+            .as_deref()
+            .map(|id| attempt.by.client_scan_key(id))),
+        offline: Set(attempt.client_scan_id.is_some()),
+        conflict: Set(result.conflict),
+        created_at: Set(time::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Decides a scan and records it: online, or uploaded from an offline
+    /// scanner (then idempotent by its client scan id, and ordered by
+    /// `scannedAt` among the scans of its ticket).
+    #[tracing::instrument(skip_all, fields(venue = %attempt.scan.venue_id), err)]
+    pub async fn check_in(&self, attempt: ScanAttempt) -> Result<ScanResult, StoreError> {
+        if let Some(client_scan_id) = &attempt.client_scan_id
+            && let Some(recorded) = self.recorded_scan(attempt.by, client_scan_id).await?
+        {
+            return Ok(recorded);
+        }
+        let result = match self.decide_and_admit(&attempt).await {
+            Ok(result) => result,
+            Err(StoreError::Conflict(_)) if attempt.client_scan_id.is_some() => {
+                // A re-sent offline scan raced its first upload: answer from the record.
+                let client_scan_id = attempt.client_scan_id.as_deref().unwrap_or_default();
+                return self
+                    .recorded_scan(attempt.by, client_scan_id)
+                    .await?
+                    .ok_or(StoreError::NotFound("scan"));
+            }
+            Err(error) => return Err(error),
+        };
+        if result.outcome != CheckInOutcome::Admitted || result.conflict {
+            match record(&self.db, &attempt, &result).await {
+                Ok(()) => {}
+                Err(error) if attempt.client_scan_id.is_some() => {
+                    // A re-sent offline scan raced its first upload: answer from the record.
+                    let client_scan_id = attempt.client_scan_id.as_deref().unwrap_or_default();
+                    return match self.recorded_scan(attempt.by, client_scan_id).await? {
+                        Some(recorded) => Ok(recorded),
+                        None => Err(error.into()),
+                    };
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(result)
+    }
+
+    async fn decide_and_admit(&self, attempt: &ScanAttempt) -> Result<ScanResult, StoreError> {
+        let unknown = |outcome| ScanResult {
+            outcome,
+            ticket: None,
+            item: None,
+            venue: None,
+            conflict: attempt.client_scan_id.is_some(),
+        };
+        let Some(claims) = attempt.claims else {
+            return Ok(unknown(CheckInOutcome::InvalidCode));
+        };
+        let Some(ticket) = find_ticket(&self.db, claims.ticket_id).await? else {
+            return Ok(unknown(CheckInOutcome::UnknownTicket));
+        };
+        if ticket.item_id != claims.item_id {
+            return Ok(unknown(CheckInOutcome::UnknownTicket));
+        }
+        let item: Item = programme_item::Entity::find_by_id(ticket.item_id.as_uuid())
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound("item"))?
+            .try_into()?;
+        let venue: Venue = venue::Entity::find_by_id(item.venue_id.as_uuid())
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound("venue"))?
+            .try_into()?;
+        let offline = attempt.client_scan_id.is_some();
+        let answer = |outcome, ticket| ScanResult {
+            outcome,
+            ticket: Some(ticket),
+            item: Some(item.clone()),
+            venue: Some(venue.clone()),
+            conflict: offline && outcome != CheckInOutcome::Admitted,
+        };
+        match decide_check_in(&ticket, &item, &attempt.scan) {
+            Decision::Refuse(CheckInOutcome::AlreadyCheckedIn) if offline => {
+                self.admit_earlier_offline_scan(attempt, ticket, &item, &venue)
+                    .await
+            }
+            Decision::Refuse(outcome) => Ok(answer(outcome, ticket)),
+            Decision::Admit => {
+                let (outcome, ticket) = self.admit(attempt, &item, &venue, ticket).await?;
+                Ok(answer(outcome, ticket))
+            }
+        }
+    }
+
+    /// The atomic step: room in the venue, then the ticket's one use.
+    async fn admit(
+        &self,
+        attempt: &ScanAttempt,
+        item: &Item,
+        venue: &Venue,
+        ticket: Ticket,
+    ) -> Result<(CheckInOutcome, Ticket), StoreError> {
+        use programme_item::Column;
+
+        let ticket_id = ticket.id;
+        let transaction = self.begin_write().await?;
+        let room = programme_item::Entity::update_many()
+            .col_expr(Column::Admitted, Expr::col(Column::Admitted).add(1))
+            .filter(Column::Id.eq(item.id.as_uuid()))
+            .filter(Column::Admitted.lt(stored_count(venue.capacity.get())))
+            .exec(&transaction)
+            .await?;
+        let used = if room.rows_affected == 1 {
+            ticket::Entity::update_many()
+                .col_expr(
+                    ticket::Column::Status,
+                    Expr::val(TicketStatus::CheckedIn.as_str()),
+                )
+                .col_expr(ticket::Column::CheckedInAt, Expr::val(attempt.scan.at))
+                .col_expr(
+                    ticket::Column::CheckedInGate,
+                    Expr::val(attempt.gate.clone()),
+                )
+                .filter(ticket::Column::Id.eq(ticket_id.as_uuid()))
+                .filter(ticket::Column::Status.eq(TicketStatus::Active.as_str()))
+                .exec(&transaction)
+                .await?
+                .rows_affected
+                == 1
+        } else {
+            false
+        };
+        if !used {
+            transaction.rollback().await?;
+            let ticket = find_ticket(&self.db, ticket_id)
+                .await?
+                .ok_or(StoreError::NotFound("ticket"))?;
+            let outcome = match ticket.status {
+                TicketStatus::CheckedIn => CheckInOutcome::AlreadyCheckedIn,
+                TicketStatus::Cancelled => CheckInOutcome::Cancelled,
+                TicketStatus::Active => CheckInOutcome::VenueFull,
+            };
+            return Ok((outcome, ticket));
+        }
+        let ticket = Ticket {
+            status: TicketStatus::CheckedIn,
+            checked_in_at: Some(attempt.scan.at),
+            checked_in_gate: attempt.gate.clone(),
+            ..ticket
+        };
+        let result = ScanResult {
+            outcome: CheckInOutcome::Admitted,
+            ticket: Some(ticket.clone()),
+            item: Some(item.clone()),
+            venue: None,
+            conflict: false,
+        };
+        record(&transaction, attempt, &result)
+            .await
+            .map_err(|error| {
+                on_unique_violation(error, || {
+                    "this offline scan was recorded already".to_owned()
+                })
+            })?;
+        transaction.commit().await?;
+        Ok((CheckInOutcome::Admitted, ticket))
+    }
+
+    /// An offline scan of a ticket that is checked in already: if it was
+    /// scanned before the admitting scan and would have admitted then, it
+    /// becomes the admitting scan and the later one the conflict.
+    async fn admit_earlier_offline_scan(
+        &self,
+        attempt: &ScanAttempt,
+        ticket: Ticket,
+        item: &Item,
+        venue: &Venue,
+    ) -> Result<ScanResult, StoreError> {
+        let later = |ticket: Ticket| ScanResult {
+            outcome: CheckInOutcome::AlreadyCheckedIn,
+            ticket: Some(ticket),
+            item: Some(item.clone()),
+            venue: Some(venue.clone()),
+            conflict: true,
+        };
+        let Some(first_at) = ticket.checked_in_at else {
+            return Ok(later(ticket));
+        };
+        let unused = Ticket {
+            status: TicketStatus::Active,
+            ..ticket.clone()
+        };
+        if attempt.scan.at >= first_at
+            || decide_check_in(&unused, item, &attempt.scan) != Decision::Admit
+        {
+            return Ok(later(ticket));
+        }
+        let transaction = self.begin_write().await?;
+        let moved = ticket::Entity::update_many()
+            .col_expr(ticket::Column::CheckedInAt, Expr::val(attempt.scan.at))
+            .col_expr(
+                ticket::Column::CheckedInGate,
+                Expr::val(attempt.gate.clone()),
+            )
+            .filter(ticket::Column::Id.eq(ticket.id.as_uuid()))
+            .filter(ticket::Column::Status.eq(TicketStatus::CheckedIn.as_str()))
+            .filter(ticket::Column::CheckedInAt.gt(attempt.scan.at))
+            .exec(&transaction)
+            .await?;
+        if moved.rows_affected == 0 {
+            transaction.rollback().await?;
+            return Ok(later(ticket));
+        }
+        scan::Entity::update_many()
+            .col_expr(scan::Column::Conflict, Expr::val(true))
+            .filter(scan::Column::TicketId.eq(ticket.id.as_uuid()))
+            .filter(scan::Column::Outcome.eq(CheckInOutcome::Admitted.as_str()))
+            .exec(&transaction)
+            .await?;
+        let ticket = find_ticket(&transaction, ticket.id)
+            .await?
+            .ok_or(StoreError::NotFound("ticket"))?;
+        let result = ScanResult {
+            outcome: CheckInOutcome::Admitted,
+            ticket: Some(ticket),
+            item: Some(item.clone()),
+            venue: Some(venue.clone()),
+            conflict: false,
+        };
+        record(&transaction, attempt, &result).await?;
+        transaction.commit().await?;
+        Ok(result)
+    }
+
+    /// An offline scan recorded before, answered from the record.
+    async fn recorded_scan(
+        &self,
+        by: ScannedBy,
+        client_scan_id: &str,
+    ) -> Result<Option<ScanResult>, StoreError> {
+        let Some(row) = scan::Entity::find()
+            .filter(scan::Column::ClientScanKey.eq(by.client_scan_key(client_scan_id)))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let recorded = ScanRecord::try_from(row)?;
+        let ticket = match recorded.ticket_id {
+            Some(id) => find_ticket(&self.db, id).await?,
+            None => None,
+        };
+        let item: Option<Item> = match recorded.item_id {
+            Some(id) => programme_item::Entity::find_by_id(id.as_uuid())
+                .one(&self.db)
+                .await?
+                .map(Item::try_from)
+                .transpose()?,
+            None => None,
+        };
+        let venue: Option<Venue> = match &item {
+            Some(item) => venue::Entity::find_by_id(item.venue_id.as_uuid())
+                .one(&self.db)
+                .await?
+                .map(Venue::try_from)
+                .transpose()?,
+            None => None,
+        };
+        Ok(Some(ScanResult {
+            outcome: recorded.outcome,
+            ticket,
+            item,
+            venue,
+            conflict: recorded.conflict,
+        }))
+    }
+
+    /// Puts a checked-in ticket back to ACTIVE and frees its place inside.
+    #[tracing::instrument(skip_all, fields(ticket = %ticket_id), err)]
+    pub async fn undo_check_in(&self, ticket_id: TicketId) -> Result<Ticket, StoreError> {
+        use programme_item::Column;
+
+        let current = find_ticket(&self.db, ticket_id)
+            .await?
+            .ok_or(StoreError::NotFound("ticket"))?;
+        if current.status != TicketStatus::CheckedIn {
+            return Err(usher_domain::InvalidInput::new("ticketId", "is not checked in").into());
+        }
+        let transaction = self.begin_write().await?;
+        programme_item::Entity::update_many()
+            .col_expr(Column::Admitted, Expr::col(Column::Admitted).sub(1))
+            .filter(Column::Id.eq(current.item_id.as_uuid()))
+            .filter(Column::Admitted.gt(0))
+            .exec(&transaction)
+            .await?;
+        let undone = ticket::Entity::update_many()
+            .col_expr(
+                ticket::Column::Status,
+                Expr::val(TicketStatus::Active.as_str()),
+            )
+            .col_expr(
+                ticket::Column::CheckedInAt,
+                Expr::val(Option::<Timestamp>::None),
+            )
+            .col_expr(
+                ticket::Column::CheckedInGate,
+                Expr::val(Option::<String>::None),
+            )
+            .filter(ticket::Column::Id.eq(ticket_id.as_uuid()))
+            .filter(ticket::Column::Status.eq(TicketStatus::CheckedIn.as_str()))
+            .exec(&transaction)
+            .await?;
+        if undone.rows_affected == 0 {
+            transaction.rollback().await?;
+            return Err(usher_domain::InvalidInput::new("ticketId", "is not checked in").into());
+        }
+        let ticket = find_ticket(&transaction, ticket_id)
+            .await?
+            .ok_or(StoreError::NotFound("ticket"))?;
+        transaction.commit().await?;
+        Ok(ticket)
+    }
+
+    /// The tickets with these ids (whoever holds them).
+    #[tracing::instrument(skip_all, fields(count = ids.len()), err)]
+    pub async fn tickets_by_id(&self, ids: &[TicketId]) -> Result<Vec<Ticket>, StoreError> {
+        let rows = ticket::Entity::find()
+            .filter(ticket::Column::Id.is_in(crate::rows::batch(ids)))
+            .all(&self.db)
+            .await?;
+        convert_all(rows)
+    }
+
+    /// What an offline scanner at `venue_id` needs from `now` on.
+    #[tracing::instrument(skip_all, fields(venue = %venue_id), err)]
+    pub async fn scanner_manifest(
+        &self,
+        venue_id: VenueId,
+        now: Timestamp,
+    ) -> Result<Manifest, StoreError> {
+        use programme_item::Column;
+
+        let rows = programme_item::Entity::find()
+            .filter(Column::VenueId.eq(venue_id.as_uuid()))
+            .filter(Column::StartsAt.gte(now - chrono::Duration::days(1)))
+            .order_by_asc(Column::StartsAt)
+            .order_by_asc(Column::Id)
+            .all(&self.db)
+            .await?;
+        let items: Vec<Item> = convert_all::<_, Item>(rows)?
+            .into_iter()
+            .filter(|item| item.schedule.late_entry_until() >= now)
+            .collect();
+        let ids: Vec<_> = items.iter().map(|item| item.id.as_uuid()).collect();
+        let tickets: Vec<(uuid::Uuid, String)> = ticket::Entity::find()
+            .select_only()
+            .column(ticket::Column::Id)
+            .column(ticket::Column::Status)
+            .filter(ticket::Column::ItemId.is_in(ids))
+            .filter(ticket::Column::Status.is_in([
+                TicketStatus::Cancelled.as_str(),
+                TicketStatus::CheckedIn.as_str(),
+            ]))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let (cancelled, checked_in): (Vec<_>, Vec<_>) = tickets
+            .into_iter()
+            .partition(|(_, status)| status == TicketStatus::Cancelled.as_str());
+        Ok(Manifest {
+            items,
+            cancelled: cancelled.into_iter().map(|(id, _)| id.into()).collect(),
+            checked_in: checked_in.into_iter().map(|(id, _)| id.into()).collect(),
+        })
+    }
+
+    /// A page of an item's scans, newest first, optionally of one outcome.
+    #[tracing::instrument(skip_all, fields(item = %item_id), err)]
+    pub async fn scans_of_item(
+        &self,
+        item_id: ItemId,
+        outcome: Option<CheckInOutcome>,
+        after: Option<(Timestamp, ScanId)>,
+        first: u64,
+    ) -> Result<Page<ScanRecord>, StoreError> {
+        use scan::Column;
+
+        let mut filter = Condition::all().add(Column::ItemId.eq(item_id.as_uuid()));
+        if let Some(outcome) = outcome {
+            filter = filter.add(Column::Outcome.eq(outcome.as_str()));
+        }
+        let total_count =
+            sea_orm::PaginatorTrait::count(scan::Entity::find().filter(filter.clone()), &self.db)
+                .await?;
+        if let Some((at, id)) = after {
+            filter = filter.add(
+                Condition::any().add(Column::ScannedAt.lt(at)).add(
+                    Condition::all()
+                        .add(Column::ScannedAt.eq(at))
+                        .add(Column::Id.lt(id.as_uuid())),
+                ),
+            );
+        }
+        let mut rows = scan::Entity::find()
+            .filter(filter)
+            .order_by_desc(Column::ScannedAt)
+            .order_by_desc(Column::Id)
+            .limit(first + 1)
+            .all(&self.db)
+            .await?;
+        let has_next_page = rows.len() as u64 > first;
+        rows.truncate(usize::try_from(first).unwrap_or(usize::MAX));
+        Ok(Page {
+            rows: convert_all(rows)?,
+            has_next_page,
+            total_count,
+        })
+    }
+
+    /// Issues a scanner device for a venue; only the hash of its token is kept.
+    #[tracing::instrument(skip_all, fields(venue = %venue_id), err)]
+    pub async fn issue_scanner(
+        &self,
+        festival_id: FestivalId,
+        venue_id: VenueId,
+        label: Label,
+        token_hash: String,
+        expires_at: Timestamp,
+        issued_by: UserId,
+    ) -> Result<ScannerDevice, StoreError> {
+        let row = scanner_device::ActiveModel {
+            id: Set(ScannerId::generate().as_uuid()),
+            festival_id: Set(festival_id.as_uuid()),
+            venue_id: Set(venue_id.as_uuid()),
+            label: Set(label.as_str().to_owned()),
+            token_hash: Set(token_hash),
+            expires_at: Set(expires_at),
+            revoked_at: Set(None),
+            created_by: Set(issued_by.as_uuid()),
+            created_at: Set(time::now()),
+        }
+        .insert(&self.db)
+        .await?;
+        row.try_into()
+    }
+
+    /// The scanner devices of a venue, newest first.
+    #[tracing::instrument(skip_all, fields(venue = %venue_id), err)]
+    pub async fn scanners_of_venue(
+        &self,
+        venue_id: VenueId,
+    ) -> Result<Vec<ScannerDevice>, StoreError> {
+        let rows = scanner_device::Entity::find()
+            .filter(scanner_device::Column::VenueId.eq(venue_id.as_uuid()))
+            .order_by_desc(scanner_device::Column::CreatedAt)
+            .all(&self.db)
+            .await?;
+        convert_all(rows)
+    }
+
+    /// The scanner device with this id.
+    #[tracing::instrument(skip_all, fields(scanner = %id), err)]
+    pub async fn scanner(&self, id: ScannerId) -> Result<Option<ScannerDevice>, StoreError> {
+        scanner_device::Entity::find_by_id(id.as_uuid())
+            .one(&self.db)
+            .await?
+            .map(ScannerDevice::try_from)
+            .transpose()
+    }
+
+    /// Revokes a scanner device; its token stops working at once.
+    #[tracing::instrument(skip_all, fields(scanner = %id), err)]
+    pub async fn revoke_scanner(&self, id: ScannerId) -> Result<ScannerDevice, StoreError> {
+        scanner_device::Entity::update_many()
+            .col_expr(scanner_device::Column::RevokedAt, Expr::val(time::now()))
+            .filter(scanner_device::Column::Id.eq(id.as_uuid()))
+            .filter(scanner_device::Column::RevokedAt.is_null())
+            .exec(&self.db)
+            .await?;
+        self.scanner(id)
+            .await?
+            .ok_or(StoreError::NotFound("scanner"))
+    }
+
+    /// The live (not revoked, not expired) device whose token has this hash.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn scanner_by_token(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<ScannerDevice>, StoreError> {
+        scanner_device::Entity::find()
+            .filter(scanner_device::Column::TokenHash.eq(token_hash))
+            .filter(scanner_device::Column::RevokedAt.is_null())
+            .filter(scanner_device::Column::ExpiresAt.gt(now))
+            .one(&self.db)
+            .await?
+            .map(ScannerDevice::try_from)
+            .transpose()
+    }
+}

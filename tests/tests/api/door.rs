@@ -1,0 +1,718 @@
+//! The door: every outcome, exactly once at many gates, door capacity,
+//! scopes, scanner devices, the scan record, offline scanning and hostile
+//! codes.
+
+use chrono::{Duration, Utc};
+use futures::future::join_all;
+use serde_json::{Value, json};
+use usher_api::codes::TicketKeys;
+use usher_domain::ids::{ItemId, TicketId};
+use usher_domain::roles::{Role, RoleGrant};
+use usher_domain::tickets::TicketClaims;
+
+use crate::catalogue::{Festival, create_item, festival};
+use crate::helpers::{Gql, TestApp};
+use crate::on_both_databases;
+
+const CHECK_IN: &str = "mutation($input: CheckInInput!) {
+    checkIn(input: $input) { outcome admitted message firstCheckIn { at gate } ticket { id status checkedInGate } }
+}";
+const SYNC: &str = "mutation($scans: [OfflineScanInput!]!) {
+    syncOfflineScans(scans: $scans) { clientScanId conflict result { outcome admitted message ticket { checkedInAt checkedInGate } } }
+}";
+const RESERVE: &str = "mutation($input: ReserveTicketsInput!) { reserveTickets(input: $input) { tickets { id code } } }";
+
+/// A festival whose item starts in ten minutes (doors open), door staff for
+/// the whole festival, and an attendee holding one ticket.
+struct Door {
+    festival: Festival,
+    item: Value,
+    staff: String,
+    attendee: String,
+    ticket: Value,
+}
+
+async fn door(app: &TestApp, slug: &str, item_settings: Value) -> Door {
+    let festival = festival(app, slug).await;
+    let item = create_item(app, &festival, 10, item_settings).await;
+    let staff = app
+        .user_with(
+            &format!("staff-{slug}@example.org"),
+            &[RoleGrant::new(Role::DoorStaff, Some(festival.id.parse().unwrap()), None).unwrap()],
+        )
+        .await;
+    let attendee = app.attendee(&format!("guest-{slug}@example.org")).await;
+    let ticket = buy(app, &attendee, &item).await;
+    Door {
+        festival,
+        item,
+        staff,
+        attendee,
+        ticket,
+    }
+}
+
+async fn buy(app: &TestApp, token: &str, item: &Value) -> Value {
+    app.gql(
+        Some(token),
+        RESERVE,
+        json!({ "input": { "itemId": item["id"], "quantity": 1 } }),
+    )
+    .await
+    .data("/reserveTickets/tickets/0")
+    .clone()
+}
+
+async fn scan(app: &TestApp, token: &str, code: &Value, venue: &str, gate: Option<&str>) -> Gql {
+    app.gql(
+        Some(token),
+        CHECK_IN,
+        json!({ "input": { "code": code, "venueId": venue, "gate": gate } }),
+    )
+    .await
+}
+
+fn outcome(response: &Gql) -> String {
+    response
+        .data("/checkIn/outcome")
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn venue(app: &TestApp, festival: &Festival, name: &str, capacity: i64) -> String {
+    app.gql(
+        Some(&festival.admin),
+        "mutation($input: CreateVenueInput!) { createVenue(input: $input) { id } }",
+        json!({ "input": { "festivalId": festival.id, "name": name, "address": "Street", "capacity": capacity, "gates": ["Main"] } }),
+    )
+    .await
+    .data("/createVenue/id")
+    .as_str()
+    .unwrap()
+    .to_owned()
+}
+
+on_both_databases!(
+    every_outcome_has_its_answer_and_a_sentence,
+    concurrent_scans_of_one_ticket_at_many_gates_admit_exactly_once,
+    the_door_never_admits_more_than_the_venue_holds,
+    door_staff_scan_only_where_their_grant_reaches,
+    scanner_devices_scan_until_revoked,
+    every_scan_is_recorded_for_the_organizers,
+    offline_scans_are_ordered_by_scan_time_and_answered_once,
+    hostile_codes_are_invalid_never_internal,
+);
+
+async fn every_outcome_has_its_answer_and_a_sentence(app: TestApp) {
+    let d = door(&app, "outcomes", json!({})).await;
+    let venue_id = d.festival.venue.clone();
+    let keys = TicketKeys::load(app.store.clone(), None).await.unwrap();
+    let unknown = keys
+        .sign(TicketClaims {
+            ticket_id: TicketId::generate(),
+            item_id: d.item["id"].as_str().unwrap().parse::<ItemId>().unwrap(),
+        })
+        .unwrap();
+
+    let admitted = scan(&app, &d.staff, &d.ticket["code"], &venue_id, Some("A")).await;
+    let again = scan(&app, &d.staff, &d.ticket["code"], &venue_id, Some("B")).await;
+    let invalid = scan(&app, &d.staff, &json!("not a ticket"), &venue_id, None).await;
+    let unknown = scan(&app, &d.staff, &json!(unknown), &venue_id, None).await;
+
+    assert_eq!(outcome(&admitted), "ADMITTED");
+    assert_eq!(admitted.data("/checkIn/admitted"), true);
+    assert_eq!(admitted.data("/checkIn/ticket/status"), "CHECKED_IN");
+    assert_eq!(admitted.data("/checkIn/ticket/checkedInGate"), "A");
+    assert_eq!(outcome(&again), "ALREADY_CHECKED_IN");
+    assert_eq!(again.data("/checkIn/firstCheckIn/gate"), "A");
+    assert!(
+        again
+            .data("/checkIn/message")
+            .as_str()
+            .unwrap()
+            .contains("gate A")
+    );
+    assert_eq!(outcome(&invalid), "INVALID_CODE");
+    assert_eq!(invalid.data("/checkIn/ticket"), &json!(null));
+    assert_eq!(outcome(&unknown), "UNKNOWN_TICKET");
+
+    // Cancelled ticket, cancelled item.
+    let spare = buy(&app, &app.attendee("spare@example.org").await, &d.item).await;
+    let spare_holder = app.login("spare@example.org").await;
+    app.gql(
+        Some(&spare_holder),
+        "mutation($id: ID!) { cancelTicket(ticketId: $id) { id } }",
+        json!({ "id": spare["id"] }),
+    )
+    .await
+    .data("/cancelTicket");
+    assert_eq!(
+        outcome(&scan(&app, &d.staff, &spare["code"], &venue_id, None).await),
+        "CANCELLED"
+    );
+    let doomed = create_item(&app, &d.festival, 5, json!({})).await;
+    let doomed_ticket = buy(&app, &app.attendee("doomed@example.org").await, &doomed).await;
+    app.gql(
+        Some(&d.festival.admin),
+        "mutation($id: ID!) { cancelItem(itemId: $id) { id } }",
+        json!({ "id": doomed["id"] }),
+    )
+    .await
+    .data("/cancelItem");
+    assert_eq!(
+        outcome(&scan(&app, &d.staff, &doomed_ticket["code"], &venue_id, None).await),
+        "ITEM_CANCELLED"
+    );
+
+    // Wrong venue, wrong item.
+    let annex = venue(&app, &d.festival, "Annex Hall", 50).await;
+    let elsewhere = create_item(&app, &d.festival, 300, json!({ "venueId": annex })).await;
+    let elsewhere_ticket = buy(&app, &app.attendee("roam@example.org").await, &elsewhere).await;
+    let wrong_venue = scan(&app, &d.staff, &elsewhere_ticket["code"], &venue_id, None).await;
+    assert_eq!(outcome(&wrong_venue), "WRONG_VENUE");
+    assert!(
+        wrong_venue
+            .data("/checkIn/message")
+            .as_str()
+            .unwrap()
+            .contains("Annex Hall"),
+        "{wrong_venue:?}"
+    );
+    let later = create_item(&app, &d.festival, 400, json!({})).await;
+    let later_ticket = buy(&app, &app.attendee("later@example.org").await, &later).await;
+    let wrong_item = app
+        .gql(Some(&d.staff), CHECK_IN, json!({ "input": { "code": later_ticket["code"], "venueId": venue_id, "itemId": d.item["id"] } }))
+        .await;
+    assert_eq!(outcome(&wrong_item), "WRONG_ITEM");
+    assert!(
+        wrong_item
+            .data("/checkIn/message")
+            .as_str()
+            .unwrap()
+            .contains("Ròm")
+    );
+
+    // Too early, too late.
+    assert_eq!(
+        outcome(&scan(&app, &d.staff, &later_ticket["code"], &venue_id, None).await),
+        "TOO_EARLY"
+    );
+    let started = create_item(&app, &d.festival, 60, json!({})).await;
+    let started_ticket = buy(&app, &app.attendee("latecomer@example.org").await, &started).await;
+    let moved = json!({ "input": { "itemId": started["id"], "startsAt": (Utc::now() - Duration::minutes(30)).to_rfc3339() } });
+    app.gql(
+        Some(&d.festival.admin),
+        "mutation($input: UpdateItemInput!) { updateItem(input: $input) { id } }",
+        moved,
+    )
+    .await
+    .data("/updateItem");
+    let too_late = scan(&app, &d.staff, &started_ticket["code"], &venue_id, None).await;
+    assert_eq!(outcome(&too_late), "TOO_LATE");
+    assert!(
+        too_late
+            .data("/checkIn/message")
+            .as_str()
+            .unwrap()
+            .starts_with("Too late")
+    );
+
+    let bad_gate = scan(&app, &d.staff, &d.ticket["code"], &venue_id, Some("Z")).await;
+    assert_eq!(bad_gate.error_field(), "gate");
+}
+
+async fn concurrent_scans_of_one_ticket_at_many_gates_admit_exactly_once(app: TestApp) {
+    let d = door(&app, "gates", json!({})).await;
+
+    let scans = join_all((0..20).map(|n| {
+        scan(
+            &app,
+            &d.staff,
+            &d.ticket["code"],
+            &d.festival.venue,
+            Some(if n % 2 == 0 { "A" } else { "B" }),
+        )
+    }))
+    .await;
+
+    let outcomes: Vec<String> = scans.iter().map(outcome).collect();
+    assert_eq!(
+        outcomes.iter().filter(|o| *o == "ADMITTED").count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| *o == "ALREADY_CHECKED_IN")
+            .count(),
+        19
+    );
+    let admitted = app
+        .count(&format!(
+            "SELECT CAST(admitted AS BIGINT) FROM programme_item WHERE id = {}",
+            app.uuid(d.item["id"].as_str().unwrap())
+        ))
+        .await;
+    assert_eq!(admitted, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM scan").await,
+        20,
+        "every scan is recorded"
+    );
+}
+
+async fn the_door_never_admits_more_than_the_venue_holds(app: TestApp) {
+    let festival = festival(&app, "full").await;
+    let small = venue(&app, &festival, "Screening Room", 5).await;
+    let item = create_item(
+        &app,
+        &festival,
+        10,
+        json!({ "venueId": small, "ticketCapacity": 10 }),
+    )
+    .await;
+    let staff = app
+        .user_with(
+            "usher@example.org",
+            &[RoleGrant::new(Role::DoorStaff, Some(festival.id.parse().unwrap()), None).unwrap()],
+        )
+        .await;
+    let mut tickets = Vec::new();
+    for n in 0..10 {
+        tickets.push(
+            buy(
+                &app,
+                &app.attendee(&format!("viewer{n}@example.org")).await,
+                &item,
+            )
+            .await,
+        );
+    }
+
+    let scans = join_all(
+        tickets
+            .iter()
+            .map(|ticket| scan(&app, &staff, &ticket["code"], &small, Some("Main"))),
+    )
+    .await;
+
+    let outcomes: Vec<String> = scans.iter().map(outcome).collect();
+    assert_eq!(
+        outcomes.iter().filter(|o| *o == "ADMITTED").count(),
+        5,
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes.iter().filter(|o| *o == "VENUE_FULL").count(), 5);
+    let refused = scans
+        .iter()
+        .position(|s| outcome(s) == "VENUE_FULL")
+        .unwrap();
+    assert!(
+        scans[refused]
+            .data("/checkIn/message")
+            .as_str()
+            .unwrap()
+            .contains("full")
+    );
+
+    let inside = scans.iter().position(|s| outcome(s) == "ADMITTED").unwrap();
+    let undo = "mutation($id: ID!) { undoCheckIn(ticketId: $id) { status checkedInAt } }";
+    let undone = app
+        .gql(Some(&staff), undo, json!({ "id": tickets[inside]["id"] }))
+        .await;
+    assert_eq!(undone.data("/undoCheckIn/status"), "ACTIVE");
+    assert_eq!(
+        app.gql(Some(&staff), undo, json!({ "id": tickets[inside]["id"] }))
+            .await
+            .error_code(),
+        "BAD_USER_INPUT"
+    );
+    let attendee = app.login("viewer0@example.org").await;
+    assert_eq!(
+        app.gql(
+            Some(&attendee),
+            undo,
+            json!({ "id": tickets[inside]["id"] })
+        )
+        .await
+        .error_code(),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        outcome(&scan(&app, &staff, &tickets[refused]["code"], &small, None).await),
+        "ADMITTED"
+    );
+    assert_eq!(
+        outcome(&scan(&app, &staff, &tickets[inside]["code"], &small, None).await),
+        "VENUE_FULL"
+    );
+}
+
+async fn door_staff_scan_only_where_their_grant_reaches(app: TestApp) {
+    let d = door(&app, "scopes", json!({})).await;
+    let annex = venue(&app, &d.festival, "Annex", 40).await;
+    let festival_id = d.festival.id.parse().unwrap();
+    let hall_only = app
+        .user_with(
+            "hall@example.org",
+            &[RoleGrant::new(
+                Role::DoorStaff,
+                Some(festival_id),
+                Some(d.festival.venue.parse().unwrap()),
+            )
+            .unwrap()],
+        )
+        .await;
+    let other = festival(&app, "other-scopes").await;
+    let foreign_staff = app
+        .user_with(
+            "foreign@example.org",
+            &[RoleGrant::new(Role::DoorStaff, Some(other.id.parse().unwrap()), None).unwrap()],
+        )
+        .await;
+
+    assert_eq!(
+        scan(&app, &hall_only, &d.ticket["code"], &annex, None)
+            .await
+            .error_code(),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        scan(
+            &app,
+            &foreign_staff,
+            &d.ticket["code"],
+            &d.festival.venue,
+            None
+        )
+        .await
+        .error_code(),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        scan(
+            &app,
+            &d.attendee,
+            &d.ticket["code"],
+            &d.festival.venue,
+            None
+        )
+        .await
+        .error_code(),
+        "FORBIDDEN"
+    );
+    let anonymous = app
+        .gql(
+            None,
+            CHECK_IN,
+            json!({ "input": { "code": d.ticket["code"], "venueId": d.festival.venue } }),
+        )
+        .await;
+    assert_eq!(anonymous.error_code(), "UNAUTHENTICATED");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM scan").await,
+        0,
+        "refused callers record nothing"
+    );
+    assert_eq!(
+        outcome(&scan(&app, &hall_only, &d.ticket["code"], &d.festival.venue, None).await),
+        "ADMITTED"
+    );
+    let organizer_scan = scan(
+        &app,
+        &d.festival.admin,
+        &d.ticket["code"],
+        &d.festival.venue,
+        None,
+    )
+    .await;
+    assert_eq!(outcome(&organizer_scan), "ALREADY_CHECKED_IN");
+}
+
+async fn scanner_devices_scan_until_revoked(app: TestApp) {
+    let d = door(&app, "devices", json!({})).await;
+    let annex = venue(&app, &d.festival, "Annex", 40).await;
+    let issue = "mutation($input: IssueScannerTokenInput!) { issueScannerToken(input: $input) { token scanner { id label active venue { name } } } }";
+    let issued = app
+        .gql(
+            Some(&d.festival.admin),
+            issue,
+            json!({ "input": { "venueId": d.festival.venue, "label": "Gate A, phone 2" } }),
+        )
+        .await;
+    let token = issued
+        .data("/issueScannerToken/token")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let scanner_id = issued.data("/issueScannerToken/scanner/id").clone();
+    let by_staff = app
+        .gql(
+            Some(&d.staff),
+            issue,
+            json!({ "input": { "venueId": d.festival.venue, "label": "Mine" } }),
+        )
+        .await;
+
+    let admitted = scan(
+        &app,
+        &token,
+        &d.ticket["code"],
+        &d.festival.venue,
+        Some("A"),
+    )
+    .await;
+    let elsewhere = scan(&app, &token, &d.ticket["code"], &annex, None).await;
+    let me = app.gql(Some(&token), "{ me { email } }", json!({})).await;
+    let reserve = app
+        .gql(
+            Some(&token),
+            RESERVE,
+            json!({ "input": { "itemId": d.item["id"], "quantity": 1 } }),
+        )
+        .await;
+    let listed = app
+        .gql(
+            Some(&d.festival.admin),
+            "query($id: ID!) { scannerTokens(venueId: $id) { id label active } }",
+            json!({ "id": d.festival.venue }),
+        )
+        .await;
+    let revoked = app
+        .gql(
+            Some(&d.festival.admin),
+            "mutation($id: ID!) { revokeScannerToken(scannerId: $id) { active revokedAt } }",
+            json!({ "id": scanner_id }),
+        )
+        .await;
+    let after_revoke = scan(&app, &token, &d.ticket["code"], &d.festival.venue, None).await;
+
+    assert_eq!(
+        issued.data("/issueScannerToken/scanner/venue/name"),
+        "Hall 2"
+    );
+    assert_eq!(by_staff.error_code(), "FORBIDDEN");
+    assert_eq!(outcome(&admitted), "ADMITTED");
+    assert_eq!(elsewhere.error_code(), "FORBIDDEN");
+    assert_eq!(me.data("/me"), &json!(null));
+    assert_eq!(reserve.error_code(), "FORBIDDEN");
+    assert_eq!(
+        listed.data("/scannerTokens"),
+        &json!([{ "id": scanner_id, "label": "Gate A, phone 2", "active": true }])
+    );
+    assert_eq!(revoked.data("/revokeScannerToken/active"), false);
+    assert_eq!(
+        after_revoke.error_code(),
+        "UNAUTHENTICATED",
+        "a revoked token stops at once"
+    );
+    let scanned_by = app
+        .gql(Some(&d.festival.admin), "query($id: ID!) { item(id: $id) { scans(outcome: ADMITTED) { edges { node { scanner { label } gate } } } } }", json!({ "id": d.item["id"] }))
+        .await;
+    assert_eq!(
+        scanned_by.data("/item/scans/edges/0/node/scanner/label"),
+        "Gate A, phone 2"
+    );
+}
+
+async fn every_scan_is_recorded_for_the_organizers(app: TestApp) {
+    let d = door(&app, "records", json!({})).await;
+    for gate in ["A", "B", "A", "B", "A"] {
+        scan(
+            &app,
+            &d.staff,
+            &d.ticket["code"],
+            &d.festival.venue,
+            Some(gate),
+        )
+        .await
+        .data("/checkIn");
+    }
+    let query = "query($id: ID!, $outcome: CheckInOutcome, $first: Int, $after: String) {
+        item(id: $id) { scans(outcome: $outcome, first: $first, after: $after) {
+            totalCount pageInfo { hasNextPage endCursor } edges { node { outcome gate offline conflict ticket { id } scannedAt } } } }
+    }";
+
+    let all = app
+        .gql(
+            Some(&d.festival.admin),
+            query,
+            json!({ "id": d.item["id"] }),
+        )
+        .await;
+    let repeats = app
+        .gql(
+            Some(&d.festival.admin),
+            query,
+            json!({ "id": d.item["id"], "outcome": "ALREADY_CHECKED_IN", "first": 3 }),
+        )
+        .await;
+    let after = repeats.data("/item/scans/pageInfo/endCursor").clone();
+    let rest = app
+        .gql(Some(&d.festival.admin), query, json!({ "id": d.item["id"], "outcome": "ALREADY_CHECKED_IN", "first": 3, "after": after }))
+        .await;
+    let by_staff = app
+        .gql(Some(&d.staff), query, json!({ "id": d.item["id"] }))
+        .await;
+
+    assert_eq!(all.data("/item/scans/totalCount"), 5);
+    let last = &all.data("/item/scans/edges").as_array().unwrap()[4]["node"];
+    assert_eq!(
+        last["outcome"], "ADMITTED",
+        "newest first: the admitting scan is the oldest"
+    );
+    assert_eq!(last["ticket"]["id"], d.ticket["id"]);
+    assert_eq!(repeats.data("/item/scans/totalCount"), 4);
+    assert_eq!(repeats.data("/item/scans/pageInfo/hasNextPage"), true);
+    assert_eq!(rest.data("/item/scans/edges").as_array().unwrap().len(), 1);
+    assert_eq!(by_staff.error_code(), "FORBIDDEN");
+}
+
+async fn offline_scans_are_ordered_by_scan_time_and_answered_once(app: TestApp) {
+    let d = door(&app, "offline", json!({})).await;
+    let second = buy(&app, &app.attendee("second@example.org").await, &d.item).await;
+    let cancelled = buy(&app, &app.attendee("gone@example.org").await, &d.item).await;
+    let gone = app.login("gone@example.org").await;
+    app.gql(
+        Some(&gone),
+        "mutation($id: ID!) { cancelTicket(ticketId: $id) { id } }",
+        json!({ "id": cancelled["id"] }),
+    )
+    .await
+    .data("/cancelTicket");
+    let manifest = app
+        .gql(
+            Some(&d.staff),
+            "query($id: ID!) { scannerManifest(venueId: $id) { venue { name } items { id } cancelledTicketIds checkedInTicketIds jwks generatedAt } }",
+            json!({ "id": d.festival.venue }),
+        )
+        .await;
+    // Online, the ticket is admitted now; offline, a device had admitted it two minutes earlier.
+    scan(
+        &app,
+        &d.staff,
+        &d.ticket["code"],
+        &d.festival.venue,
+        Some("A"),
+    )
+    .await
+    .data("/checkIn");
+    let at = |minutes_ago: i64| (Utc::now() - Duration::minutes(minutes_ago)).to_rfc3339();
+    let scans = json!([
+        { "clientScanId": "phone-1", "code": d.ticket["code"], "venueId": d.festival.venue, "gate": "B", "scannedAt": at(2) },
+        { "clientScanId": "phone-2", "code": d.ticket["code"], "venueId": d.festival.venue, "gate": "B", "scannedAt": at(1) },
+        { "clientScanId": "phone-3", "code": second["code"], "venueId": d.festival.venue, "gate": "B", "scannedAt": at(3) },
+        { "clientScanId": "phone-4", "code": cancelled["code"], "venueId": d.festival.venue, "scannedAt": at(3) },
+    ]);
+
+    let synced = app
+        .gql(Some(&d.staff), SYNC, json!({ "scans": scans }))
+        .await;
+    let again = app
+        .gql(Some(&d.staff), SYNC, json!({ "scans": scans }))
+        .await;
+
+    assert_eq!(manifest.data("/scannerManifest/venue/name"), "Hall 2");
+    assert_eq!(manifest.data("/scannerManifest/items/0/id"), &d.item["id"]);
+    assert_eq!(
+        manifest.data("/scannerManifest/cancelledTicketIds"),
+        &json!([cancelled["id"]])
+    );
+    assert!(
+        manifest
+            .data("/scannerManifest/jwks")
+            .as_str()
+            .unwrap()
+            .contains("Ed25519")
+    );
+    let results = synced.data("/syncOfflineScans").as_array().unwrap().clone();
+    let summary: Vec<(String, bool)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["result"]["outcome"].as_str().unwrap().to_owned(),
+                r["conflict"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("ADMITTED".to_owned(), false),
+            ("ALREADY_CHECKED_IN".to_owned(), true),
+            ("ADMITTED".to_owned(), false),
+            ("CANCELLED".to_owned(), true),
+        ]
+    );
+    assert_eq!(
+        results[0]["result"]["ticket"]["checkedInGate"], "B",
+        "checkedInAt moved to the earliest admitted scan"
+    );
+    let checked_in_at = chrono::DateTime::parse_from_rfc3339(
+        results[0]["result"]["ticket"]["checkedInAt"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(checked_in_at < Utc::now() - Duration::seconds(90));
+    assert_eq!(
+        again.data("/syncOfflineScans"),
+        synced.data("/syncOfflineScans"),
+        "a re-sent upload gets the same answers"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM scan WHERE offline").await,
+        4,
+        "and is not recorded twice"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM scan WHERE conflict").await,
+        3,
+        "the later online admission is now a conflict"
+    );
+    let admitted = app
+        .count(&format!(
+            "SELECT CAST(admitted AS BIGINT) FROM programme_item WHERE id = {}",
+            app.uuid(d.item["id"].as_str().unwrap())
+        ))
+        .await;
+    assert_eq!(admitted, 2);
+    let future = json!([{ "clientScanId": "phone-9", "code": d.ticket["code"], "venueId": d.festival.venue, "scannedAt": (Utc::now() + Duration::hours(1)).to_rfc3339() }]);
+    let refused = app
+        .gql(Some(&d.staff), SYNC, json!({ "scans": future }))
+        .await;
+    assert_eq!(refused.error_field(), "scans[0].scannedAt");
+}
+
+async fn hostile_codes_are_invalid_never_internal(app: TestApp) {
+    let d = door(&app, "hostile", json!({})).await;
+    let code = d.ticket["code"].as_str().unwrap();
+    let (signed, signature) = code.rsplit_once('.').unwrap();
+    let (_, payload) = signed.split_once('.').unwrap();
+    let hostile = [
+        String::new(),
+        "A".repeat(10 * 1024),
+        "\u{0}\u{fffd}\u{7f}ÿþ".to_owned(),
+        format!("eyJhbGciOiJub25lIn0.{payload}."),
+        format!("eyJhbGciOiJIUzI1NiIsImtpZCI6IngifQ.{payload}.{signature}"),
+        format!("{signed}.{}", &signature[..40]),
+        format!("{signed}.{}", signature.chars().rev().collect::<String>()),
+        "' OR 1=1; DROP TABLE ticket; --".to_owned(),
+        format!("{code}.{code}"),
+    ];
+    for code in &hostile {
+        let response = scan(&app, &d.staff, &json!(code), &d.festival.venue, None).await;
+        assert_eq!(outcome(&response), "INVALID_CODE", "{code:?}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM scan WHERE outcome = 'INVALID_CODE'")
+            .await,
+        hostile.len() as i64
+    );
+    assert_eq!(
+        outcome(&scan(&app, &d.staff, &d.ticket["code"], &d.festival.venue, None).await),
+        "ADMITTED"
+    );
+}
