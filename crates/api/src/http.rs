@@ -4,11 +4,13 @@
 
 use std::sync::Arc;
 
+use async_graphql::Data;
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{ErrorExtensionValues, ServerError};
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Request, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderName, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -17,10 +19,17 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use usher_domain::accounts::User;
+use usher_domain::ids::{FestivalId, ItemId};
+use usher_domain::input::Timezone;
+
 use crate::Services;
 use crate::auth::{SCANNER_TOKEN_PREFIX, Viewer, token_hash};
+use crate::charts;
 use crate::error::ApiError;
 use crate::loaders::loaders;
+use crate::reports::FestivalReport;
+use crate::schema::may_watch;
 use crate::schema::{UsherSchema, build_schema};
 
 /// Request bodies larger than this get 413.
@@ -42,6 +51,9 @@ pub fn router(services: Arc<Services>) -> Router {
     };
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
+        .route("/graphql/ws", get(graphql_ws))
+        .route("/festivals/{id}/attendance.csv", get(attendance_csv))
+        .route("/items/{id}/arrivals.svg", get(arrivals_svg))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/tickets/{id}/qr.svg", get(ticket_qr_svg))
         .route("/tickets/{id}/qr.png", get(ticket_qr_png))
@@ -101,6 +113,208 @@ async fn graphql(
         label_request_error(error);
     }
     response.into()
+}
+
+/// Subscriptions over the graphql-transport-ws protocol (and the older
+/// graphql-ws); the token comes in `connection_init`'s payload, as
+/// `{"Authorization": "Bearer <token>"}` or `{"token": "<token>"}`.
+async fn graphql_ws(
+    State(state): State<AppState>,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            let services = state.services.clone();
+            GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
+                .on_connection_init(move |payload| async move {
+                    let token = ["Authorization", "authorization", "token"]
+                        .iter()
+                        .find_map(|key| payload.get(key).and_then(|value| value.as_str()))
+                        .map(|value| value.trim_start_matches("Bearer ").trim().to_owned());
+                    let viewer = match token {
+                        Some(token) => viewer_from_token(&services, &token)
+                            .await
+                            .map_err(async_graphql::Error::from)?,
+                        None => Viewer::Anonymous,
+                    };
+                    let mut data = Data::default();
+                    data.insert(viewer);
+                    data.insert(loaders(services.store.clone()));
+                    Ok(data)
+                })
+                .serve()
+        })
+}
+
+/// The attendance report of a festival as CSV (RFC 4180), one row per
+/// item, for its organizers.
+async fn attendance_csv(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let services = &state.services;
+    let user = match signed_in(services, &headers).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    let Ok(festival_id) = id.parse::<FestivalId>() else {
+        return (StatusCode::NOT_FOUND, "no such festival").into_response();
+    };
+    let festival = match services.store.festivals_by_id(&[festival_id]).await {
+        Ok(festivals) => match festivals.into_iter().next() {
+            Some(festival) => festival,
+            None => return (StatusCode::NOT_FOUND, "no such festival").into_response(),
+        },
+        Err(error) => return internal(error.into()),
+    };
+    if !user.permissions.can_organize(festival_id) {
+        return (StatusCode::FORBIDDEN, "only organizers of this festival").into_response();
+    }
+    let report = match FestivalReport::load(&services.store, festival_id, |_| true).await {
+        Ok(report) => report,
+        Err(error) => return internal(error.into()),
+    };
+    match attendance_csv_text(&report, festival.timezone) {
+        Ok(text) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"{}-attendance.csv\"",
+                        festival.slug.as_str()
+                    ),
+                ),
+            ],
+            text,
+        )
+            .into_response(),
+        Err(error) => internal(ApiError::internal(error)),
+    }
+}
+
+fn attendance_csv_text(report: &FestivalReport, timezone: Timezone) -> anyhow::Result<String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record([
+        "item_id",
+        "title",
+        "kind",
+        "venue",
+        "starts_at",
+        "film",
+        "countries",
+        "ticket_capacity",
+        "venue_capacity",
+        "issued",
+        "checked_in",
+        "cancelled",
+        "no_shows",
+        "waitlisted",
+        "check_in_rate",
+    ])?;
+    for row in report.rows() {
+        let numbers = row.attendance;
+        writer.write_record([
+            row.item.id.to_string(),
+            row.item.title.to_string(),
+            row.item.kind.as_str().to_owned(),
+            row.venue_name.to_owned(),
+            row.item
+                .schedule
+                .starts_at()
+                .with_timezone(&timezone.tz())
+                .to_rfc3339(),
+            row.film
+                .map(|film| film.title.to_string())
+                .unwrap_or_default(),
+            row.film
+                .map(|film| {
+                    film.countries
+                        .iter()
+                        .map(|code| code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default(),
+            numbers.ticket_capacity.to_string(),
+            numbers.venue_capacity.to_string(),
+            numbers.issued.to_string(),
+            numbers.checked_in.to_string(),
+            numbers.cancelled.to_string(),
+            numbers.no_shows.to_string(),
+            numbers.waitlisted.to_string(),
+            format!("{:.4}", numbers.check_in_rate()),
+        ])?;
+    }
+    Ok(String::from_utf8(writer.into_inner()?)?)
+}
+
+/// The arrivals chart of an item, for organizers and its door staff.
+async fn arrivals_svg(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let services = &state.services;
+    let viewer = match viewer_from_headers(services, &headers).await {
+        Ok(Viewer::Anonymous) => {
+            return (
+                StatusCode::UNAUTHORIZED,
+                "send `Authorization: Bearer <accessToken>`",
+            )
+                .into_response();
+        }
+        Ok(viewer) => viewer,
+        Err(error) => return (StatusCode::UNAUTHORIZED, error.message()).into_response(),
+    };
+    let not_found = || (StatusCode::NOT_FOUND, "no such item").into_response();
+    let Ok(item_id) = id.parse::<ItemId>() else {
+        return not_found();
+    };
+    let item = match services.store.items_by_id(&[item_id]).await {
+        Ok(items) => match items.into_iter().next() {
+            Some(item) => item,
+            None => return not_found(),
+        },
+        Err(error) => return internal(error.into()),
+    };
+    if !may_watch(&viewer, &item) {
+        return (
+            StatusCode::FORBIDDEN,
+            "only organizers and door staff of this venue",
+        )
+            .into_response();
+    }
+    let timezone = match services.store.festivals_by_id(&[item.festival_id]).await {
+        Ok(festivals) => festivals
+            .first()
+            .map_or(Timezone::UTC, |festival| festival.timezone),
+        Err(error) => return internal(error.into()),
+    };
+    let chart = match services.store.check_in_times(item_id).await {
+        Ok(times) => charts::arrivals_svg(&item, &times, timezone),
+        Err(error) => return internal(error.into()),
+    };
+    match chart {
+        Ok(svg) => ([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response(),
+        Err(error) => internal(ApiError::internal(anyhow::anyhow!("cannot draw: {error}"))),
+    }
+}
+
+/// The signed-in user of a plain HTTP request: 401 without a valid token.
+async fn signed_in(services: &Services, headers: &HeaderMap) -> Result<Box<User>, Response> {
+    match viewer_from_headers(services, headers).await {
+        Ok(Viewer::User(user)) => Ok(user),
+        Ok(_) => Err((
+            StatusCode::UNAUTHORIZED,
+            "send `Authorization: Bearer <accessToken>`",
+        )
+            .into_response()),
+        Err(error) => Err((StatusCode::UNAUTHORIZED, error.message()).into_response()),
+    }
 }
 
 /// The viewer named by the Authorization header: anonymous without one,
@@ -202,16 +416,7 @@ async fn held_ticket_code(
     id: &str,
 ) -> Result<String, Response> {
     let services = &state.services;
-    let viewer = viewer_from_headers(services, headers)
-        .await
-        .map_err(|error| (StatusCode::UNAUTHORIZED, error.message()).into_response())?;
-    let Viewer::User(user) = viewer else {
-        return Err((
-            StatusCode::UNAUTHORIZED,
-            "send `Authorization: Bearer <accessToken>`",
-        )
-            .into_response());
-    };
+    let user = signed_in(services, headers).await?;
     let not_found = || (StatusCode::NOT_FOUND, "no such ticket").into_response();
     let ticket_id = id.parse().map_err(|_| not_found())?;
     let ticket = services

@@ -8,11 +8,14 @@
 //! sockets (the server crate does).
 
 pub mod auth;
+mod charts;
 pub mod codes;
 pub mod error;
+pub mod events;
 mod http;
 mod loaders;
 pub mod qr;
+mod reports;
 pub mod schema;
 
 use base64::Engine;
@@ -25,6 +28,7 @@ pub use schema::{UsherSchema, build_schema, sdl};
 
 use crate::auth::{Auth, AuthSettings};
 use crate::codes::TicketKeys;
+use crate::events::Events;
 use crate::qr::QrRenderer;
 
 /// What every request needs: the store, the authenticator, the ticket
@@ -38,6 +42,8 @@ pub struct Services {
     pub ticket_keys: TicketKeys,
     /// Renders QR codes, once per code.
     pub qr: QrRenderer,
+    /// Live updates for subscriptions.
+    pub events: Events,
 }
 
 /// The name under which the access-token key is kept in the database.
@@ -66,6 +72,7 @@ impl Services {
             auth,
             ticket_keys,
             qr: QrRenderer::default(),
+            events: Events::default(),
         })
     }
 }

@@ -5,20 +5,27 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use usher_domain::attendance::ItemCounts;
 use usher_domain::catalogue::{Festival, Film, Item, Venue};
 use usher_domain::ids::{FestivalId, FilmId, ItemId, TicketId, VenueId};
 use usher_domain::tickets::Ticket;
 use usher_persistence::{Store, StoreError};
 
 use crate::error::ApiError;
+use crate::schema::CountsOf;
 
-/// The batched loader of one request.
-pub type Loaders = DataLoader<StoreLoader>;
+/// The batched, caching loader of one request (or one subscription
+/// connection, which clears what changes before each new value).
+pub type Loaders = DataLoader<StoreLoader, HashMapCache>;
 
 /// Builds a request's loaders over `store`.
-pub fn loaders(store: Store) -> Loaders {
-    DataLoader::new(StoreLoader { store }, tokio::spawn)
+pub fn loaders(store: Store) -> Arc<Loaders> {
+    Arc::new(DataLoader::with_cache(
+        StoreLoader { store },
+        tokio::spawn,
+        HashMapCache::default(),
+    ))
 }
 
 /// Loads catalogue records by id, many at a time.
@@ -135,5 +142,19 @@ impl Loader<TicketId> for StoreLoader {
     async fn load(&self, ids: &[TicketId]) -> Result<HashMap<TicketId, Ticket>, LoadError> {
         let rows = self.store.tickets_by_id(ids).await.map_err(Arc::new)?;
         Ok(by_id(rows, |ticket| ticket.id))
+    }
+}
+
+impl Loader<CountsOf> for StoreLoader {
+    type Value = ItemCounts;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[CountsOf]) -> Result<HashMap<CountsOf, ItemCounts>, LoadError> {
+        let items: Vec<ItemId> = keys.iter().map(|key| key.0).collect();
+        let mut counts = self.store.item_counts(&items).await.map_err(Arc::new)?;
+        Ok(keys
+            .iter()
+            .map(|&key| (key, counts.remove(&key.0).unwrap_or_default()))
+            .collect())
     }
 }

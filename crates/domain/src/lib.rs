@@ -7,6 +7,7 @@
 //! atomic; the API crate translates GraphQL to and from its types.
 
 pub mod accounts;
+pub mod attendance;
 pub mod catalogue;
 pub mod door;
 pub mod ids;

@@ -9,6 +9,7 @@
 //! API or server crates.
 
 mod accounts;
+mod attendance;
 mod catalogue;
 mod door;
 
@@ -21,6 +22,7 @@ mod store;
 mod tickets;
 
 pub use accounts::{NewUser, RefreshOutcome, StoredCredentials};
+pub use attendance::ItemChanges;
 pub use catalogue::{NewFestival, NewFilm, NewItem, NewVenue, Page, ProgrammeQuery};
 pub use door::{Manifest, ScanAttempt, ScanResult};
 pub use error::StoreError;

@@ -1,6 +1,8 @@
 //! Connecting to the database, migrating it, and beginning write
 //! transactions that wait their turn instead of failing.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
@@ -10,6 +12,7 @@ use sea_orm::{
 };
 use usher_migrations::{Migrator, MigratorTrait};
 
+use crate::attendance::count_statements;
 use crate::error::StoreError;
 
 /// Which database engine is behind the store.
@@ -45,6 +48,8 @@ pub struct StoreOptions {
 #[derive(Debug, Clone)]
 pub struct Store {
     pub(crate) db: DatabaseConnection,
+    pub(crate) url: String,
+    statements: Arc<AtomicU64>,
 }
 
 /// Any number of instances may migrate at once on PostgreSQL: they take
@@ -57,8 +62,14 @@ impl Store {
     #[tracing::instrument(skip_all, err)]
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
         Self::migrate(url, options).await?;
-        let db = open(url, options, None).await?;
-        Ok(Self { db })
+        let mut db = open(url, options, None).await?;
+        let statements = Arc::new(AtomicU64::new(0));
+        count_statements(&mut db, statements.clone());
+        Ok(Self {
+            db,
+            url: url.to_owned(),
+            statements,
+        })
     }
 
     /// Applies every pending migration over a single connection: DDL through
@@ -87,6 +98,11 @@ impl Store {
             DbBackend::Postgres => Backend::Postgres,
             _ => Backend::Sqlite,
         }
+    }
+
+    /// Statements sent to the database so far by this store.
+    pub fn statements_executed(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     /// Checks that the database answers.

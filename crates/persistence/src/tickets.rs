@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use usher_domain::catalogue::Item;
 use usher_domain::ids::{ItemId, ReservationId, TicketId, UserId, WaitlistEntryId};
@@ -541,22 +541,21 @@ impl Store {
             .ok_or(StoreError::NotFound("waitlist entry"))
     }
 
-    /// Takes an attendee out of line. False when the entry was no longer waiting.
+    /// Takes an attendee out of line: the item they left, or None when the
+    /// entry was no longer waiting.
     #[tracing::instrument(skip_all, fields(entry = %entry_id), err)]
     pub async fn leave_waitlist(
         &self,
         entry_id: WaitlistEntryId,
         holder: UserId,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<ItemId>, StoreError> {
         use waitlist_entry::Column;
 
-        let found = waitlist_entry::Entity::find_by_id(entry_id.as_uuid())
+        let entry = waitlist_entry::Entity::find_by_id(entry_id.as_uuid())
             .filter(Column::AccountId.eq(holder.as_uuid()))
-            .count(&self.db)
-            .await?;
-        if found == 0 {
-            return Err(StoreError::NotFound("waitlist entry"));
-        }
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound("waitlist entry"))?;
         let left = waitlist_entry::Entity::update_many()
             .col_expr(Column::Status, Expr::val("LEFT"))
             .col_expr(Column::WaitingKey, Expr::val(Option::<String>::None))
@@ -565,7 +564,7 @@ impl Store {
             .filter(Column::Status.eq(WAITING))
             .exec(&self.db)
             .await?;
-        Ok(left.rows_affected == 1)
+        Ok((left.rows_affected == 1).then_some(entry.item_id.into()))
     }
 
     /// The places an attendee waits in, with their positions (1 = next).

@@ -82,11 +82,15 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let refresher = tokio::spawn(refresh_ticket_keys(self.services.clone()));
+        let listener = tokio::spawn(usher_api::events::forward_item_changes(
+            self.services.clone(),
+        ));
         let router = usher_api::router(self.services.clone());
         axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)
             .await?;
         refresher.abort();
+        listener.abort();
         self.services.store.clone().close().await?;
         Ok(())
     }

@@ -362,6 +362,9 @@ impl CatalogueMutation {
     /// Cancels the item and all its tickets.
     async fn cancel_item(&self, ctx: &Context<'_>, item_id: ID) -> ApiResult<ItemNode> {
         let item_id = organized_item(ctx, &item_id, "itemId").await?;
-        Ok(ItemNode(services(ctx)?.store.cancel_item(item_id).await?))
+        let services = services(ctx)?;
+        let item = services.store.cancel_item(item_id).await?;
+        services.events.item_changed(&services.store, item_id).await;
+        Ok(ItemNode(item))
     }
 }

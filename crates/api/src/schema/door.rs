@@ -341,6 +341,15 @@ async fn answer(ctx: &Context<'_>, result: ScanResult) -> ApiResult<CheckInResul
     })
 }
 
+/// Tells subscribers about an admission; refusals change no numbers.
+async fn announce(services: &Services, result: &ScanResult) {
+    if result.outcome == door::CheckInOutcome::Admitted
+        && let Some(item) = &result.item
+    {
+        services.events.item_changed(&services.store, item.id).await;
+    }
+}
+
 async fn claims(services: &Services, code: &str) -> Option<usher_domain::tickets::TicketClaims> {
     services.ticket_keys.verify_current(code).await.ok()
 }
@@ -416,6 +425,7 @@ impl DoorMutation {
             client_scan_id: None,
         };
         let result = services.store.check_in(attempt).await?;
+        announce(services, &result).await;
         answer(ctx, result).await
     }
 
@@ -488,6 +498,7 @@ impl DoorMutation {
                 client_scan_id: Some(client_scan_id.clone()),
             };
             let result = services.store.check_in(attempt).await?;
+            announce(services, &result).await;
             let conflict = result.conflict;
             results[index] = Some(OfflineScanResult {
                 client_scan_id: ID(client_scan_id),
@@ -511,7 +522,12 @@ impl DoorMutation {
             .await?
             .ok_or_else(|| ApiError::not_found("item"))?;
         scanning_at(ctx, item.venue_id).await?;
-        let ticket = services(ctx)?.store.undo_check_in(ticket_id).await?;
+        let services = services(ctx)?;
+        let ticket = services.store.undo_check_in(ticket_id).await?;
+        services
+            .events
+            .item_changed(&services.store, ticket.item_id)
+            .await;
         Ok(TicketNode(ticket))
     }
 

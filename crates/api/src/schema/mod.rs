@@ -2,6 +2,7 @@
 //! nothing of HTTP; `crate::http` serves it.
 
 mod accounts;
+mod attendance;
 mod catalogue;
 mod door;
 mod programme;
@@ -12,12 +13,13 @@ mod types;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use async_graphql::{Context, EmptySubscription, ID, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{Context, ID, MergedObject, Schema, SchemaBuilder};
 
 use crate::Services;
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::loaders::Loaders;
+pub(crate) use attendance::{CountsOf, may_watch};
 
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
@@ -36,18 +38,18 @@ pub struct MutationRoot(
 );
 
 /// The schema type served at /graphql.
-pub type UsherSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type UsherSchema = Schema<QueryRoot, MutationRoot, attendance::SubscriptionRoot>;
 
 /// Nesting deeper than this is refused before it runs.
 pub const MAX_DEPTH: usize = 12;
 /// A query costing more than this (one per field, times list sizes) is refused.
 pub const MAX_COMPLEXITY: usize = 5_000;
 
-fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, attendance::SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        attendance::SubscriptionRoot,
     )
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
@@ -75,8 +77,8 @@ pub(crate) fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
     ctx.data_opt::<Viewer>().unwrap_or(&Viewer::Anonymous)
 }
 
-pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> ApiResult<&'a Loaders> {
-    ctx.data::<Loaders>()
+pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> ApiResult<&'a Arc<Loaders>> {
+    ctx.data::<Arc<Loaders>>()
         .map_err(|_| ApiError::internal(anyhow::anyhow!("request without loaders")))
 }
 

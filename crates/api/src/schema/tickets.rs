@@ -155,8 +155,9 @@ impl TicketsQuery {
     async fn my_tickets(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = false)] include_cancelled: bool,
+        #[graphql(default_with = "Some(false)")] include_cancelled: Option<bool>,
     ) -> ApiResult<Vec<TicketNode>> {
+        let include_cancelled = include_cancelled.unwrap_or(false);
         let user = viewer(ctx).user()?;
         let tickets = services(ctx)?
             .store
@@ -201,7 +202,12 @@ impl TicketsMutation {
                 .map(|key| tickets::parse_idempotency_key("idempotencyKey", &key))
                 .transpose()?,
         };
-        let reservation = services(ctx)?.store.reserve(new, time::now()).await?;
+        let services = services(ctx)?;
+        let reservation = services.store.reserve(new, time::now()).await?;
+        services
+            .events
+            .item_changed(&services.store, reservation.item_id)
+            .await;
         Ok(ReservationNode(reservation))
     }
 
@@ -210,10 +216,15 @@ impl TicketsMutation {
     async fn cancel_ticket(&self, ctx: &Context<'_>, ticket_id: ID) -> ApiResult<TicketNode> {
         let user = viewer(ctx).user()?;
         let ticket_id: TicketId = parse_id("ticketId", &ticket_id)?;
-        let ticket = services(ctx)?
+        let services = services(ctx)?;
+        let ticket = services
             .store
             .cancel_ticket(ticket_id, user.id, time::now())
             .await?;
+        services
+            .events
+            .item_changed(&services.store, ticket.item_id)
+            .await;
         Ok(TicketNode(ticket))
     }
 
@@ -226,10 +237,12 @@ impl TicketsMutation {
         let user = viewer(ctx).user()?;
         let item_id: ItemId = parse_id("itemId", &input.item_id)?;
         let quantity = Quantity::parse("quantity", input.quantity.into())?;
-        let entry = services(ctx)?
+        let services = services(ctx)?;
+        let entry = services
             .store
             .join_waitlist(item_id, user.id, quantity, time::now())
             .await?;
+        services.events.item_changed(&services.store, item_id).await;
         Ok(WaitlistEntryNode(entry))
     }
 
@@ -237,9 +250,11 @@ impl TicketsMutation {
     async fn leave_waitlist(&self, ctx: &Context<'_>, entry_id: ID) -> ApiResult<bool> {
         let user = viewer(ctx).user()?;
         let entry_id: WaitlistEntryId = parse_id("entryId", &entry_id)?;
-        Ok(services(ctx)?
-            .store
-            .leave_waitlist(entry_id, user.id)
-            .await?)
+        let services = services(ctx)?;
+        let left = services.store.leave_waitlist(entry_id, user.id).await?;
+        if let Some(item_id) = left {
+            services.events.item_changed(&services.store, item_id).await;
+        }
+        Ok(left.is_some())
     }
 }

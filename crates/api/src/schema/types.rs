@@ -10,7 +10,7 @@ use usher_domain::time;
 use crate::error::{ApiError, ApiResult};
 use crate::loaders::{VenuesOf, WaitlistOf};
 use crate::schema::scalars::DateTime;
-use crate::schema::{door, loaders, programme};
+use crate::schema::{attendance, door, loaders, programme};
 
 /// Counts in the domain are at most a million; GraphQL's Int is 32 bits.
 pub(crate) fn int(value: u32) -> i32 {
@@ -90,12 +90,22 @@ impl FestivalNode {
             .collect())
     }
 
+    /// Organizers of this festival (all items), and its door staff (the
+    /// items of the venues in their scope).
+    async fn attendance(
+        &self,
+        ctx: &Context<'_>,
+        group_by: attendance::AttendanceGrouping,
+    ) -> ApiResult<Vec<attendance::AttendanceRow>> {
+        attendance::of_festival(ctx, &self.0, group_by).await
+    }
+
     /// The programme in order of start time, a page at a time.
     async fn programme(
         &self,
         ctx: &Context<'_>,
         filter: Option<programme::ProgrammeFilter>,
-        #[graphql(desc = "Items per page: 1 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Items per page: 1 to 200, default 20.")] first: Option<i32>,
         #[graphql(desc = "The endCursor of the previous page.")] after: Option<String>,
     ) -> ApiResult<programme::ProgrammeConnection> {
         programme::page(ctx, self.0.id, filter, first, after).await
@@ -258,13 +268,24 @@ impl ItemNode {
         Ok(int(waiting.unwrap_or(0)))
     }
 
+    /// Organizers of the festival, and its door staff in scope; null (with a FORBIDDEN error) for others.
+    async fn attendance(&self, ctx: &Context<'_>) -> ApiResult<Option<attendance::AttendanceNode>> {
+        attendance::of_item(ctx, &self.0).await.map(Some)
+    }
+
+    /// Where the arrivals chart is drawn: check-ins per 5 minutes from doors
+    /// open to late entry closed (an SVG for organizers, with their Bearer token).
+    async fn arrivals_chart_url(&self) -> String {
+        format!("/items/{}/arrivals.svg", self.0.id)
+    }
+
     /// Every scan of this item's tickets, newest first, for organizers;
     /// optionally only those of one outcome.
     async fn scans(
         &self,
         ctx: &Context<'_>,
         outcome: Option<door::CheckInOutcome>,
-        #[graphql(desc = "Scans per page: 1 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Scans per page: 1 to 200, default 20.")] first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<door::ScanConnection> {
         door::scans_page(ctx, &self.0, outcome, first, after).await

@@ -1,0 +1,274 @@
+//! Attendance for organizers (and door staff, for the venues in their
+//! scope): per item, grouped per festival, and live through subscriptions.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ID, Object, SimpleObject, Subscription};
+use futures::Stream;
+use futures::stream;
+use tokio::sync::broadcast::error::RecvError;
+use usher_domain::attendance::{self, Attendance, ItemCounts};
+use usher_domain::catalogue::{Festival, Item, Venue};
+use usher_domain::ids::ItemId;
+use usher_domain::time;
+
+use crate::Services;
+use crate::auth::Viewer;
+use crate::error::{ApiError, ApiResult};
+use crate::loaders::{Loaders, WaitlistOf};
+use crate::reports::FestivalReport;
+use crate::schema::types::{ItemNode, int};
+use crate::schema::{loaders, parse_id, services, viewer};
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "attendance::Grouping")]
+pub enum AttendanceGrouping {
+    Item,
+    Venue,
+    /// The festival's local date.
+    Day,
+    Film,
+    /// Each country of the film; an item counts once per country of its film, so rows may sum to more than the total.
+    Country,
+}
+
+/// Attendance numbers of an item or a group of items.
+pub struct AttendanceNode(pub Attendance);
+
+#[Object(name = "Attendance")]
+impl AttendanceNode {
+    async fn ticket_capacity(&self) -> i32 {
+        int(self.0.ticket_capacity)
+    }
+
+    async fn venue_capacity(&self) -> i32 {
+        int(self.0.venue_capacity)
+    }
+
+    /// Tickets ACTIVE or CHECKED_IN.
+    async fn issued(&self) -> i32 {
+        int(self.0.issued)
+    }
+
+    async fn checked_in(&self) -> i32 {
+        int(self.0.checked_in)
+    }
+
+    async fn cancelled(&self) -> i32 {
+        int(self.0.cancelled)
+    }
+
+    /// Issued but not checked in, counted once late entry has closed; 0 before.
+    async fn no_shows(&self) -> i32 {
+        int(self.0.no_shows)
+    }
+
+    /// Tickets asked for on the waitlist.
+    async fn waitlisted(&self) -> i32 {
+        int(self.0.waitlisted)
+    }
+
+    /// checkedIn / issued, 0 when nothing is issued.
+    async fn check_in_rate(&self) -> f64 {
+        self.0.check_in_rate()
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct AttendanceRow {
+    /// An id, a date (YYYY-MM-DD) or a country code.
+    pub key: String,
+    pub label: String,
+    pub attendance: AttendanceNode,
+}
+
+/// Whether the viewer may read the attendance of items at `venue`.
+pub(crate) fn may_watch(viewer: &Viewer, item: &Item) -> bool {
+    match viewer {
+        Viewer::User(user) => user.permissions.can_scan(item.festival_id, item.venue_id),
+        Viewer::Scanner(device) => device.venue_id == item.venue_id,
+        Viewer::Anonymous => false,
+    }
+}
+
+fn refuse(viewer: &Viewer) -> ApiError {
+    match viewer {
+        Viewer::Anonymous => ApiError::sign_in_required(),
+        _ => ApiError::Forbidden(
+            "only organizers, and door staff of this venue, see attendance".into(),
+        ),
+    }
+}
+
+/// An item's attendance, through the request's loaders.
+pub(crate) async fn of_item(ctx: &Context<'_>, item: &Item) -> ApiResult<AttendanceNode> {
+    let viewer = viewer(ctx);
+    if !may_watch(viewer, item) {
+        return Err(refuse(viewer));
+    }
+    let loaders = loaders(ctx)?;
+    let venue = loaders.load_one(item.venue_id).await?;
+    let counts = loaders
+        .load_one(CountsOf(item.id))
+        .await?
+        .unwrap_or_default();
+    Ok(AttendanceNode(Attendance::of_item(
+        item,
+        venue.map_or(0, |venue| venue.capacity.get()),
+        counts,
+        time::now(),
+    )))
+}
+
+/// The counts of an item, as a loader key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CountsOf(pub ItemId);
+
+/// A festival's report, grouped, with the items the viewer may see.
+pub(crate) async fn of_festival(
+    ctx: &Context<'_>,
+    festival: &Festival,
+    grouping: AttendanceGrouping,
+) -> ApiResult<Vec<AttendanceRow>> {
+    let viewer = viewer(ctx);
+    let allowed = match viewer {
+        Viewer::User(user) => {
+            user.permissions.can_organize(festival.id)
+                || user
+                    .permissions
+                    .grants()
+                    .iter()
+                    .any(|grant| grant.festival() == Some(festival.id))
+        }
+        Viewer::Scanner(device) => device.festival_id == festival.id,
+        Viewer::Anonymous => false,
+    };
+    if !allowed {
+        return Err(refuse(viewer));
+    }
+    let report = FestivalReport::load(&services(ctx)?.store, festival.id, |item| {
+        may_watch(viewer, item)
+    })
+    .await?;
+    let rows = attendance::group(&report.rows(), grouping.into(), festival.timezone.tz());
+    Ok(rows
+        .into_iter()
+        .map(|row| AttendanceRow {
+            key: row.key,
+            label: row.label,
+            attendance: AttendanceNode(row.attendance),
+        })
+        .collect())
+}
+
+/// An item with its venue and attendance now, read afresh.
+async fn current(services: &Services, item_id: ItemId) -> ApiResult<(Item, Venue, Attendance)> {
+    let store = &services.store;
+    let item = store
+        .items_by_id(&[item_id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::not_found("item"))?;
+    let venue = store
+        .venues_by_id(&[item.venue_id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("item without its venue")))?;
+    let counts: ItemCounts = store
+        .item_counts(&[item_id])
+        .await?
+        .remove(&item_id)
+        .unwrap_or_default();
+    let attendance = Attendance::of_item(&item, venue.capacity.get(), counts, time::now());
+    Ok((item, venue, attendance))
+}
+
+/// The current value, then a new one after every change to the item. The
+/// connection's loaders forget what changes before each new value.
+fn changes_of<T: Send + 'static>(
+    services: Arc<Services>,
+    loaders: Arc<Loaders>,
+    item_id: ItemId,
+    read: fn(Item, Attendance) -> T,
+) -> impl Stream<Item = ApiResult<T>> {
+    let receiver = services.events.subscribe();
+    stream::unfold(
+        (services, receiver, true),
+        move |(services, mut receiver, first)| {
+            let loaders = loaders.clone();
+            async move {
+                if !first {
+                    loop {
+                        match receiver.recv().await {
+                            Ok(changed) if changed == item_id => break,
+                            Ok(_) => {}
+                            Err(RecvError::Lagged(_)) => break,
+                            Err(RecvError::Closed) => return None,
+                        }
+                    }
+                }
+                loaders.clear::<ItemId>();
+                loaders.clear::<CountsOf>();
+                loaders.clear::<WaitlistOf>();
+                let value = current(&services, item_id)
+                    .await
+                    .map(|(item, _, attendance)| read(item, attendance));
+                Some((value, (services, receiver, false)))
+            }
+        },
+    )
+}
+
+#[derive(Default)]
+pub struct SubscriptionRoot;
+
+#[Subscription]
+impl SubscriptionRoot {
+    /// Organizers and door staff: a new value after every change (ticket
+    /// issued, cancelled, checked in), starting with the current one.
+    async fn attendance_changed(
+        &self,
+        ctx: &Context<'_>,
+        item_id: ID,
+    ) -> Result<impl Stream<Item = ApiResult<AttendanceNode>> + use<>, ApiError> {
+        let item_id: ItemId = parse_id("itemId", &item_id)?;
+        let services = ctx
+            .data::<Arc<Services>>()
+            .map_err(|_| ApiError::internal(anyhow::anyhow!("schema built without services")))?
+            .clone();
+        let (item, _, _) = current(&services, item_id).await?;
+        let viewer = viewer(ctx);
+        if !may_watch(viewer, &item) {
+            return Err(refuse(viewer));
+        }
+        Ok(changes_of(
+            services,
+            loaders(ctx)?.clone(),
+            item_id,
+            |_, attendance| AttendanceNode(attendance),
+        ))
+    }
+
+    /// Anyone: ticketsLeft and status as they change, starting with the
+    /// current values.
+    async fn availability_changed(
+        &self,
+        ctx: &Context<'_>,
+        item_id: ID,
+    ) -> Result<impl Stream<Item = ApiResult<ItemNode>> + use<>, ApiError> {
+        let item_id: ItemId = parse_id("itemId", &item_id)?;
+        let services = ctx
+            .data::<Arc<Services>>()
+            .map_err(|_| ApiError::internal(anyhow::anyhow!("schema built without services")))?
+            .clone();
+        current(&services, item_id).await?;
+        Ok(changes_of(
+            services,
+            loaders(ctx)?.clone(),
+            item_id,
+            |item, _| ItemNode(item),
+        ))
+    }
+}

@@ -1,0 +1,470 @@
+//! Attendance that adds up: per item and grouped, by role, as CSV, as a
+//! chart, and at a fixed number of queries.
+
+use chrono::{Duration, Utc};
+use serde_json::{Value, json};
+use usher_domain::roles::{Role, RoleGrant};
+
+use crate::catalogue::{Festival, create_item, festival};
+use crate::helpers::TestApp;
+use crate::on_both_databases;
+
+const RESERVE: &str = "mutation($input: ReserveTicketsInput!) { reserveTickets(input: $input) { tickets { id code } } }";
+const REPORT: &str = "query($id: ID!, $by: AttendanceGrouping!) {
+    festival(id: $id) { attendance(groupBy: $by) { key label attendance {
+        ticketCapacity venueCapacity issued checkedIn cancelled noShows waitlisted checkInRate } } }
+}";
+
+/// A festival with known reservations, cancellations, check-ins, a waitlist
+/// and no-shows:
+/// - A: a Thai film in Hall 2, doors open: 3 tickets, 1 cancelled, 1 checked in;
+/// - B: a Vietnamese-Cambodian film in the Annex in two days, full (2 of 2), 1 waiting;
+/// - C: a forum in Hall 2 that ended an hour ago: 2 tickets, no one came.
+struct Scenario {
+    festival: Festival,
+    annex: String,
+    items: [Value; 3],
+}
+
+async fn reserve(app: &TestApp, token: &str, item: &Value, quantity: i64) -> Value {
+    app.gql(
+        Some(token),
+        RESERVE,
+        json!({ "input": { "itemId": item["id"], "quantity": quantity } }),
+    )
+    .await
+    .data("/reserveTickets/tickets")
+    .clone()
+}
+
+async fn scenario(app: &TestApp) -> Scenario {
+    let festival = festival(app, "report").await;
+    let admin = festival.admin.clone();
+    let annex = app
+        .gql(
+            Some(&admin),
+            "mutation($input: CreateVenueInput!) { createVenue(input: $input) { id } }",
+            json!({ "input": { "festivalId": festival.id, "name": "Annex", "address": "Street", "capacity": 40 } }),
+        )
+        .await
+        .data("/createVenue/id")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let thai = app
+        .gql(
+            Some(&admin),
+            "mutation($input: CreateFilmInput!) { createFilm(input: $input) { id } }",
+            json!({ "input": { "festivalId": festival.id, "title": "Hunger", "countries": ["TH"] } }),
+        )
+        .await
+        .data("/createFilm/id")
+        .clone();
+    let co_production = app
+        .gql(
+            Some(&admin),
+            "mutation($input: CreateFilmInput!) { createFilm(input: $input) { id } }",
+            json!({ "input": { "festivalId": festival.id, "title": "Mekong", "countries": ["VN", "KH"] } }),
+        )
+        .await
+        .data("/createFilm/id")
+        .clone();
+    let a = create_item(app, &festival, 10, json!({ "filmId": thai })).await;
+    let b = create_item(
+        app,
+        &festival,
+        2 * 24 * 60,
+        json!({ "filmId": co_production, "venueId": annex, "ticketCapacity": 2 }),
+    )
+    .await;
+    let c = create_item(
+        app,
+        &festival,
+        600,
+        json!({ "filmId": null, "kind": "FORUM", "title": "Co-creation, \"films\" and friends" }),
+    )
+    .await;
+
+    let one = app.attendee("one@example.org").await;
+    let two = app.attendee("two@example.org").await;
+    let three = app.attendee("three@example.org").await;
+    let a_tickets = reserve(app, &one, &a, 2).await;
+    reserve(app, &two, &a, 1).await;
+    app.gql(
+        Some(&one),
+        "mutation($id: ID!) { cancelTicket(ticketId: $id) { id } }",
+        json!({ "id": a_tickets[1]["id"] }),
+    )
+    .await
+    .data("/cancelTicket");
+    let staff = app
+        .user_with(
+            "counter@example.org",
+            &[RoleGrant::new(Role::DoorStaff, Some(festival.id.parse().unwrap()), None).unwrap()],
+        )
+        .await;
+    app.gql(
+        Some(&staff),
+        "mutation($input: CheckInInput!) { checkIn(input: $input) { outcome } }",
+        json!({ "input": { "code": a_tickets[0]["code"], "venueId": festival.venue } }),
+    )
+    .await
+    .data("/checkIn");
+    reserve(app, &three, &b, 2).await;
+    app.gql(
+        Some(&one),
+        "mutation($input: JoinWaitlistInput!) { joinWaitlist(input: $input) { id } }",
+        json!({ "input": { "itemId": b["id"], "quantity": 1 } }),
+    )
+    .await
+    .data("/joinWaitlist");
+    reserve(app, &two, &c, 2).await;
+    let past = |hours: i64| (Utc::now() - Duration::hours(hours)).to_rfc3339();
+    app.gql(
+        Some(&admin),
+        "mutation($input: UpdateItemInput!) { updateItem(input: $input) { id } }",
+        json!({ "input": { "itemId": c["id"], "reservationOpensAt": past(48), "reservationClosesAt": past(3),
+                           "startsAt": past(3), "endsAt": past(1) } }),
+    )
+    .await
+    .data("/updateItem");
+    Scenario {
+        festival,
+        annex,
+        items: [a, b, c],
+    }
+}
+
+fn numbers(row: &Value) -> [i64; 7] {
+    let a = &row["attendance"];
+    [
+        "ticketCapacity",
+        "venueCapacity",
+        "issued",
+        "checkedIn",
+        "cancelled",
+        "noShows",
+        "waitlisted",
+    ]
+    .map(|field| a[field].as_i64().unwrap())
+}
+
+fn total(rows: &[Value]) -> [i64; 7] {
+    rows.iter()
+        .map(numbers)
+        .fold([0; 7], |sum, row| std::array::from_fn(|i| sum[i] + row[i]))
+}
+
+on_both_databases!(
+    attendance_numbers_match_a_known_scenario,
+    groupings_add_up_to_the_items,
+    each_role_sees_what_it_should,
+    the_csv_export_has_a_row_per_item,
+    the_arrivals_chart_shows_the_door_rush,
+    a_programme_of_many_items_costs_a_fixed_number_of_queries,
+);
+
+async fn attendance_numbers_match_a_known_scenario(app: TestApp) {
+    let s = scenario(&app).await;
+
+    let rows = app
+        .gql(
+            Some(&s.festival.admin),
+            REPORT,
+            json!({ "id": s.festival.id, "by": "ITEM" }),
+        )
+        .await;
+
+    let rows = rows
+        .data("/festival/attendance")
+        .as_array()
+        .unwrap()
+        .clone();
+    let by_key = |item: &Value| {
+        rows.iter()
+            .find(|row| row["key"] == item["id"])
+            .unwrap()
+            .clone()
+    };
+    let [a, b, c] = &s.items;
+    // ticketCapacity, venueCapacity, issued, checkedIn, cancelled, noShows, waitlisted
+    assert_eq!(numbers(&by_key(a)), [300, 300, 2, 1, 1, 0, 0]);
+    assert_eq!(numbers(&by_key(b)), [2, 40, 2, 0, 0, 0, 1]);
+    assert_eq!(numbers(&by_key(c)), [300, 300, 2, 0, 0, 2, 0]);
+    assert_eq!(by_key(a)["attendance"]["checkInRate"], 0.5);
+    assert_eq!(by_key(c)["label"], "Co-creation, \"films\" and friends");
+    let item = app
+        .gql(Some(&s.festival.admin), "query($id: ID!) { item(id: $id) { attendance { issued checkedIn cancelled checkInRate } } }", json!({ "id": a["id"] }))
+        .await;
+    assert_eq!(
+        item.data("/item/attendance"),
+        &json!({ "issued": 2, "checkedIn": 1, "cancelled": 1, "checkInRate": 0.5 })
+    );
+}
+
+async fn groupings_add_up_to_the_items(app: TestApp) {
+    let s = scenario(&app).await;
+    let rows = |by: &'static str| {
+        let app = &app;
+        let s = &s;
+        async move {
+            app.gql(
+                Some(&s.festival.admin),
+                REPORT,
+                json!({ "id": s.festival.id, "by": by }),
+            )
+            .await
+            .data("/festival/attendance")
+            .as_array()
+            .unwrap()
+            .clone()
+        }
+    };
+    let items = rows("ITEM").await;
+    let venues = rows("VENUE").await;
+    let days = rows("DAY").await;
+    let films = rows("FILM").await;
+    let countries = rows("COUNTRY").await;
+
+    assert_eq!(items.len(), 3);
+    for grouped in [&venues, &days, &films] {
+        assert_eq!(total(grouped), total(&items));
+    }
+    assert_eq!(venues.len(), 2);
+    let annex = venues
+        .iter()
+        .find(|row| row["key"] == s.annex.as_str())
+        .unwrap();
+    assert_eq!(annex["label"], "Annex");
+    assert!(
+        days.iter()
+            .all(|row| row["key"].as_str().unwrap().len() == 10 && row["key"] == row["label"])
+    );
+    assert_eq!(
+        films.iter().find(|row| row["key"] == "").unwrap()["label"],
+        "No film"
+    );
+    let keys: Vec<&str> = countries
+        .iter()
+        .map(|row| row["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, vec!["", "KH", "TH", "VN"]);
+    let vn = countries.iter().find(|row| row["key"] == "VN").unwrap();
+    let kh = countries.iter().find(|row| row["key"] == "KH").unwrap();
+    assert_eq!(
+        numbers(vn),
+        numbers(kh),
+        "a co-production counts once per country"
+    );
+    assert_eq!(total(&countries)[2], total(&items)[2] + numbers(vn)[2]);
+}
+
+async fn each_role_sees_what_it_should(app: TestApp) {
+    let s = scenario(&app).await;
+    let festival_id = s.festival.id.parse().unwrap();
+    let hall_staff = app
+        .user_with(
+            "hall-staff@example.org",
+            &[RoleGrant::new(
+                Role::DoorStaff,
+                Some(festival_id),
+                Some(s.festival.venue.parse().unwrap()),
+            )
+            .unwrap()],
+        )
+        .await;
+    let attendee = app.login("one@example.org").await;
+    let item_query = "query($id: ID!) { item(id: $id) { title attendance { issued } } }";
+
+    let staff_rows = app
+        .gql(
+            Some(&hall_staff),
+            REPORT,
+            json!({ "id": s.festival.id, "by": "ITEM" }),
+        )
+        .await;
+    let attendee_rows = app
+        .gql(
+            Some(&attendee),
+            REPORT,
+            json!({ "id": s.festival.id, "by": "ITEM" }),
+        )
+        .await;
+    let anonymous_rows = app
+        .gql(None, REPORT, json!({ "id": s.festival.id, "by": "ITEM" }))
+        .await;
+    let annex_item = app
+        .gql(
+            Some(&hall_staff),
+            item_query,
+            json!({ "id": s.items[1]["id"] }),
+        )
+        .await;
+    let hall_item = app
+        .gql(
+            Some(&hall_staff),
+            item_query,
+            json!({ "id": s.items[0]["id"] }),
+        )
+        .await;
+
+    let keys: Vec<Value> = staff_rows
+        .data("/festival/attendance")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["key"].clone())
+        .collect();
+    assert_eq!(
+        keys,
+        vec![s.items[2]["id"].clone(), s.items[0]["id"].clone()],
+        "only the items of their venue"
+    );
+    assert_eq!(attendee_rows.error_code(), "FORBIDDEN");
+    assert_eq!(anonymous_rows.error_code(), "UNAUTHENTICATED");
+    assert_eq!(annex_item.0["data"]["item"]["attendance"], json!(null));
+    assert_eq!(annex_item.0["data"]["item"]["title"], "Mekong");
+    assert_eq!(annex_item.error_code(), "FORBIDDEN");
+    assert_eq!(hall_item.data("/item/attendance/issued"), 2);
+}
+
+async fn the_csv_export_has_a_row_per_item(app: TestApp) {
+    let s = scenario(&app).await;
+    let url = app.url(&format!("/festivals/{}/attendance.csv", s.festival.id));
+    let attendee = app.login("one@example.org").await;
+
+    let csv = app
+        .client
+        .get(&url)
+        .bearer_auth(&s.festival.admin)
+        .send()
+        .await
+        .unwrap();
+    let forbidden = app
+        .client
+        .get(&url)
+        .bearer_auth(&attendee)
+        .send()
+        .await
+        .unwrap();
+    let anonymous = app.client.get(&url).send().await.unwrap();
+
+    assert_eq!(csv.status().as_u16(), 200);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let text = csv.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "a header and three items:\n{text}");
+    assert_eq!(
+        lines[0],
+        "item_id,title,kind,venue,starts_at,film,countries,ticket_capacity,venue_capacity,issued,checked_in,cancelled,no_shows,waitlisted,check_in_rate"
+    );
+    assert!(
+        text.contains(r#""Co-creation, ""films"" and friends""#),
+        "RFC 4180 quoting:\n{text}"
+    );
+    assert!(
+        text.contains(",Mekong,VN KH,2,40,2,0,0,0,1,0.0000"),
+        "{text}"
+    );
+    assert!(
+        text.contains("+08:00"),
+        "times in the festival's zone:\n{text}"
+    );
+    assert_eq!(forbidden.status().as_u16(), 403);
+    assert_eq!(anonymous.status().as_u16(), 401);
+}
+
+async fn the_arrivals_chart_shows_the_door_rush(app: TestApp) {
+    let s = scenario(&app).await;
+    let url = app.url(&format!(
+        "/items/{}/arrivals.svg",
+        s.items[0]["id"].as_str().unwrap()
+    ));
+    let attendee = app.login("one@example.org").await;
+    let linked = app
+        .gql(
+            None,
+            "query($id: ID!) { item(id: $id) { arrivalsChartUrl } }",
+            json!({ "id": s.items[0]["id"] }),
+        )
+        .await;
+
+    let chart = app
+        .client
+        .get(&url)
+        .bearer_auth(&s.festival.admin)
+        .send()
+        .await
+        .unwrap();
+    let forbidden = app
+        .client
+        .get(&url)
+        .bearer_auth(&attendee)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(
+        linked
+            .data("/item/arrivalsChartUrl")
+            .as_str()
+            .map(|path| app.url(path)),
+        Some(url.clone())
+    );
+    assert_eq!(chart.status().as_u16(), 200);
+    assert_eq!(chart.headers()["content-type"], "image/svg+xml");
+    let svg = chart.text().await.unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.contains("Arrivals: Hunger") && svg.contains("start "),
+        "{svg}"
+    );
+    assert!(
+        svg.matches("<rect").count() >= 10,
+        "one bar per five minutes"
+    );
+    assert_eq!(forbidden.status().as_u16(), 403);
+}
+
+async fn a_programme_of_many_items_costs_a_fixed_number_of_queries(app: TestApp) {
+    let festival = festival(&app, "big").await;
+    for n in 0..200 {
+        create_item(&app, &festival, 100 + n, json!({})).await;
+    }
+    let query = "query($id: ID!, $first: Int) { festival(id: $id) { programme(first: $first) { edges { node {
+        title status ticketsLeft waitlistLength venue { name } film { title } festival { name }
+        attendance { issued checkedIn noShows waitlisted } } } } } }";
+
+    let cost = |first: i64| {
+        let app = &app;
+        let festival = &festival;
+        async move {
+            let before = app.store.statements_executed();
+            let response = app
+                .gql(
+                    Some(&festival.admin),
+                    query,
+                    json!({ "id": festival.id, "first": first }),
+                )
+                .await;
+            assert_eq!(
+                response
+                    .data("/festival/programme/edges")
+                    .as_array()
+                    .unwrap()
+                    .len() as i64,
+                first
+            );
+            app.store.statements_executed() - before
+        }
+    };
+    let ten = cost(10).await;
+    let all = cost(200).await;
+
+    assert_eq!(ten, all, "the cost does not grow with the page");
+    assert!(all <= 12, "{all} statements for a programme of 200 items");
+}
