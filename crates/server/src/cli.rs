@@ -118,6 +118,10 @@ pub struct ServeArgs {
     /// Load the demo festival into an empty database and print how to sign in.
     #[arg(long, env = "USHER_DEMO")]
     demo: bool,
+    /// Argon2id memory per password hash, in KiB (19456, OWASP's advice, by
+    /// default). Lower it only for load tests, where thousands sign up at once.
+    #[arg(long, env = "USHER_PASSWORD_HASH_KIB", default_value_t = AuthSettings::default().argon2_memory_kib)]
+    password_hash_kib: u32,
     /// An Ed25519 private key (PKCS#8 PEM) that signs ticket codes instead of
     /// the keys kept in the database.
     #[arg(long, env = "USHER_TICKET_KEY_FILE")]
@@ -192,7 +196,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         bind: args.bind,
         database_url: args.database.database_url.expose_secret().to_owned(),
         store: args.database.store_options(),
-        auth: AuthSettings::default(),
+        auth: AuthSettings {
+            argon2_memory_kib: args.password_hash_kib,
+            ..AuthSettings::default()
+        },
         demo: args.demo,
     };
     let application = Application::build(&settings).await?;

@@ -138,16 +138,37 @@ impl Server {
         Self { child, address }
     }
 
+    /// The data of a request that must succeed.
     async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let response = self.send(token, query, variables).await.unwrap();
+        assert!(response.get("errors").is_none(), "{response}");
+        response["data"].clone()
+    }
+
+    /// The whole response, or the transport error (the server may be gone).
+    async fn send(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Result<Value, reqwest::Error> {
         let mut request = reqwest::Client::new()
             .post(format!("http://{}/graphql", self.address))
             .json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        let response: Value = request.send().await.unwrap().json().await.unwrap();
-        assert!(response.get("errors").is_none(), "{response}");
-        response["data"].clone()
+        request.send().await?.json().await
+    }
+
+    /// Kills the process without warning, as a crash or an OOM killer would.
+    fn kill_hard(&mut self) {
+        let killed = Command::new("kill")
+            .args(["-KILL", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let _ = self.child.wait();
     }
 
     /// Opens a graphql-transport-ws connection, signed in with `token`, and
@@ -216,11 +237,22 @@ const AVAILABILITY: &str =
     "subscription($id: ID!) { availabilityChanged(itemId: $id) { ticketsLeft status } }";
 
 /// An admin made with `usher user add`, a festival with one item whose
-/// doors are open, and an attendee; the tokens and the ids.
+/// doors are open (10 tickets in a hall for 100), and an attendee; the
+/// tokens and the ids.
 async fn festival(
     server: &Server,
     database_url: &str,
     directory: &std::path::Path,
+) -> (String, String, Value, String) {
+    festival_sized(server, database_url, directory, 10, 100).await
+}
+
+async fn festival_sized(
+    server: &Server,
+    database_url: &str,
+    directory: &std::path::Path,
+    tickets: u32,
+    hall: u32,
 ) -> (String, String, Value, String) {
     let added = Command::new(USHER)
         .args([
@@ -253,7 +285,7 @@ async fn festival(
         .await["createFestival"]["id"]
         .clone();
     let venue = server
-        .gql(Some(&admin), "mutation($id: ID!) { createVenue(input: { festivalId: $id, name: \"Hall\", address: \"Street\", capacity: 100, gates: [\"A\"] }) { id } }", json!({ "id": festival }))
+        .gql(Some(&admin), "mutation($id: ID!, $hall: Int!) { createVenue(input: { festivalId: $id, name: \"Hall\", address: \"Street\", capacity: $hall, gates: [\"A\"] }) { id } }", json!({ "id": festival, "hall": hall }))
         .await["createVenue"]["id"]
         .as_str()
         .unwrap()
@@ -263,8 +295,8 @@ async fn festival(
     let item = server
         .gql(
             Some(&admin),
-            "mutation($festival: ID!, $venue: ID!, $starts: DateTime!, $ends: DateTime!) { createItem(input: { festivalId: $festival, venueId: $venue, kind: OTHER, title: \"Opening\", startsAt: $starts, endsAt: $ends, ticketCapacity: 10 }) { id } }",
-            json!({ "festival": festival, "venue": venue, "starts": starts(10), "ends": starts(100) }),
+            "mutation($festival: ID!, $venue: ID!, $starts: DateTime!, $ends: DateTime!, $tickets: Int!) { createItem(input: { festivalId: $festival, venueId: $venue, kind: OTHER, title: \"Opening\", startsAt: $starts, endsAt: $ends, ticketCapacity: $tickets, maxTicketsPerAttendee: 1 }) { id } }",
+            json!({ "festival": festival, "venue": venue, "starts": starts(10), "ends": starts(100), "tickets": tickets }),
         )
         .await["createItem"]
         .clone();
@@ -396,6 +428,211 @@ async fn a_change_through_one_instance_reaches_subscribers_of_another() {
 
     drop((first, second));
     admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+}
+
+/// A new PostgreSQL database for one test, or None (said once) without a server.
+async fn postgres_database() -> Option<(sea_orm::DatabaseConnection, String, String)> {
+    let Ok(admin_url) = std::env::var("USHER_TEST_DATABASE_URL") else {
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"PostgreSQL process tests skipped: USHER_TEST_DATABASE_URL is not set\n",
+        );
+        return None;
+    };
+    let name = format!("usher_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = Database::connect(&admin_url).await.unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    Some((admin, name, url))
+}
+
+async fn attendees(server: &Server, prefix: &str, count: usize) -> Vec<String> {
+    let register = "mutation($email: String!) { register(input: { email: $email, password: \"a long enough password\", displayName: \"Fan\" }) { accessToken } }";
+    futures::future::join_all((0..count).map(|n| async move {
+        server
+            .gql(
+                None,
+                register,
+                json!({ "email": format!("{prefix}{n}@example.org") }),
+            )
+            .await["register"]["accessToken"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }))
+    .await
+}
+
+const STATE: &str = "query($id: ID!) { item(id: $id) { ticketCapacity ticketsLeft attendance { issued checkedIn } } }";
+
+/// Kills the server with SIGKILL in the middle of a rush, restarts it on the
+/// same database, and checks that every acknowledged reservation is there
+/// and the counter equals the rows.
+async fn survives_kill_9(url: &str, directory: &std::path::Path) {
+    let mut server = Server::start(url, directory);
+    let (admin, _, item, _) = festival_sized(&server, url, directory, 10_000, 10_000).await;
+    let crowd = attendees(&server, "rush", 300).await;
+    let server_address = server.address.clone();
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let rush = {
+        let acknowledged = acknowledged.clone();
+        let item_id = item["id"].clone();
+        tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            futures::future::join_all(crowd.into_iter().map(|token| {
+                let client = client.clone();
+                let acknowledged = acknowledged.clone();
+                let item_id = item_id.clone();
+                let address = server_address.clone();
+                async move {
+                    let response = client
+                        .post(format!("http://{address}/graphql"))
+                        .bearer_auth(&token)
+                        .json(&json!({ "query": RESERVE, "variables": { "id": item_id } }))
+                        .send()
+                        .await;
+                    if let Ok(response) = response
+                        && let Ok(body) = response.json::<Value>().await
+                        && body.get("errors").is_none()
+                    {
+                        acknowledged.lock().unwrap().push(token);
+                    }
+                }
+            }))
+            .await;
+        })
+    };
+    while acknowledged.lock().unwrap().len() < 50 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.kill_hard();
+    rush.await.unwrap();
+    let acknowledged = acknowledged.lock().unwrap().clone();
+
+    let restarted = Server::start(url, directory);
+
+    for token in &acknowledged {
+        let mine = restarted
+            .gql(Some(token), "{ myTickets { item { id } } }", json!({}))
+            .await;
+        assert_eq!(
+            mine["myTickets"].as_array().unwrap().len(),
+            1,
+            "an acknowledged reservation was lost"
+        );
+    }
+    let state = restarted
+        .gql(Some(&admin), STATE, json!({ "id": item["id"] }))
+        .await["item"]
+        .clone();
+    let counter =
+        state["ticketCapacity"].as_i64().unwrap() - state["ticketsLeft"].as_i64().unwrap();
+    assert_eq!(
+        counter,
+        state["attendance"]["issued"].as_i64().unwrap(),
+        "the counter equals the rows"
+    );
+    assert!(counter >= acknowledged.len() as i64);
+    assert!(
+        acknowledged.len() < 300,
+        "the kill came in the middle of the rush"
+    );
+}
+
+#[tokio::test]
+async fn a_killed_server_on_sqlite_loses_no_acknowledged_reservation() {
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/usher.db", directory.path().display());
+    survives_kill_9(&url, directory.path()).await;
+}
+
+#[tokio::test]
+async fn a_killed_server_on_postgres_loses_no_acknowledged_reservation() {
+    let Some((admin, name, url)) = postgres_database().await else {
+        return;
+    };
+    let directory = tempfile::tempdir().unwrap();
+    survives_kill_9(&url, directory.path()).await;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn two_instances_racing_never_oversell_nor_admit_twice() {
+    let Some((admin_connection, name, url)) = postgres_database().await else {
+        return;
+    };
+    let directory = tempfile::tempdir().unwrap();
+    Command::new(USHER)
+        .args(["migrate", "--database-url", &url])
+        .status()
+        .unwrap();
+    let first = Server::start(&url, directory.path());
+    let second = Server::start(&url, directory.path());
+    let (admin, _, item, venue) = festival_sized(&first, &url, directory.path(), 50, 30).await;
+    let crowd = attendees(&first, "racer", 200).await;
+
+    let reservations = futures::future::join_all(crowd.iter().enumerate().map(|(n, token)| {
+        let server = if n % 2 == 0 { &first } else { &second };
+        server.send(Some(token), RESERVE, json!({ "id": item["id"] }))
+    }))
+    .await;
+    let codes: Vec<Value> = reservations
+        .iter()
+        .map(|response| response.as_ref().unwrap())
+        .filter(|response| response.get("errors").is_none())
+        .map(|response| response["data"]["reserveTickets"]["tickets"][0]["code"].clone())
+        .collect();
+    let scan = "mutation($code: String!, $venue: ID!) { checkIn(input: { code: $code, venueId: $venue }) { outcome } }";
+    let scans = futures::future::join_all(codes.iter().flat_map(|code| {
+        [&first, &second]
+            .map(|server| server.send(Some(&admin), scan, json!({ "code": code, "venue": venue })))
+    }))
+    .await;
+
+    assert_eq!(
+        codes.len(),
+        50,
+        "exactly the capacity is sold through both instances"
+    );
+    let outcomes: Vec<String> = scans
+        .iter()
+        .map(|response| {
+            response.as_ref().unwrap()["data"]["checkIn"]["outcome"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        outcomes.iter().filter(|o| *o == "ADMITTED").count(),
+        30,
+        "never more inside than the hall holds"
+    );
+    for (n, pair) in outcomes.chunks(2).enumerate() {
+        assert!(
+            pair.iter().filter(|o| *o == "ADMITTED").count() <= 1,
+            "ticket {n} admitted twice: {pair:?}"
+        );
+    }
+    let state = first
+        .gql(Some(&admin), STATE, json!({ "id": item["id"] }))
+        .await["item"]
+        .clone();
+    assert_eq!(state["ticketsLeft"], 0);
+    assert_eq!(state["attendance"]["issued"], 50);
+    assert_eq!(state["attendance"]["checkedIn"], 30);
+
+    drop((first, second));
+    admin_connection
         .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .await
         .unwrap();
