@@ -12,6 +12,7 @@ use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, Graph
 use axum::Router;
 use axum::extract::{Path, Request, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderName, StatusCode, header};
+use axum::middleware;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use tower::ServiceBuilder;
@@ -28,6 +29,7 @@ use crate::auth::{SCANNER_TOKEN_PREFIX, Viewer, token_hash};
 use crate::charts;
 use crate::error::ApiError;
 use crate::loaders::loaders;
+use crate::monitoring;
 use crate::reports::FestivalReport;
 use crate::schema::may_watch;
 use crate::schema::{UsherSchema, build_schema};
@@ -45,6 +47,7 @@ struct AppState {
 
 /// Every route of the server, over `services`.
 pub fn router(services: Arc<Services>) -> Router {
+    monitoring::install();
     let state = AppState {
         schema: build_schema(services.clone()),
         services,
@@ -57,8 +60,10 @@ pub fn router(services: Arc<Services>) -> Router {
         .route("/.well-known/jwks.json", get(jwks))
         .route("/tickets/{id}/qr.svg", get(ticket_qr_svg))
         .route("/tickets/{id}/qr.png", get(ticket_qr_png))
+        .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route_layer(middleware::from_fn(monitoring::track_requests))
         .with_state(state)
         .layer(
             ServiceBuilder::new()
@@ -459,6 +464,14 @@ async fn ticket_qr_png(
         },
         Err(response) => response,
     }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        monitoring::render(&state.services.store),
+    )
+        .into_response()
 }
 
 async fn healthz() -> &'static str {

@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 mod http;
 mod loaders;
+pub mod monitoring;
 pub mod qr;
 mod reports;
 pub mod schema;

@@ -105,6 +105,20 @@ impl Store {
         self.statements.load(Ordering::Relaxed)
     }
 
+    /// Connections in the pool: (open, idle).
+    pub fn pool_status(&self) -> (u32, usize) {
+        match self.db.get_database_backend() {
+            DbBackend::Postgres => {
+                let pool = self.db.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            _ => {
+                let pool = self.db.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+        }
+    }
+
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.db.ping().await?;

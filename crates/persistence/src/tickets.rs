@@ -8,12 +8,12 @@
 //! accounts by id), so that PostgreSQL transactions never wait on each other
 //! in a cycle.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use usher_domain::catalogue::Item;
 use usher_domain::ids::{ItemId, ReservationId, TicketId, UserId, WaitlistEntryId};
@@ -135,41 +135,43 @@ async fn reservation_by_key(
 }
 
 /// What an attendee holds that bears on a new reservation for `item`: the
-/// tickets they hold for it, and whether any other held ticket overlaps it.
+/// tickets they hold for it, and (unless the festival allows overlaps)
+/// whether they hold one for another item at the same time. Two counting
+/// queries, whatever the number of tickets the attendee holds.
 async fn holdings(
     db: &impl ConnectionTrait,
     holder: Uuid,
     item: &Item,
+    overlap_allowed: bool,
 ) -> Result<(u32, bool), StoreError> {
+    use programme_item::Column;
+
     let held = ticket::Entity::find()
         .filter(ticket::Column::AccountId.eq(holder))
+        .filter(ticket::Column::ItemId.eq(item.id.as_uuid()))
         .filter(ticket::Column::Status.is_in(HELD))
-        .all(db)
+        .count(db)
         .await?;
-    let for_item = held
-        .iter()
-        .filter(|t| t.item_id == item.id.as_uuid())
-        .count();
-    let others: HashSet<Uuid> = held
-        .iter()
-        .map(|t| t.item_id)
-        .filter(|&id| id != item.id.as_uuid())
-        .collect();
-    let overlapping = if others.is_empty() {
-        false
-    } else {
-        let items: Vec<Item> = convert_all(
-            programme_item::Entity::find()
-                .filter(programme_item::Column::Id.is_in(others))
-                .filter(programme_item::Column::CancelledAt.is_null())
-                .all(db)
-                .await?,
-        )?;
-        items
-            .iter()
-            .any(|other| other.schedule.overlaps(&item.schedule))
-    };
-    Ok((u32::try_from(for_item).unwrap_or(u32::MAX), overlapping))
+    let overlapping = !overlap_allowed
+        && ticket::Entity::find()
+            .filter(ticket::Column::AccountId.eq(holder))
+            .filter(ticket::Column::Status.is_in(HELD))
+            .filter(
+                ticket::Column::ItemId.in_subquery(
+                    Query::select()
+                        .column(Column::Id)
+                        .from(programme_item::Entity)
+                        .and_where(Column::Id.ne(item.id.as_uuid()))
+                        .and_where(Column::CancelledAt.is_null())
+                        .and_where(Column::StartsAt.lt(item.schedule.ends_at()))
+                        .and_where(Column::EndsAt.gt(item.schedule.starts_at()))
+                        .to_owned(),
+                ),
+            )
+            .count(db)
+            .await?
+            > 0;
+    Ok((u32::try_from(held).unwrap_or(u32::MAX), overlapping))
 }
 
 async fn allows_overlap(db: &impl ConnectionTrait, item: &Item) -> Result<bool, StoreError> {
@@ -289,8 +291,8 @@ pub(crate) async fn promote_waitlist(
             "waitlist_entry",
             Quantity::parse("quantity", entry.quantity.into()),
         )?;
-        let (held, overlapping) = holdings(db, entry.account_id, &item).await?;
-        if check_attendee(&item, held, quantity, overlapping && !overlap_allowed).is_err() {
+        let (held, overlapping) = holdings(db, entry.account_id, &item, overlap_allowed).await?;
+        if check_attendee(&item, held, quantity, overlapping).is_err() {
             continue;
         }
         let Some(account) = accounts.get(&entry.account_id) else {
@@ -374,8 +376,14 @@ impl Store {
             transaction.rollback().await?;
             return Ok(first);
         }
-        let (held, overlapping) = holdings(&transaction, new.holder_id.as_uuid(), &item).await?;
-        let overlapping = overlapping && !allows_overlap(&transaction, &item).await?;
+        let overlap_allowed = allows_overlap(&transaction, &item).await?;
+        let (held, overlapping) = holdings(
+            &transaction,
+            new.holder_id.as_uuid(),
+            &item,
+            overlap_allowed,
+        )
+        .await?;
         if let Err(refusal) = check_attendee(&item, held, new.quantity, overlapping) {
             transaction.rollback().await?;
             return Err(refusal.into());
@@ -512,7 +520,7 @@ impl Store {
             )
             .into());
         }
-        let (held, _) = holdings(&transaction, holder.as_uuid(), &item).await?;
+        let (held, _) = holdings(&transaction, holder.as_uuid(), &item, true).await?;
         check_attendee(&item, held, quantity, false)?;
         let id = WaitlistEntryId::generate();
         waitlist_entry::ActiveModel {

@@ -14,6 +14,7 @@ on_both_databases!(
     malformed_json_gets_a_client_error,
     graphiql_health_and_readiness_answer,
     every_response_carries_a_request_id,
+    metrics_count_requests_operations_and_the_pool,
     a_broken_database_gives_internal_and_writes_nothing,
 );
 
@@ -113,4 +114,23 @@ async fn a_broken_database_gives_internal_and_writes_nothing(app: TestApp) {
         "internals stay in the log: {message}"
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM account").await, 0);
+}
+
+async fn metrics_count_requests_operations_and_the_pool(app: TestApp) {
+    app.gql(None, "query Festivals { festivals { id } }", json!({}))
+        .await
+        .data("/festivals");
+
+    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
+
+    assert_eq!(response.status().as_u16(), 200);
+    let text = response.text().await.unwrap();
+    for expected in [
+        r#"usher_graphql_operations_total{operation="festivals",outcome="ok"}"#,
+        r#"usher_http_requests_total{route="/graphql",status="200"}"#,
+        "usher_graphql_operation_duration_seconds_bucket",
+        r#"usher_db_pool_connections{state="open"}"#,
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
 }

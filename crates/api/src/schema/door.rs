@@ -14,6 +14,7 @@ use usher_persistence::{ScanAttempt, ScanResult};
 use crate::Services;
 use crate::auth::{Viewer, new_scanner_token, token_hash};
 use crate::error::{ApiError, ApiResult};
+use crate::monitoring;
 use crate::schema::catalogue::require_organizer;
 use crate::schema::programme::PageInfo;
 use crate::schema::scalars::DateTime;
@@ -341,8 +342,10 @@ async fn answer(ctx: &Context<'_>, result: ScanResult) -> ApiResult<CheckInResul
     })
 }
 
-/// Tells subscribers about an admission; refusals change no numbers.
+/// Counts the decision, and tells subscribers about an admission (refusals
+/// change no numbers).
 async fn announce(services: &Services, result: &ScanResult) {
+    monitoring::check_in(result.outcome.as_str());
     if result.outcome == door::CheckInOutcome::Admitted
         && let Some(item) = &result.item
     {

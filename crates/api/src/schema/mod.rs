@@ -53,6 +53,7 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, attendance::SubscriptionR
     )
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
+    .extension(crate::monitoring::OperationMetrics)
 }
 
 /// The schema, serving with `services`.

@@ -8,6 +8,7 @@ use usher_domain::time;
 use usher_persistence::NewReservation;
 
 use crate::error::{ApiError, ApiResult};
+use crate::monitoring;
 use crate::schema::scalars::DateTime;
 use crate::schema::types::{ItemNode, int};
 use crate::schema::{loaders, parse_id, services, viewer};
@@ -203,7 +204,15 @@ impl TicketsMutation {
                 .transpose()?,
         };
         let services = services(ctx)?;
-        let reservation = services.store.reserve(new, time::now()).await?;
+        let reservation = match services.store.reserve(new, time::now()).await {
+            Ok(reservation) => reservation,
+            Err(error) => {
+                let error = ApiError::from(error);
+                monitoring::reservation(error.code());
+                return Err(error);
+            }
+        };
+        monitoring::reservation("ok");
         services
             .events
             .item_changed(&services.store, reservation.item_id)

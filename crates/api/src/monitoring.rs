@@ -1,0 +1,158 @@
+//! Prometheus metrics at GET /metrics: HTTP requests by route and status,
+//! GraphQL operations by name and outcome, check-in and reservation
+//! outcomes, latency histograms, and the database pool.
+
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Instant;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
+};
+use async_graphql::parser::types::{ExecutableDocument, Selection};
+use async_graphql::{Response, ServerResult, Variables};
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::Response as HttpResponse;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use usher_persistence::Store;
+
+/// Latency buckets in seconds, from a fraction of a millisecond up.
+const BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+
+/// The process-wide recorder (metrics are per process, whatever the number
+/// of servers a test starts in it).
+fn handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let builder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), BUCKETS)
+            .unwrap_or_else(|_| PrometheusBuilder::new());
+        match builder.install_recorder() {
+            Ok(handle) => handle,
+            Err(error) => {
+                tracing::warn!(%error, "metrics recorder not installed");
+                PrometheusBuilder::new().build_recorder().handle()
+            }
+        }
+    })
+}
+
+/// Installs the recorder; call once at start-up (later calls do nothing).
+pub fn install() {
+    handle();
+}
+
+/// The metrics in Prometheus text format, with the pool's state now.
+pub fn render(store: &Store) -> String {
+    let (open, idle) = store.pool_status();
+    metrics::gauge!("usher_db_pool_connections", "state" => "open").set(f64::from(open));
+    metrics::gauge!("usher_db_pool_connections", "state" => "idle").set(idle as f64);
+    handle().render()
+}
+
+/// Counts and times every HTTP request by matched route and status.
+pub async fn track_requests(request: Request, next: Next) -> HttpResponse {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("usher_http_requests_total", "route" => route.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("usher_http_request_duration_seconds", "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// Counts and times every GraphQL operation that runs, labelled by its root
+/// fields (e.g. `checkIn`, or `festival+me`: names from the schema, so the
+/// labels stay few whatever clients send) and its outcome (ok, or the first
+/// error's code).
+pub struct OperationMetrics;
+
+impl ExtensionFactory for OperationMetrics {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(OperationRecorder::default())
+    }
+}
+
+#[derive(Default)]
+struct OperationRecorder {
+    root_fields: Mutex<String>,
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for OperationRecorder {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        let mut fields: Vec<&str> = document
+            .operations
+            .iter()
+            .flat_map(|(_, operation)| operation.node.selection_set.node.items.iter())
+            .filter_map(|selection| match &selection.node {
+                Selection::Field(field) => Some(field.node.name.node.as_str()),
+                _ => None,
+            })
+            .collect();
+        fields.sort_unstable();
+        fields.dedup();
+        *self
+            .root_fields
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = fields.join("+");
+        Ok(document)
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let started = Instant::now();
+        let response = next.run(ctx, operation_name).await;
+        let operation = self
+            .root_fields
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let outcome = response.errors.first().map_or_else(
+            || "ok".to_owned(),
+            |error| {
+                error
+                    .extensions
+                    .as_ref()
+                    .and_then(|extensions| extensions.get("code"))
+                    .map_or_else(
+                        || "BAD_USER_INPUT".to_owned(),
+                        |code| code.to_string().trim_matches('"').to_owned(),
+                    )
+            },
+        );
+        metrics::histogram!("usher_graphql_operation_duration_seconds", "operation" => operation.clone())
+            .record(started.elapsed().as_secs_f64());
+        metrics::counter!("usher_graphql_operations_total", "operation" => operation, "outcome" => outcome)
+            .increment(1);
+        response
+    }
+}
+
+/// Records a door decision.
+pub fn check_in(outcome: &'static str) {
+    metrics::counter!("usher_check_ins_total", "outcome" => outcome).increment(1);
+}
+
+/// Records a reservation's outcome: ok, or the refusal's code.
+pub fn reservation(outcome: &'static str) {
+    metrics::counter!("usher_reservations_total", "outcome" => outcome).increment(1);
+}
