@@ -8,7 +8,8 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use usher_domain::attendance::ItemCounts;
 use usher_domain::catalogue::{Festival, Film, Item, Venue};
-use usher_domain::ids::{FestivalId, FilmId, ItemId, TicketId, VenueId};
+use usher_domain::door::ScannerDevice;
+use usher_domain::ids::{FestivalId, FilmId, ItemId, ScannerId, TicketId, VenueId};
 use usher_domain::tickets::Ticket;
 use usher_persistence::{Store, StoreError};
 
@@ -156,5 +157,18 @@ impl Loader<CountsOf> for StoreLoader {
             .iter()
             .map(|&key| (key, counts.remove(&key.0).unwrap_or_default()))
             .collect())
+    }
+}
+
+impl Loader<ScannerId> for StoreLoader {
+    type Value = ScannerDevice;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        ids: &[ScannerId],
+    ) -> Result<HashMap<ScannerId, ScannerDevice>, LoadError> {
+        let rows = self.store.scanners_by_id(ids).await.map_err(Arc::new)?;
+        Ok(by_id(rows, |scanner| scanner.id))
     }
 }

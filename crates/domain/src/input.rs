@@ -245,28 +245,44 @@ impl Capacity {
     }
 }
 
-/// How many tickets one attendee may hold for one item: 1 to 20.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct TicketLimit(u32);
+macro_rules! count_type {
+    ($(#[$doc:meta] $name:ident, $max:expr);* $(;)?) => {$(
+        #[$doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+        pub struct $name(u32);
+
+        impl $name {
+            const MAX: u32 = $max;
+
+            /// Parses a count given as input field `field`.
+            pub fn parse(field: &str, raw: i64) -> Result<Self, InvalidInput> {
+                u32::try_from(raw)
+                    .ok()
+                    .filter(|value| (1..=Self::MAX).contains(value))
+                    .map(Self)
+                    .ok_or_else(|| {
+                        InvalidInput::new(field, format!("must be between 1 and {}", Self::MAX))
+                    })
+            }
+
+            /// The count.
+            pub fn get(self) -> u32 {
+                self.0
+            }
+        }
+    )*};
+}
+
+count_type!(
+    /// How many tickets one attendee may hold for one item: 1 to 20.
+    TicketLimit, 20;
+    /// How many tickets one request asks for: 1 to 20.
+    Quantity, 20;
+);
 
 impl TicketLimit {
     /// The limit when an organizer sets none.
     pub const DEFAULT: Self = Self(2);
-    const MAX: u32 = 20;
-
-    /// Parses a per-attendee limit given as input field `field`.
-    pub fn parse(field: &str, raw: i64) -> Result<Self, InvalidInput> {
-        u32::try_from(raw)
-            .ok()
-            .filter(|value| (1..=Self::MAX).contains(value))
-            .map(Self)
-            .ok_or_else(|| InvalidInput::new(field, format!("must be between 1 and {}", Self::MAX)))
-    }
-
-    /// The limit.
-    pub fn get(self) -> u32 {
-        self.0
-    }
 }
 
 /// A number of minutes around an item's start (doors open, late entry): 0 to 24 hours.

@@ -3,30 +3,9 @@
 
 use crate::catalogue::{Item, ProgrammeStatus};
 use crate::ids::{ItemId, ReservationId, TicketId, UserId, WaitlistEntryId};
+pub use crate::input::Quantity;
 use crate::input::{InvalidInput, Name};
 use crate::time::Timestamp;
-
-/// How many tickets one request asks for: 1 to 20.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Quantity(u32);
-
-impl Quantity {
-    const MAX: u32 = 20;
-
-    /// Parses a quantity given as input field `field`.
-    pub fn parse(field: &str, raw: i64) -> Result<Self, InvalidInput> {
-        u32::try_from(raw)
-            .ok()
-            .filter(|value| (1..=Self::MAX).contains(value))
-            .map(Self)
-            .ok_or_else(|| InvalidInput::new(field, format!("must be between 1 and {}", Self::MAX)))
-    }
-
-    /// The number of tickets.
-    pub fn get(self) -> u32 {
-        self.0
-    }
-}
 
 /// The state of a ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -613,13 +613,21 @@ impl Store {
     }
 
     /// The scanner device with this id.
-    #[tracing::instrument(skip_all, fields(scanner = %id), err)]
     pub async fn scanner(&self, id: ScannerId) -> Result<Option<ScannerDevice>, StoreError> {
-        scanner_device::Entity::find_by_id(id.as_uuid())
-            .one(&self.db)
-            .await?
-            .map(ScannerDevice::try_from)
-            .transpose()
+        Ok(self.scanners_by_id(&[id]).await?.into_iter().next())
+    }
+
+    /// The scanner devices with these ids.
+    #[tracing::instrument(skip_all, fields(count = ids.len()), err)]
+    pub async fn scanners_by_id(
+        &self,
+        ids: &[ScannerId],
+    ) -> Result<Vec<ScannerDevice>, StoreError> {
+        let rows = scanner_device::Entity::find()
+            .filter(scanner_device::Column::Id.is_in(crate::rows::batch(ids)))
+            .all(&self.db)
+            .await?;
+        convert_all(rows)
     }
 
     /// Revokes a scanner device; its token stops working at once.
