@@ -8,6 +8,7 @@
 //! sockets (the server crate does).
 
 pub mod auth;
+mod catalogue_cache;
 mod charts;
 pub mod codes;
 pub mod error;
@@ -28,6 +29,7 @@ pub use http::{MAX_BODY_BYTES, router};
 pub use schema::{UsherSchema, build_schema, sdl};
 
 use crate::auth::{Auth, AuthSettings};
+use crate::catalogue_cache::CatalogueCache;
 use crate::codes::TicketKeys;
 use crate::events::Events;
 use crate::qr::QrRenderer;
@@ -45,6 +47,8 @@ pub struct Services {
     pub qr: QrRenderer,
     /// Live updates for subscriptions.
     pub events: Events,
+    /// Venues and festivals, which never change once created.
+    pub catalogue: CatalogueCache,
 }
 
 /// The name under which the access-token key is kept in the database.
@@ -74,6 +78,7 @@ impl Services {
             ticket_keys,
             qr: QrRenderer::default(),
             events: Events::default(),
+            catalogue: CatalogueCache::default(),
         })
     }
 }

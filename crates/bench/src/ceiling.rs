@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use chrono::Duration;
-use usher_domain::catalogue::{ProgrammeKind, Schedule, ScheduleParts};
+use usher_domain::catalogue::{ProgrammeKind, Schedule, ScheduleParts, Venue};
 use usher_domain::door::{Scan, ScannedBy};
 use usher_domain::ids::UserId;
 use usher_domain::input::{
@@ -31,7 +31,7 @@ async fn prepare(
     capacity: u32,
     limit: u32,
     attendees: usize,
-) -> anyhow::Result<(Store, usher_domain::catalogue::Item, Vec<UserId>)> {
+) -> anyhow::Result<(Store, Venue, usher_domain::catalogue::Item, Vec<UserId>)> {
     let store = Store::connect(url, &StoreOptions::default()).await?;
     let suffix = uuid::Uuid::new_v4().simple().to_string();
     let festival = store
@@ -91,7 +91,7 @@ async fn prepare(
             .await?;
         users.push(user.id);
     }
-    Ok((store, item, users))
+    Ok((store, venue, item, users))
 }
 
 /// Runs the ceiling on `database_url` (a new, empty database; a temporary
@@ -109,7 +109,7 @@ pub async fn run(
             None => format!("sqlite://{}/ceiling-{tasks}.db", directory.path().display()),
         };
         let capacity = u32::try_from(operations)?;
-        let (store, item, users) = prepare(&url, capacity, 20, operations).await?;
+        let (store, venue, item, users) = prepare(&url, capacity, 20, operations).await?;
         let users = Arc::new(users);
         let one = Quantity::parse("quantity", 1).map_err(invalid)?;
         let name = Name::parse("name", "Raw").map_err(invalid)?;
@@ -151,9 +151,10 @@ pub async fn run(
         let tickets = Arc::new(tickets);
         let count = tickets.len();
         let (task_store, task_tickets, venue_id) = (store.clone(), tickets.clone(), item.venue_id);
+        let venue = Arc::new(venue);
         let by = ScannedBy::Account(users[0]);
         let (recorder, elapsed) = measure::run("raw door", count, tasks, move |index| {
-            let (store, tickets) = (task_store.clone(), task_tickets.clone());
+            let (store, tickets, venue) = (task_store.clone(), task_tickets.clone(), venue.clone());
             async move {
                 let attempt = ScanAttempt {
                     claims: Some(tickets[index]),
@@ -162,6 +163,7 @@ pub async fn run(
                         item_id: None,
                         at: time::now(),
                     },
+                    venue: (*venue).clone(),
                     gate: None,
                     by,
                     client_scan_id: None,

@@ -32,6 +32,9 @@ pub struct ScanAttempt {
     pub claims: Option<TicketClaims>,
     /// Where, for what and when.
     pub scan: Scan,
+    /// The venue scanned at (`scan.venue_id`), as the caller has it: the
+    /// common path needs no query for it.
+    pub venue: Venue,
     /// At which gate.
     pub gate: Option<String>,
     /// By whom.
@@ -220,11 +223,15 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound("item"))?
             .try_into()?;
-        let venue: Venue = venue::Entity::find_by_id(item.venue_id.as_uuid())
-            .one(&self.db)
-            .await?
-            .ok_or(StoreError::NotFound("venue"))?
-            .try_into()?;
+        let venue: Venue = if item.venue_id == attempt.venue.id {
+            attempt.venue.clone()
+        } else {
+            venue::Entity::find_by_id(item.venue_id.as_uuid())
+                .one(&self.db)
+                .await?
+                .ok_or(StoreError::NotFound("venue"))?
+                .try_into()?
+        };
         let offline = attempt.client_scan_id.is_some();
         let answer = |outcome, ticket| ScanResult {
             outcome,

@@ -263,8 +263,10 @@ pub struct ScanConnection {
 /// The venue, if the viewer may scan there: door staff of its festival (in
 /// scope), its organizers, or a scanner device issued for it.
 async fn scanning_at(ctx: &Context<'_>, venue_id: VenueId) -> ApiResult<(Venue, ScannedBy)> {
-    let venue = loaders(ctx)?
-        .load_one(venue_id)
+    let services = services(ctx)?;
+    let venue = services
+        .catalogue
+        .venue(&services.store, venue_id)
         .await?
         .ok_or_else(|| ApiError::not_found("venue"))?;
     let by = match viewer(ctx) {
@@ -298,9 +300,11 @@ fn parse_gate(venue: &Venue, field: &str, gate: Option<&str>) -> ApiResult<Optio
 }
 
 async fn answer(ctx: &Context<'_>, result: ScanResult) -> ApiResult<CheckInResult> {
+    let services = services(ctx)?;
     let timezone = match &result.item {
-        Some(item) => loaders(ctx)?
-            .load_one(item.festival_id)
+        Some(item) => services
+            .catalogue
+            .festival(&services.store, item.festival_id)
             .await?
             .map_or(Timezone::UTC, |festival| festival.timezone),
         None => Timezone::UTC,
@@ -423,6 +427,7 @@ impl DoorMutation {
                 item_id,
                 at: time::now(),
             },
+            venue,
             gate,
             by,
             client_scan_id: None,
@@ -479,7 +484,7 @@ impl DoorMutation {
             attempts.push((
                 index,
                 client_scan_id.to_owned(),
-                venue_id,
+                venue,
                 gate,
                 by,
                 scanned_at,
@@ -488,14 +493,15 @@ impl DoorMutation {
         let services = services(ctx)?;
         attempts.sort_by_key(|attempt| attempt.5);
         let mut results: Vec<Option<OfflineScanResult>> = (0..scans.len()).map(|_| None).collect();
-        for (index, client_scan_id, venue_id, gate, by, scanned_at) in attempts {
+        for (index, client_scan_id, venue, gate, by, scanned_at) in attempts {
             let attempt = ScanAttempt {
                 claims: claims(services, &scans[index].code).await,
                 scan: Scan {
-                    venue_id,
+                    venue_id: venue.id,
                     item_id: None,
                     at: scanned_at,
                 },
+                venue,
                 gate,
                 by,
                 client_scan_id: Some(client_scan_id.clone()),
