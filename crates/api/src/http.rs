@@ -362,11 +362,9 @@ pub(crate) async fn viewer_from_token(
         ApiError::Unauthenticated("invalid or expired access token; refresh or sign in".into())
     })?;
     let user = services
-        .store
-        .users_by_id(&[user_id])
+        .users
+        .user(&services.store, user_id)
         .await?
-        .into_iter()
-        .next()
         .ok_or_else(|| ApiError::Unauthenticated("the account no longer exists".into()))?;
     Ok(Viewer::User(Box::new(user)))
 }

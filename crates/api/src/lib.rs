@@ -19,6 +19,7 @@ pub mod monitoring;
 pub mod qr;
 mod reports;
 pub mod schema;
+mod user_cache;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -33,6 +34,7 @@ use crate::catalogue_cache::CatalogueCache;
 use crate::codes::TicketKeys;
 use crate::events::Events;
 use crate::qr::QrRenderer;
+use crate::user_cache::UserCache;
 
 /// What every request needs: the store, the authenticator, the ticket
 /// keys and the QR renderer.
@@ -49,6 +51,8 @@ pub struct Services {
     pub events: Events,
     /// Venues and festivals, which never change once created.
     pub catalogue: CatalogueCache,
+    /// Users signed in during the last moments.
+    pub users: UserCache,
 }
 
 /// The name under which the access-token key is kept in the database.
@@ -79,6 +83,7 @@ impl Services {
             qr: QrRenderer::default(),
             events: Events::default(),
             catalogue: CatalogueCache::default(),
+            users: UserCache::default(),
         })
     }
 }

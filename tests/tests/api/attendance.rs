@@ -465,6 +465,11 @@ async fn a_programme_of_many_items_costs_a_fixed_number_of_queries(app: TestApp)
     let ten = cost(10).await;
     let all = cost(200).await;
 
-    assert_eq!(ten, all, "the cost does not grow with the page");
+    // The signed-in organizer costs two statements, or none when the
+    // server read them in the last two seconds: the rest is fixed.
+    assert!(
+        ten.abs_diff(all) <= 2,
+        "the cost does not grow with the page: {ten} vs {all}"
+    );
     assert!(all <= 12, "{all} statements for a programme of 200 items");
 }
