@@ -168,12 +168,14 @@ async fn attendance_csv(
     let Ok(festival_id) = id.parse::<FestivalId>() else {
         return (StatusCode::NOT_FOUND, "no such festival").into_response();
     };
-    let festival = match services.store.festivals_by_id(&[festival_id]).await {
-        Ok(festivals) => match festivals.into_iter().next() {
-            Some(festival) => festival,
-            None => return (StatusCode::NOT_FOUND, "no such festival").into_response(),
-        },
-        Err(error) => return internal(error.into()),
+    let festival = match services
+        .catalogue
+        .festival(&services.store, festival_id)
+        .await
+    {
+        Ok(Some(festival)) => festival,
+        Ok(None) => return (StatusCode::NOT_FOUND, "no such festival").into_response(),
+        Err(error) => return internal(error),
     };
     if !user.permissions.can_organize(festival_id) {
         return (StatusCode::FORBIDDEN, "only organizers of this festival").into_response();
@@ -293,11 +295,13 @@ async fn arrivals_svg(
         )
             .into_response();
     }
-    let timezone = match services.store.festivals_by_id(&[item.festival_id]).await {
-        Ok(festivals) => festivals
-            .first()
-            .map_or(Timezone::UTC, |festival| festival.timezone),
-        Err(error) => return internal(error.into()),
+    let timezone = match services
+        .catalogue
+        .festival(&services.store, item.festival_id)
+        .await
+    {
+        Ok(festival) => festival.map_or(Timezone::UTC, |festival| festival.timezone),
+        Err(error) => return internal(error),
     };
     let chart = match services.store.check_in_times(item_id).await {
         Ok(times) => charts::arrivals_svg(&item, &times, timezone),

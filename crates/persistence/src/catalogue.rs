@@ -2,8 +2,8 @@
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use usher_domain::catalogue::{
     Festival, Film, Item, ItemChanges, ProgrammeKind, Schedule, ScheduleParts, Venue,
@@ -239,6 +239,30 @@ impl TryFrom<programme_item::Model> for Item {
             cancelled_at: row.cancelled_at,
         })
     }
+}
+
+/// The item with this id, as the connection (or transaction) sees it.
+pub(crate) async fn load_item(
+    db: &impl ConnectionTrait,
+    item_id: ItemId,
+) -> Result<Item, StoreError> {
+    programme_item::Entity::find_by_id(item_id.as_uuid())
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("item"))?
+        .try_into()
+}
+
+/// The venue with this id.
+pub(crate) async fn load_venue(
+    db: &impl ConnectionTrait,
+    venue_id: VenueId,
+) -> Result<Venue, StoreError> {
+    venue::Entity::find_by_id(venue_id.as_uuid())
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("venue"))?
+        .try_into()
 }
 
 impl Store {
@@ -551,11 +575,7 @@ impl Store {
             .into());
         }
         promote_waitlist(&transaction, item_id, time::now()).await?;
-        let item = programme_item::Entity::find_by_id(item_id.as_uuid())
-            .one(&transaction)
-            .await?
-            .ok_or(StoreError::NotFound("item"))?
-            .try_into()?;
+        let item = load_item(&transaction, item_id).await?;
         transaction.commit().await?;
         Ok(item)
     }
@@ -596,11 +616,7 @@ impl Store {
                 .await?;
             close_waitlist(&transaction, item_id, now).await?;
         }
-        let item = programme_item::Entity::find_by_id(item_id.as_uuid())
-            .one(&transaction)
-            .await?
-            .ok_or(StoreError::NotFound("item"))?
-            .try_into()?;
+        let item = load_item(&transaction, item_id).await?;
         transaction.commit().await?;
         Ok(item)
     }

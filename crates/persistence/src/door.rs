@@ -19,8 +19,8 @@ use usher_domain::input::Label;
 use usher_domain::tickets::{Ticket, TicketClaims, TicketStatus};
 use usher_domain::time::{self, Timestamp};
 
-use crate::catalogue::Page;
-use crate::entities::{programme_item, scan, scanner_device, ticket, venue};
+use crate::catalogue::{Page, load_item, load_venue};
+use crate::entities::{programme_item, scan, scanner_device, ticket};
 use crate::error::{StoreError, corrupt, on_unique_violation};
 use crate::rows::{convert_all, stored, stored_count};
 use crate::store::Store;
@@ -218,19 +218,11 @@ impl Store {
         if ticket.item_id != claims.item_id {
             return Ok(unknown(CheckInOutcome::UnknownTicket));
         }
-        let item: Item = programme_item::Entity::find_by_id(ticket.item_id.as_uuid())
-            .one(&self.db)
-            .await?
-            .ok_or(StoreError::NotFound("item"))?
-            .try_into()?;
-        let venue: Venue = if item.venue_id == attempt.venue.id {
+        let item = load_item(&self.db, ticket.item_id).await?;
+        let venue = if item.venue_id == attempt.venue.id {
             attempt.venue.clone()
         } else {
-            venue::Entity::find_by_id(item.venue_id.as_uuid())
-                .one(&self.db)
-                .await?
-                .ok_or(StoreError::NotFound("venue"))?
-                .try_into()?
+            load_venue(&self.db, item.venue_id).await?
         };
         let offline = attempt.client_scan_id.is_some();
         let answer = |outcome, ticket| ScanResult {
@@ -411,20 +403,12 @@ impl Store {
             Some(id) => find_ticket(&self.db, id).await?,
             None => None,
         };
-        let item: Option<Item> = match recorded.item_id {
-            Some(id) => programme_item::Entity::find_by_id(id.as_uuid())
-                .one(&self.db)
-                .await?
-                .map(Item::try_from)
-                .transpose()?,
+        let item = match recorded.item_id {
+            Some(id) => Some(load_item(&self.db, id).await?),
             None => None,
         };
-        let venue: Option<Venue> = match &item {
-            Some(item) => venue::Entity::find_by_id(item.venue_id.as_uuid())
-                .one(&self.db)
-                .await?
-                .map(Venue::try_from)
-                .transpose()?,
+        let venue = match &item {
+            Some(item) => Some(load_venue(&self.db, item.venue_id).await?),
             None => None,
         };
         Ok(Some(ScanResult {

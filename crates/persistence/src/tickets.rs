@@ -25,6 +25,7 @@ use usher_domain::tickets::{
 use usher_domain::time::Timestamp;
 use uuid::Uuid;
 
+use crate::catalogue::load_item;
 use crate::entities::{account, festival, programme_item, reservation, ticket, waitlist_entry};
 use crate::error::{StoreError, corrupt};
 use crate::rows::{batch, convert_all, count, stored, stored_count};
@@ -66,14 +67,6 @@ impl TryFrom<ticket::Model> for Ticket {
             seat: row.seat,
         })
     }
-}
-
-async fn load_item(db: &impl ConnectionTrait, item_id: ItemId) -> Result<Item, StoreError> {
-    programme_item::Entity::find_by_id(item_id.as_uuid())
-        .one(db)
-        .await?
-        .ok_or(StoreError::NotFound("item"))?
-        .try_into()
 }
 
 /// Adds `delta` tickets to the item's counter if they fit (or gives them

@@ -170,11 +170,10 @@ async fn current(services: &Services, item_id: ItemId) -> ApiResult<(Item, Venue
         .into_iter()
         .next()
         .ok_or_else(|| ApiError::not_found("item"))?;
-    let venue = store
-        .venues_by_id(&[item.venue_id])
+    let venue = services
+        .catalogue
+        .venue(store, item.venue_id)
         .await?
-        .into_iter()
-        .next()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("item without its venue")))?;
     let counts: ItemCounts = store
         .item_counts(&[item_id])
