@@ -5,9 +5,10 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use usher_domain::roles::{Role, RoleGrant};
 
-use crate::catalogue::{Festival, create_item, festival};
+use crate::catalogue::{Festival, create_item, festival, venue};
 use crate::helpers::TestApp;
 use crate::on_both_databases;
+use crate::tickets::cancel;
 
 const RESERVE: &str = "mutation($input: ReserveTicketsInput!) { reserveTickets(input: $input) { tickets { id code } } }";
 const REPORT: &str = "query($id: ID!, $by: AttendanceGrouping!) {
@@ -40,17 +41,7 @@ async fn reserve(app: &TestApp, token: &str, item: &Value, quantity: i64) -> Val
 async fn scenario(app: &TestApp) -> Scenario {
     let festival = festival(app, "report").await;
     let admin = festival.admin.clone();
-    let annex = app
-        .gql(
-            Some(&admin),
-            "mutation($input: CreateVenueInput!) { createVenue(input: $input) { id } }",
-            json!({ "input": { "festivalId": festival.id, "name": "Annex", "address": "Street", "capacity": 40 } }),
-        )
-        .await
-        .data("/createVenue/id")
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let annex = venue(app, &festival, "Annex", 40).await;
     let thai = app
         .gql(
             Some(&admin),
@@ -90,13 +81,7 @@ async fn scenario(app: &TestApp) -> Scenario {
     let three = app.attendee("three@example.org").await;
     let a_tickets = reserve(app, &one, &a, 2).await;
     reserve(app, &two, &a, 1).await;
-    app.gql(
-        Some(&one),
-        "mutation($id: ID!) { cancelTicket(ticketId: $id) { id } }",
-        json!({ "id": a_tickets[1]["id"] }),
-    )
-    .await
-    .data("/cancelTicket");
+    cancel(app, &one, &a_tickets[1]["id"]).await;
     let staff = app
         .user_with(
             "counter@example.org",

@@ -35,14 +35,19 @@ fn at(minutes_from_now: i64) -> String {
 }
 
 pub async fn festival(app: &TestApp, slug: &str) -> Festival {
+    festival_with(app, slug, json!({})).await
+}
+
+/// Like `festival`, with more fields of CreateFestivalInput.
+pub async fn festival_with(app: &TestApp, slug: &str, settings: Value) -> Festival {
     let admin = app.admin().await;
+    let mut input = json!({ "slug": slug, "name": "Film Week", "city": "Nanning", "timezone": "Asia/Shanghai",
+                            "hosts": ["Guangxi Film Bureau", "China-ASEAN Expo Secretariat"] });
+    if let (Some(input), Some(settings)) = (input.as_object_mut(), settings.as_object()) {
+        input.extend(settings.clone());
+    }
     let created = app
-        .gql(
-            Some(&admin),
-            CREATE_FESTIVAL,
-            json!({ "input": { "slug": slug, "name": "Film Week", "city": "Nanning", "timezone": "Asia/Shanghai",
-                               "hosts": ["Guangxi Film Bureau", "China-ASEAN Expo Secretariat"] } }),
-        )
+        .gql(Some(&admin), CREATE_FESTIVAL, json!({ "input": input }))
         .await;
     let id = created
         .data("/createFestival/id")
@@ -69,6 +74,20 @@ pub async fn festival(app: &TestApp, slug: &str) -> Festival {
         admin,
         id,
     }
+}
+
+/// Another venue of the festival, with one gate.
+pub async fn venue(app: &TestApp, festival: &Festival, name: &str, capacity: i64) -> String {
+    app.gql(
+        Some(&festival.admin),
+        "mutation($input: CreateVenueInput!) { createVenue(input: $input) { id } }",
+        json!({ "input": { "festivalId": festival.id, "name": name, "address": "Street", "capacity": capacity, "gates": ["Main"] } }),
+    )
+    .await
+    .data("/createVenue/id")
+    .as_str()
+    .unwrap()
+    .to_owned()
 }
 
 pub fn item_input(festival: &Festival, starts_in_minutes: i64, extra: Value) -> Value {

@@ -10,9 +10,10 @@ use usher_domain::ids::{ItemId, TicketId};
 use usher_domain::roles::{Role, RoleGrant};
 use usher_domain::tickets::TicketClaims;
 
-use crate::catalogue::{Festival, create_item, festival};
+use crate::catalogue::{Festival, create_item, festival, venue};
 use crate::helpers::{Gql, TestApp};
 use crate::on_both_databases;
+use crate::tickets::cancel;
 
 const CHECK_IN: &str = "mutation($input: CheckInInput!) {
     checkIn(input: $input) { outcome admitted message firstCheckIn { at gate } ticket { id status checkedInGate } }
@@ -80,19 +81,6 @@ fn outcome(response: &Gql) -> String {
         .to_owned()
 }
 
-async fn venue(app: &TestApp, festival: &Festival, name: &str, capacity: i64) -> String {
-    app.gql(
-        Some(&festival.admin),
-        "mutation($input: CreateVenueInput!) { createVenue(input: $input) { id } }",
-        json!({ "input": { "festivalId": festival.id, "name": name, "address": "Street", "capacity": capacity, "gates": ["Main"] } }),
-    )
-    .await
-    .data("/createVenue/id")
-    .as_str()
-    .unwrap()
-    .to_owned()
-}
-
 on_both_databases!(
     every_outcome_has_its_answer_and_a_sentence,
     concurrent_scans_of_one_ticket_at_many_gates_admit_exactly_once,
@@ -140,13 +128,7 @@ async fn every_outcome_has_its_answer_and_a_sentence(app: TestApp) {
     // Cancelled ticket, cancelled item.
     let spare = buy(&app, &app.attendee("spare@example.org").await, &d.item).await;
     let spare_holder = app.login("spare@example.org").await;
-    app.gql(
-        Some(&spare_holder),
-        "mutation($id: ID!) { cancelTicket(ticketId: $id) { id } }",
-        json!({ "id": spare["id"] }),
-    )
-    .await
-    .data("/cancelTicket");
+    cancel(&app, &spare_holder, &spare["id"]).await;
     assert_eq!(
         outcome(&scan(&app, &d.staff, &spare["code"], &venue_id, None).await),
         "CANCELLED"
@@ -575,13 +557,7 @@ async fn offline_scans_are_ordered_by_scan_time_and_answered_once(app: TestApp) 
     let second = buy(&app, &app.attendee("second@example.org").await, &d.item).await;
     let cancelled = buy(&app, &app.attendee("gone@example.org").await, &d.item).await;
     let gone = app.login("gone@example.org").await;
-    app.gql(
-        Some(&gone),
-        "mutation($id: ID!) { cancelTicket(ticketId: $id) { id } }",
-        json!({ "id": cancelled["id"] }),
-    )
-    .await
-    .data("/cancelTicket");
+    cancel(&app, &gone, &cancelled["id"]).await;
     let manifest = app
         .gql(
             Some(&d.staff),

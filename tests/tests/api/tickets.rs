@@ -8,7 +8,7 @@ use jwt_compact::alg::Ed25519;
 use jwt_compact::{AlgorithmExt, UntrustedToken};
 use serde_json::{Value, json};
 
-use crate::catalogue::{Festival, create_item, festival};
+use crate::catalogue::{Festival, create_item, festival, festival_with};
 use crate::helpers::{Gql, TestApp};
 use crate::on_both_databases;
 
@@ -22,6 +22,13 @@ const MY_TICKETS: &str = "{ myTickets { id holderName status item { id title } }
 const MY_WAITLIST: &str = "{ myWaitlist { id position quantity item { id } } }";
 const ITEM: &str =
     "query($id: ID!) { item(id: $id) { ticketsLeft status waitlistLength ticketCapacity } }";
+
+/// Gives a ticket back; the cancellation must succeed.
+pub async fn cancel(app: &TestApp, token: &str, ticket_id: &Value) {
+    app.gql(Some(token), CANCEL, json!({ "id": ticket_id }))
+        .await
+        .data("/cancelTicket");
+}
 
 async fn reserve(app: &TestApp, token: &str, item: &Value, quantity: i64) -> Gql {
     app.gql(
@@ -394,36 +401,8 @@ async fn overlapping_items_are_refused_even_when_reserved_at_once(app: TestApp) 
 }
 
 async fn a_festival_may_allow_overlapping_tickets(app: TestApp) {
-    let admin = app.admin().await;
-    let created = app
-        .gql(
-            Some(&admin),
-            "mutation { createFestival(input: { slug: \"marathon\", name: \"Marathon\", city: \"Nanning\", timezone: \"Asia/Shanghai\", allowOverlappingTickets: true }) { id } }",
-            json!({}),
-        )
-        .await;
-    let festival_id = created
-        .data("/createFestival/id")
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let venue = app
-        .gql(
-            Some(&admin),
-            "mutation($id: ID!) { createVenue(input: { festivalId: $id, name: \"Hall\", address: \"Street\", capacity: 10 }) { id } }",
-            json!({ "id": festival_id }),
-        )
-        .await
-        .data("/createVenue/id")
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let festival = Festival {
-        admin,
-        id: festival_id,
-        venue,
-        film: String::new(),
-    };
+    let festival =
+        festival_with(&app, "marathon", json!({ "allowOverlappingTickets": true })).await;
     let first = create_item(
         &app,
         &festival,
@@ -594,9 +573,7 @@ async fn a_freed_place_goes_to_the_first_in_line_that_fits(app: TestApp) {
 
     let someone_elses = app.gql(Some(&c), CANCEL, json!({ "id": b_ticket })).await;
     assert_eq!(someone_elses.error_code(), "NOT_FOUND");
-    app.gql(Some(&b), CANCEL, json!({ "id": b_ticket }))
-        .await
-        .data("/cancelTicket");
+    cancel(&app, &b, &b_ticket).await;
 
     let d_tickets = app.gql(Some(&d), MY_TICKETS, json!({})).await;
     assert_eq!(
@@ -611,9 +588,7 @@ async fn a_freed_place_goes_to_the_first_in_line_that_fits(app: TestApp) {
         "C did not fit and keeps first place"
     );
 
-    app.gql(Some(&a), CANCEL, json!({ "id": a_tickets[0]["id"] }))
-        .await
-        .data("/cancelTicket");
+    cancel(&app, &a, &a_tickets[0]["id"]).await;
     assert!(
         app.gql(Some(&c), MY_TICKETS, json!({}))
             .await
@@ -622,9 +597,7 @@ async fn a_freed_place_goes_to_the_first_in_line_that_fits(app: TestApp) {
             .unwrap()
             .is_empty()
     );
-    app.gql(Some(&a), CANCEL, json!({ "id": a_tickets[1]["id"] }))
-        .await
-        .data("/cancelTicket");
+    cancel(&app, &a, &a_tickets[1]["id"]).await;
 
     let c_tickets = app.gql(Some(&c), MY_TICKETS, json!({})).await;
     assert_eq!(
