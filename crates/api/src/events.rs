@@ -3,9 +3,9 @@
 //! announcement is a NOTIFY that each instance's listener turns into a
 //! local broadcast; on SQLite the broadcast is all there is.
 
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 use usher_domain::ids::ItemId;
-use usher_persistence::Store;
+use usher_persistence::{Backend, Store};
 
 /// Announcements kept for slow subscribers before they skip ahead.
 const BACKLOG: usize = 1024;
@@ -13,26 +13,29 @@ const BACKLOG: usize = 1024;
 /// The in-process side of live updates.
 pub struct Events {
     local: broadcast::Sender<ItemId>,
-}
-
-impl Default for Events {
-    fn default() -> Self {
-        Self {
-            local: broadcast::channel(BACKLOG).0,
-        }
-    }
+    /// On PostgreSQL: changes on their way to the NOTIFY that tells every
+    /// instance, this one included.
+    outgoing: Option<mpsc::UnboundedSender<ItemId>>,
 }
 
 impl Events {
+    /// Live updates over `store`; on PostgreSQL, starts the task that
+    /// announces changes to every instance.
+    pub fn new(store: &Store) -> Self {
+        let local = broadcast::channel(BACKLOG).0;
+        let outgoing = (store.backend() == Backend::Postgres).then(|| {
+            let (outgoing, queue) = mpsc::unbounded_channel();
+            tokio::spawn(announce(store.clone(), local.clone(), queue));
+            outgoing
+        });
+        Self { local, outgoing }
+    }
+
     /// Announces that an item's tickets changed, to every instance.
-    pub async fn item_changed(&self, store: &Store, item_id: ItemId) {
-        match store.notify_item_changed(item_id).await {
-            Ok(true) => {}
-            Ok(false) => self.deliver(item_id),
-            Err(error) => {
-                tracing::warn!(%error, "cannot announce a change to other instances");
-                self.deliver(item_id);
-            }
+    pub fn item_changed(&self, item_id: ItemId) {
+        match &self.outgoing {
+            Some(outgoing) if outgoing.send(item_id).is_ok() => {}
+            _ => self.deliver(item_id),
         }
     }
 
@@ -45,6 +48,26 @@ impl Events {
     /// A receiver of every announcement from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<ItemId> {
         self.local.subscribe()
+    }
+}
+
+/// Sends one NOTIFY per item for all the changes queued meanwhile: a rush
+/// on one item costs a round trip per batch of changes, not per ticket.
+async fn announce(
+    store: Store,
+    local: broadcast::Sender<ItemId>,
+    mut queue: mpsc::UnboundedReceiver<ItemId>,
+) {
+    let mut changed = Vec::new();
+    while queue.recv_many(&mut changed, BACKLOG).await > 0 {
+        changed.sort_unstable();
+        changed.dedup();
+        for item_id in changed.drain(..) {
+            if let Err(error) = store.notify_item_changed(item_id).await {
+                tracing::warn!(%error, "cannot announce a change to other instances");
+                let _ = local.send(item_id);
+            }
+        }
     }
 }
 

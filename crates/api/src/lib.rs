@@ -76,12 +76,13 @@ impl Services {
         let secret = STANDARD.decode(secret)?;
         let auth = Auth::new(&secret, settings)?;
         let ticket_keys = TicketKeys::load(store.clone(), ticket_key_pem).await?;
+        let events = Events::new(&store);
         Ok(Self {
             store,
             auth,
             ticket_keys,
             qr: QrRenderer::default(),
-            events: Events::default(),
+            events,
             catalogue: CatalogueCache::default(),
             users: UserCache::default(),
         })

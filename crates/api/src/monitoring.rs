@@ -49,6 +49,13 @@ pub fn render(store: &Store) -> String {
     let (open, idle) = store.pool_status();
     metrics::gauge!("usher_db_pool_connections", "state" => "open").set(f64::from(open));
     metrics::gauge!("usher_db_pool_connections", "state" => "idle").set(idle as f64);
+    metrics::counter!("usher_db_statements_total").absolute(store.statements_executed());
+    for writer in store.writer_stats() {
+        metrics::counter!("usher_group_commit_batches_total", "writer" => writer.name)
+            .absolute(writer.batches);
+        metrics::counter!("usher_group_commit_requests_total", "writer" => writer.name)
+            .absolute(writer.requests);
+    }
     handle().render()
 }
 

@@ -84,6 +84,8 @@ impl Api {
                 "usher_check_ins_total",
                 "usher_reservations_total",
                 "usher_db_pool_connections",
+                "usher_db_statements_total",
+                "usher_group_commit",
             ]
             .iter()
             .any(|name| line.starts_with(name))

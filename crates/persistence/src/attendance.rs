@@ -131,13 +131,13 @@ impl Store {
         Ok(times.into_iter().flatten().collect())
     }
 
-    /// Tells every instance that an item's tickets changed. On PostgreSQL a
-    /// NOTIFY; on SQLite there is only this instance, which the caller tells
-    /// itself: false.
+    /// Tells every instance on this PostgreSQL database that an item's
+    /// tickets changed, by NOTIFY. On SQLite there is only the caller's
+    /// instance: nothing is sent.
     #[tracing::instrument(skip_all, fields(item = %item_id), err)]
-    pub async fn notify_item_changed(&self, item_id: ItemId) -> Result<bool, StoreError> {
+    pub async fn notify_item_changed(&self, item_id: ItemId) -> Result<(), StoreError> {
         if self.db.get_database_backend() != DbBackend::Postgres {
-            return Ok(false);
+            return Ok(());
         }
         let notify = Query::select()
             .expr(Expr::cust_with_values(
@@ -146,7 +146,7 @@ impl Store {
             ))
             .to_owned();
         self.db.query_one(&notify).await?;
-        Ok(true)
+        Ok(())
     }
 
     /// A listener for the changes every instance announces; None on SQLite.

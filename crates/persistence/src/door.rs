@@ -1,14 +1,17 @@
 //! Check-in at the door, scanner devices, and the scan record.
 //!
-//! Admitting is one transaction: the item's admitted counter moves by a
-//! conditional update (never above the venue's capacity), then the ticket
-//! moves from ACTIVE to CHECKED_IN by another (exactly once, whatever the
-//! number of gates), then the scan is recorded. Refusals are recorded too.
+//! Scans are decided and recorded by the door's writer, many to a
+//! transaction (see [`DoorScans`]): the item's admitted counter never passes
+//! the venue's capacity, a ticket moves from ACTIVE to CHECKED_IN exactly
+//! once whatever the number of gates, and every scan is recorded, refusals
+//! too.
+
+use std::collections::{BTreeSet, HashMap};
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use usher_domain::catalogue::{Item, Venue};
 use usher_domain::door::{
@@ -19,11 +22,14 @@ use usher_domain::input::Label;
 use usher_domain::tickets::{Ticket, TicketClaims, TicketStatus};
 use usher_domain::time::{self, Timestamp};
 
+use uuid::Uuid;
+
 use crate::catalogue::{Page, load_item, load_venue};
-use crate::entities::{programme_item, scan, scanner_device, ticket};
+use crate::entities::{programme_item, scan, scanner_device, ticket, venue};
 use crate::error::{StoreError, corrupt, on_unique_violation};
+use crate::group_commit::Batch;
 use crate::rows::{convert_all, stored, stored_count};
-use crate::store::Store;
+use crate::store::{Store, begin_write};
 
 /// A scan to decide and record.
 #[derive(Debug, Clone)]
@@ -129,11 +135,7 @@ async fn find_ticket(
         .transpose()
 }
 
-async fn record(
-    db: &impl ConnectionTrait,
-    attempt: &ScanAttempt,
-    result: &ScanResult,
-) -> Result<(), sea_orm::DbErr> {
+fn scan_row(attempt: &ScanAttempt, result: &ScanResult) -> scan::ActiveModel {
     let (account_id, scanner_device_id) = match attempt.by {
         ScannedBy::Account(id) => (Some(id.as_uuid()), None),
         ScannedBy::Device(id) => (None, Some(id.as_uuid())),
@@ -156,9 +158,279 @@ async fn record(
         conflict: Set(result.conflict),
         created_at: Set(time::now()),
     }
-    .insert(db)
-    .await?;
+}
+
+fn offline_scan_recorded_already(error: sea_orm::DbErr) -> StoreError {
+    on_unique_violation(error, || {
+        "this offline scan was recorded already".to_owned()
+    })
+}
+
+async fn record(
+    db: &impl ConnectionTrait,
+    attempt: &ScanAttempt,
+    result: &ScanResult,
+) -> Result<(), StoreError> {
+    scan_row(attempt, result)
+        .insert(db)
+        .await
+        .map_err(offline_scan_recorded_already)?;
     Ok(())
+}
+
+/// The door's group commit: every scan that arrives while the previous
+/// batch is being written is decided and recorded in the next transaction.
+/// The batch locks its items, then its tickets (the order every transaction
+/// locks rows in), decides each scan in arrival order against what the
+/// scans before it in the batch did, and writes the admissions with
+/// conditional updates that refuse to break the rules even so: a ticket
+/// moves from ACTIVE only, an item's admitted count stays within its venue.
+#[derive(Debug)]
+pub(crate) struct DoorScans;
+
+/// What the door's writer answers a scan.
+#[derive(Debug)]
+pub(crate) enum Judged {
+    /// Decided and recorded.
+    Settled(ScanResult),
+    /// An offline scan of a ticket checked in already: whether it came first
+    /// is settled apart, and it is not recorded yet.
+    CheckedInBefore {
+        ticket: Ticket,
+        item: Item,
+        venue: Venue,
+    },
+}
+
+impl Batch for DoorScans {
+    const NAME: &'static str = "door";
+    type Request = ScanAttempt;
+    type Answer = Judged;
+
+    async fn apply(
+        db: &DatabaseConnection,
+        attempts: &[ScanAttempt],
+    ) -> Result<Vec<Result<Judged, StoreError>>, StoreError> {
+        let transaction = begin_write(db).await?;
+        let claims = || attempts.iter().filter_map(|attempt| attempt.claims);
+        let item_ids: BTreeSet<Uuid> = claims().map(|claim| claim.item_id.as_uuid()).collect();
+        let ticket_ids: BTreeSet<Uuid> = claims().map(|claim| claim.ticket_id.as_uuid()).collect();
+        let items: HashMap<ItemId, Item> = convert_all::<_, Item>(
+            programme_item::Entity::find()
+                .filter(programme_item::Column::Id.is_in(item_ids))
+                .order_by_asc(programme_item::Column::Id)
+                .lock_exclusive()
+                .all(&transaction)
+                .await?,
+        )?
+        .into_iter()
+        .map(|item| (item.id, item))
+        .collect();
+        let mut tickets: HashMap<TicketId, Ticket> = convert_all::<_, Ticket>(
+            ticket::Entity::find()
+                .filter(ticket::Column::Id.is_in(ticket_ids))
+                .order_by_asc(ticket::Column::Id)
+                .lock_exclusive()
+                .all(&transaction)
+                .await?,
+        )?
+        .into_iter()
+        .map(|ticket| (ticket.id, ticket))
+        .collect();
+        let venues = venues_of(&transaction, attempts, items.values()).await?;
+
+        let mut admitted_here: HashMap<ItemId, u32> = HashMap::new();
+        let judged: Vec<Judged> = attempts
+            .iter()
+            .map(|attempt| judge(attempt, &mut tickets, &items, &venues, &mut admitted_here))
+            .collect();
+
+        let settled: Vec<(&ScanAttempt, &ScanResult)> = attempts
+            .iter()
+            .zip(&judged)
+            .filter_map(|(attempt, judged)| match judged {
+                Judged::Settled(result) => Some((attempt, result)),
+                Judged::CheckedInBefore { .. } => None,
+            })
+            .collect();
+        let admissions: Vec<&Ticket> = settled
+            .iter()
+            .filter(|(_, result)| result.outcome == CheckInOutcome::Admitted)
+            .filter_map(|(_, result)| result.ticket.as_ref())
+            .collect();
+        use_tickets(&transaction, &admissions).await?;
+        for (item_id, newly) in admitted_here.into_iter().filter(|(_, newly)| *newly > 0) {
+            let capacity = venues
+                .get(&items[&item_id].venue_id)
+                .map_or(0, |venue| venue.capacity.get());
+            let room = programme_item::Entity::update_many()
+                .col_expr(
+                    programme_item::Column::Admitted,
+                    Expr::col(programme_item::Column::Admitted).add(stored_count(newly)),
+                )
+                .filter(programme_item::Column::Id.eq(item_id.as_uuid()))
+                .filter(
+                    programme_item::Column::Admitted
+                        .lte(stored_count(capacity.saturating_sub(newly))),
+                )
+                .exec(&transaction)
+                .await?;
+            if room.rows_affected != 1 {
+                return Err(anyhow::anyhow!("item {item_id} has less room than it had").into());
+            }
+        }
+        if !settled.is_empty() {
+            scan::Entity::insert_many(
+                settled
+                    .iter()
+                    .map(|(attempt, result)| scan_row(attempt, result)),
+            )
+            .exec_without_returning(&transaction)
+            .await
+            .map_err(offline_scan_recorded_already)?;
+        }
+        transaction.commit().await?;
+        Ok(judged.into_iter().map(Ok).collect())
+    }
+}
+
+/// The venues of `items`: those the scans were made at, and any other by
+/// one query.
+async fn venues_of(
+    db: &impl ConnectionTrait,
+    attempts: &[ScanAttempt],
+    items: impl Iterator<Item = &Item>,
+) -> Result<HashMap<VenueId, Venue>, StoreError> {
+    let mut venues: HashMap<VenueId, Venue> = attempts
+        .iter()
+        .map(|attempt| (attempt.venue.id, attempt.venue.clone()))
+        .collect();
+    let elsewhere: BTreeSet<Uuid> = items
+        .filter(|item| !venues.contains_key(&item.venue_id))
+        .map(|item| item.venue_id.as_uuid())
+        .collect();
+    if !elsewhere.is_empty() {
+        let rows = venue::Entity::find()
+            .filter(venue::Column::Id.is_in(elsewhere))
+            .all(db)
+            .await?;
+        for venue in convert_all::<_, Venue>(rows)? {
+            venues.insert(venue.id, venue);
+        }
+    }
+    Ok(venues)
+}
+
+/// Decides one scan of a batch; an admission changes `tickets` and
+/// `admitted_here`, so that the scans after it see it.
+fn judge(
+    attempt: &ScanAttempt,
+    tickets: &mut HashMap<TicketId, Ticket>,
+    items: &HashMap<ItemId, Item>,
+    venues: &HashMap<VenueId, Venue>,
+    admitted_here: &mut HashMap<ItemId, u32>,
+) -> Judged {
+    let offline = attempt.client_scan_id.is_some();
+    let unknown = |outcome| {
+        Judged::Settled(ScanResult {
+            outcome,
+            ticket: None,
+            item: None,
+            venue: None,
+            conflict: offline,
+        })
+    };
+    let Some(claims) = attempt.claims else {
+        return unknown(CheckInOutcome::InvalidCode);
+    };
+    let Some(ticket) = tickets
+        .get_mut(&claims.ticket_id)
+        .filter(|ticket| ticket.item_id == claims.item_id)
+    else {
+        return unknown(CheckInOutcome::UnknownTicket);
+    };
+    let Some((item, venue)) = items
+        .get(&ticket.item_id)
+        .and_then(|item| Some((item, venues.get(&item.venue_id)?)))
+    else {
+        return unknown(CheckInOutcome::UnknownTicket);
+    };
+    let outcome = match decide_check_in(ticket, item, &attempt.scan) {
+        Decision::Refuse(CheckInOutcome::AlreadyCheckedIn) if offline => {
+            return Judged::CheckedInBefore {
+                ticket: ticket.clone(),
+                item: item.clone(),
+                venue: venue.clone(),
+            };
+        }
+        Decision::Refuse(outcome) => outcome,
+        Decision::Admit => {
+            let inside = admitted_here.entry(item.id).or_default();
+            if item.admitted.saturating_add(*inside) < venue.capacity.get() {
+                *inside += 1;
+                ticket.status = TicketStatus::CheckedIn;
+                ticket.checked_in_at = Some(attempt.scan.at);
+                ticket.checked_in_gate = attempt.gate.clone();
+                CheckInOutcome::Admitted
+            } else {
+                CheckInOutcome::VenueFull
+            }
+        }
+    };
+    Judged::Settled(ScanResult {
+        outcome,
+        ticket: Some(ticket.clone()),
+        item: Some(item.clone()),
+        venue: Some(venue.clone()),
+        conflict: offline && outcome != CheckInOutcome::Admitted,
+    })
+}
+
+/// Moves the admitted tickets from ACTIVE to CHECKED_IN, each with its own
+/// time and gate, in one statement; fails unless every one moved.
+async fn use_tickets(db: &impl ConnectionTrait, admitted: &[&Ticket]) -> Result<(), StoreError> {
+    use ticket::Column;
+
+    let Some((first, rest)) = admitted.split_first() else {
+        return Ok(());
+    };
+    let when = |ticket: &Ticket| Column::Id.eq(ticket.id.as_uuid());
+    let mut at = Expr::case(when(first), first.checked_in_at);
+    let mut gate = Expr::case(when(first), first.checked_in_gate.clone());
+    for ticket in rest {
+        at = at.case(when(ticket), ticket.checked_in_at);
+        gate = gate.case(when(ticket), ticket.checked_in_gate.clone());
+    }
+    let used = ticket::Entity::update_many()
+        .col_expr(Column::Status, Expr::val(TicketStatus::CheckedIn.as_str()))
+        .col_expr(
+            Column::CheckedInAt,
+            at.finally(Expr::col(Column::CheckedInAt)).into(),
+        )
+        .col_expr(
+            Column::CheckedInGate,
+            gate.finally(Expr::col(Column::CheckedInGate)).into(),
+        )
+        .filter(Column::Id.is_in(admitted.iter().map(|ticket| ticket.id.as_uuid())))
+        .filter(Column::Status.eq(TicketStatus::Active.as_str()))
+        .exec(db)
+        .await?;
+    if used.rows_affected != admitted.len() as u64 {
+        return Err(anyhow::anyhow!("a ticket of the batch was used meanwhile").into());
+    }
+    Ok(())
+}
+
+impl Judged {
+    /// The result of an online scan, which is always settled in its batch.
+    fn settled(self) -> Result<ScanResult, StoreError> {
+        match self {
+            Self::Settled(result) => Ok(result),
+            Self::CheckedInBefore { .. } => {
+                Err(anyhow::anyhow!("an online scan was judged as an offline one").into())
+            }
+        }
+    }
 }
 
 impl Store {
@@ -167,156 +439,43 @@ impl Store {
     /// `scannedAt` among the scans of its ticket).
     #[tracing::instrument(skip_all, fields(venue = %attempt.scan.venue_id), err)]
     pub async fn check_in(&self, attempt: ScanAttempt) -> Result<ScanResult, StoreError> {
-        if let Some(client_scan_id) = &attempt.client_scan_id
-            && let Some(recorded) = self.recorded_scan(attempt.by, client_scan_id).await?
-        {
+        let Some(client_scan_id) = attempt.client_scan_id.clone() else {
+            return self.door.submit(attempt).await?.settled();
+        };
+        let by = attempt.by;
+        let answer_from_record = async || {
+            // A re-sent offline scan raced its first upload.
+            self.recorded_scan(by, &client_scan_id)
+                .await?
+                .ok_or(StoreError::NotFound("scan"))
+        };
+        if let Some(recorded) = self.recorded_scan(by, &client_scan_id).await? {
             return Ok(recorded);
         }
-        let result = match self.decide_and_admit(&attempt).await {
-            Ok(result) => result,
-            Err(StoreError::Conflict(_)) if attempt.client_scan_id.is_some() => {
-                // A re-sent offline scan raced its first upload: answer from the record.
-                let client_scan_id = attempt.client_scan_id.as_deref().unwrap_or_default();
-                return self
-                    .recorded_scan(attempt.by, client_scan_id)
-                    .await?
-                    .ok_or(StoreError::NotFound("scan"));
-            }
+        let (ticket, item, venue) = match self.door.submit(attempt.clone()).await {
+            Ok(Judged::Settled(result)) => return Ok(result),
+            Ok(Judged::CheckedInBefore {
+                ticket,
+                item,
+                venue,
+            }) => (ticket, item, venue),
+            Err(StoreError::Conflict(_)) => return answer_from_record().await,
             Err(error) => return Err(error),
         };
-        if result.outcome != CheckInOutcome::Admitted || result.conflict {
+        let result = match self
+            .admit_earlier_offline_scan(&attempt, ticket, &item, &venue)
+            .await
+        {
+            Err(StoreError::Conflict(_)) => return answer_from_record().await,
+            other => other?,
+        };
+        if result.outcome != CheckInOutcome::Admitted {
             match record(&self.db, &attempt, &result).await {
-                Ok(()) => {}
-                Err(error) if attempt.client_scan_id.is_some() => {
-                    // A re-sent offline scan raced its first upload: answer from the record.
-                    let client_scan_id = attempt.client_scan_id.as_deref().unwrap_or_default();
-                    return match self.recorded_scan(attempt.by, client_scan_id).await? {
-                        Some(recorded) => Ok(recorded),
-                        None => Err(error.into()),
-                    };
-                }
-                Err(error) => return Err(error.into()),
+                Err(StoreError::Conflict(_)) => return answer_from_record().await,
+                other => other?,
             }
         }
         Ok(result)
-    }
-
-    async fn decide_and_admit(&self, attempt: &ScanAttempt) -> Result<ScanResult, StoreError> {
-        let unknown = |outcome| ScanResult {
-            outcome,
-            ticket: None,
-            item: None,
-            venue: None,
-            conflict: attempt.client_scan_id.is_some(),
-        };
-        let Some(claims) = attempt.claims else {
-            return Ok(unknown(CheckInOutcome::InvalidCode));
-        };
-        let Some(ticket) = find_ticket(&self.db, claims.ticket_id).await? else {
-            return Ok(unknown(CheckInOutcome::UnknownTicket));
-        };
-        if ticket.item_id != claims.item_id {
-            return Ok(unknown(CheckInOutcome::UnknownTicket));
-        }
-        let item = load_item(&self.db, ticket.item_id).await?;
-        let venue = if item.venue_id == attempt.venue.id {
-            attempt.venue.clone()
-        } else {
-            load_venue(&self.db, item.venue_id).await?
-        };
-        let offline = attempt.client_scan_id.is_some();
-        let answer = |outcome, ticket| ScanResult {
-            outcome,
-            ticket: Some(ticket),
-            item: Some(item.clone()),
-            venue: Some(venue.clone()),
-            conflict: offline && outcome != CheckInOutcome::Admitted,
-        };
-        match decide_check_in(&ticket, &item, &attempt.scan) {
-            Decision::Refuse(CheckInOutcome::AlreadyCheckedIn) if offline => {
-                self.admit_earlier_offline_scan(attempt, ticket, &item, &venue)
-                    .await
-            }
-            Decision::Refuse(outcome) => Ok(answer(outcome, ticket)),
-            Decision::Admit => {
-                let (outcome, ticket) = self.admit(attempt, &item, &venue, ticket).await?;
-                Ok(answer(outcome, ticket))
-            }
-        }
-    }
-
-    /// The atomic step: room in the venue, then the ticket's one use.
-    async fn admit(
-        &self,
-        attempt: &ScanAttempt,
-        item: &Item,
-        venue: &Venue,
-        ticket: Ticket,
-    ) -> Result<(CheckInOutcome, Ticket), StoreError> {
-        use programme_item::Column;
-
-        let ticket_id = ticket.id;
-        let transaction = self.begin_write().await?;
-        let room = programme_item::Entity::update_many()
-            .col_expr(Column::Admitted, Expr::col(Column::Admitted).add(1))
-            .filter(Column::Id.eq(item.id.as_uuid()))
-            .filter(Column::Admitted.lt(stored_count(venue.capacity.get())))
-            .exec(&transaction)
-            .await?;
-        let used = if room.rows_affected == 1 {
-            ticket::Entity::update_many()
-                .col_expr(
-                    ticket::Column::Status,
-                    Expr::val(TicketStatus::CheckedIn.as_str()),
-                )
-                .col_expr(ticket::Column::CheckedInAt, Expr::val(attempt.scan.at))
-                .col_expr(
-                    ticket::Column::CheckedInGate,
-                    Expr::val(attempt.gate.clone()),
-                )
-                .filter(ticket::Column::Id.eq(ticket_id.as_uuid()))
-                .filter(ticket::Column::Status.eq(TicketStatus::Active.as_str()))
-                .exec(&transaction)
-                .await?
-                .rows_affected
-                == 1
-        } else {
-            false
-        };
-        if !used {
-            transaction.rollback().await?;
-            let ticket = find_ticket(&self.db, ticket_id)
-                .await?
-                .ok_or(StoreError::NotFound("ticket"))?;
-            let outcome = match ticket.status {
-                TicketStatus::CheckedIn => CheckInOutcome::AlreadyCheckedIn,
-                TicketStatus::Cancelled => CheckInOutcome::Cancelled,
-                TicketStatus::Active => CheckInOutcome::VenueFull,
-            };
-            return Ok((outcome, ticket));
-        }
-        let ticket = Ticket {
-            status: TicketStatus::CheckedIn,
-            checked_in_at: Some(attempt.scan.at),
-            checked_in_gate: attempt.gate.clone(),
-            ..ticket
-        };
-        let result = ScanResult {
-            outcome: CheckInOutcome::Admitted,
-            ticket: Some(ticket.clone()),
-            item: Some(item.clone()),
-            venue: None,
-            conflict: false,
-        };
-        record(&transaction, attempt, &result)
-            .await
-            .map_err(|error| {
-                on_unique_violation(error, || {
-                    "this offline scan was recorded already".to_owned()
-                })
-            })?;
-        transaction.commit().await?;
-        Ok((CheckInOutcome::Admitted, ticket))
     }
 
     /// An offline scan of a ticket that is checked in already: if it was

@@ -15,6 +15,7 @@ mod door;
 
 mod entities;
 mod error;
+mod group_commit;
 mod keys;
 mod rows;
 mod secrets;
@@ -26,6 +27,7 @@ pub use attendance::ItemChanges;
 pub use catalogue::{NewFestival, NewFilm, NewItem, NewVenue, Page, ProgrammeQuery};
 pub use door::{Manifest, ScanAttempt, ScanResult};
 pub use error::StoreError;
+pub use group_commit::WriterStats;
 pub use keys::StoredSigningKey;
 pub use store::{Backend, Store, StoreOptions, Synchronous, redact_password};
 pub use tickets::NewReservation;

@@ -13,7 +13,10 @@ use sea_orm::{
 use usher_migrations::{Migrator, MigratorTrait};
 
 use crate::attendance::count_statements;
+use crate::door::DoorScans;
 use crate::error::StoreError;
+use crate::group_commit::{Writer, WriterStats};
+use crate::tickets::Reservations;
 
 /// Which database engine is behind the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +53,8 @@ pub struct Store {
     pub(crate) db: DatabaseConnection,
     pub(crate) url: String,
     statements: Arc<AtomicU64>,
+    pub(crate) door: Arc<Writer<DoorScans>>,
+    pub(crate) reservations: Arc<Writer<Reservations>>,
 }
 
 /// Any number of instances may migrate at once on PostgreSQL: they take
@@ -58,7 +63,8 @@ const MIGRATION_LOCK: i64 = 0x0075_7368_6572;
 
 impl Store {
     /// Connects to `url`, creating the SQLite file if needed, and brings the
-    /// schema up to date.
+    /// schema up to date. Starts the writer tasks on the current tokio
+    /// runtime.
     #[tracing::instrument(skip_all, err)]
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
         Self::migrate(url, options).await?;
@@ -66,6 +72,8 @@ impl Store {
         let statements = Arc::new(AtomicU64::new(0));
         count_statements(&mut db, statements.clone());
         Ok(Self {
+            door: Arc::new(Writer::spawn(db.clone())),
+            reservations: Arc::new(Writer::spawn(db.clone())),
             db,
             url: url.to_owned(),
             statements,
@@ -105,6 +113,11 @@ impl Store {
         self.statements.load(Ordering::Relaxed)
     }
 
+    /// What the group-commit writers have done so far.
+    pub fn writer_stats(&self) -> [WriterStats; 2] {
+        [self.door.stats(), self.reservations.stats()]
+    }
+
     /// Connections in the pool: (open, idle).
     pub fn pool_status(&self) -> (u32, usize) {
         match self.db.get_database_backend() {
@@ -136,12 +149,19 @@ impl Store {
     /// busy timeout instead of failing with "database is locked" when it
     /// upgrades from reading.
     pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
-        let options = TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..TransactionOptions::default()
-        };
-        Ok(self.db.begin_with_options(options).await?)
+        begin_write(&self.db).await
     }
+}
+
+/// [`Store::begin_write`] on a connection pool.
+pub(crate) async fn begin_write(
+    db: &DatabaseConnection,
+) -> Result<DatabaseTransaction, StoreError> {
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    Ok(db.begin_with_options(options).await?)
 }
 
 async fn open(

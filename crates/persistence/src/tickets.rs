@@ -2,21 +2,22 @@
 //! tickets is one transaction whose capacity rule is a conditional update of
 //! the item's counter; the attendee's own limits are checked after the
 //! item's and the attendee's rows are locked, so that concurrent requests of
-//! one attendee are decided one after the other.
+//! one attendee are decided one after the other. Reservations are many to a
+//! transaction (see [`Reservations`]).
 //!
 //! Rows are locked in one order everywhere (item, then tickets, then
 //! accounts by id), so that PostgreSQL transactions never wait on each other
 //! in a cycle.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use usher_domain::catalogue::Item;
-use usher_domain::ids::{ItemId, ReservationId, TicketId, UserId, WaitlistEntryId};
+use usher_domain::catalogue::{Item, Schedule};
+use usher_domain::ids::{FestivalId, ItemId, ReservationId, TicketId, UserId, WaitlistEntryId};
 use usher_domain::input::Name;
 use usher_domain::tickets::{
     Quantity, Reservation, ReservationRefusal, Ticket, TicketStatus, WaitlistEntry, check_attendee,
@@ -28,8 +29,9 @@ use uuid::Uuid;
 use crate::catalogue::load_item;
 use crate::entities::{account, festival, programme_item, reservation, ticket, waitlist_entry};
 use crate::error::{StoreError, corrupt};
+use crate::group_commit::Batch;
 use crate::rows::{batch, convert_all, count, stored, stored_count};
-use crate::store::Store;
+use crate::store::{Store, begin_write};
 
 const HELD: [&str; 2] = ["ACTIVE", "CHECKED_IN"];
 const WAITING: &str = "WAITING";
@@ -127,111 +129,375 @@ async fn reservation_by_key(
     }))
 }
 
-/// What an attendee holds that bears on a new reservation for `item`: the
-/// tickets they hold for it, and (unless the festival allows overlaps)
-/// whether they hold one for another item at the same time. Two counting
-/// queries, whatever the number of tickets the attendee holds.
-async fn holdings(
-    db: &impl ConnectionTrait,
-    holder: Uuid,
-    item: &Item,
-    overlap_allowed: bool,
-) -> Result<(u32, bool), StoreError> {
-    use programme_item::Column;
+/// What some attendees hold that bears on new reservations for some items:
+/// how many tickets each holds for each of the items, and (where overlaps
+/// matter) the other items each holds tickets for at about the same time.
+/// Two queries whatever the numbers; [`Holdings::add`] keeps it true as a
+/// transaction issues tickets.
+struct Holdings {
+    held: HashMap<(Uuid, ItemId), u32>,
+    elsewhere: HashMap<Uuid, Vec<(ItemId, Schedule)>>,
+}
 
-    let held = ticket::Entity::find()
-        .filter(ticket::Column::AccountId.eq(holder))
-        .filter(ticket::Column::ItemId.eq(item.id.as_uuid()))
-        .filter(ticket::Column::Status.is_in(HELD))
-        .count(db)
-        .await?;
-    let overlapping = !overlap_allowed
-        && ticket::Entity::find()
-            .filter(ticket::Column::AccountId.eq(holder))
+impl Holdings {
+    async fn of(
+        db: &impl ConnectionTrait,
+        holders: &BTreeSet<Uuid>,
+        items: &[&Item],
+        overlaps_matter: bool,
+    ) -> Result<Self, StoreError> {
+        use programme_item::Column;
+
+        let counted: Vec<(Uuid, Uuid, i64)> = ticket::Entity::find()
+            .select_only()
+            .column(ticket::Column::AccountId)
+            .column(ticket::Column::ItemId)
+            .column_as(ticket::Column::Id.count(), "held")
+            .filter(ticket::Column::AccountId.is_in(holders.iter().copied()))
+            .filter(ticket::Column::ItemId.is_in(items.iter().map(|item| item.id.as_uuid())))
+            .filter(ticket::Column::Status.is_in(HELD))
+            .group_by(ticket::Column::AccountId)
+            .group_by(ticket::Column::ItemId)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let held = counted
+            .into_iter()
+            .map(|(holder, item, held)| {
+                (
+                    (holder, item.into()),
+                    u32::try_from(held).unwrap_or(u32::MAX),
+                )
+            })
+            .collect();
+        let mut holdings = Self {
+            held,
+            elsewhere: HashMap::new(),
+        };
+        let (true, Some(from), Some(until)) = (
+            overlaps_matter,
+            items.iter().map(|item| item.schedule.starts_at()).min(),
+            items.iter().map(|item| item.schedule.ends_at()).max(),
+        ) else {
+            return Ok(holdings);
+        };
+        let pairs: Vec<(Uuid, Uuid)> = ticket::Entity::find()
+            .select_only()
+            .column(ticket::Column::AccountId)
+            .column(ticket::Column::ItemId)
+            .distinct()
+            .filter(ticket::Column::AccountId.is_in(holders.iter().copied()))
             .filter(ticket::Column::Status.is_in(HELD))
             .filter(
                 ticket::Column::ItemId.in_subquery(
                     Query::select()
                         .column(Column::Id)
                         .from(programme_item::Entity)
-                        .and_where(Column::Id.ne(item.id.as_uuid()))
                         .and_where(Column::CancelledAt.is_null())
-                        .and_where(Column::StartsAt.lt(item.schedule.ends_at()))
-                        .and_where(Column::EndsAt.gt(item.schedule.starts_at()))
+                        .and_where(Column::StartsAt.lt(until))
+                        .and_where(Column::EndsAt.gt(from))
                         .to_owned(),
                 ),
             )
-            .count(db)
-            .await?
-            > 0;
-    Ok((u32::try_from(held).unwrap_or(u32::MAX), overlapping))
-}
-
-async fn allows_overlap(db: &impl ConnectionTrait, item: &Item) -> Result<bool, StoreError> {
-    Ok(festival::Entity::find_by_id(item.festival_id.as_uuid())
-        .one(db)
-        .await?
-        .is_some_and(|festival| festival.allow_overlapping_tickets))
-}
-
-/// Inserts a reservation and its tickets; the counter was moved already.
-async fn issue(
-    db: &impl ConnectionTrait,
-    item: &Item,
-    holder: UserId,
-    names: &[Name],
-    idempotency_key: Option<String>,
-    now: Timestamp,
-) -> Result<Reservation, sea_orm::DbErr> {
-    let reservation_id = ReservationId::generate();
-    reservation::ActiveModel {
-        id: Set(reservation_id.as_uuid()),
-        item_id: Set(item.id.as_uuid()),
-        account_id: Set(holder.as_uuid()),
-        idempotency_key: Set(idempotency_key),
-        quantity: Set(stored_count(u32::try_from(names.len()).unwrap_or(u32::MAX))),
-        created_at: Set(now),
-    }
-    .insert(db)
-    .await?;
-    let tickets: Vec<Ticket> = names
-        .iter()
-        .map(|name| Ticket {
-            id: TicketId::generate(),
-            item_id: item.id,
-            holder_id: holder,
-            reservation_id,
-            holder_name: name.clone(),
-            status: TicketStatus::Active,
-            issued_at: now,
-            checked_in_at: None,
-            checked_in_gate: None,
-            seat: None,
-        })
+            .into_tuple()
+            .all(db)
+            .await?;
+        if pairs.is_empty() {
+            return Ok(holdings);
+        }
+        let ids: BTreeSet<Uuid> = pairs.iter().map(|(_, item)| *item).collect();
+        let schedules: HashMap<ItemId, Schedule> = convert_all::<_, Item>(
+            programme_item::Entity::find()
+                .filter(Column::Id.is_in(ids))
+                .all(db)
+                .await?,
+        )?
+        .into_iter()
+        .map(|item| (item.id, item.schedule))
         .collect();
+        for (holder, item) in pairs {
+            let item = ItemId::from(item);
+            if let Some(schedule) = schedules.get(&item) {
+                holdings.add_elsewhere(holder, item, *schedule);
+            }
+        }
+        Ok(holdings)
+    }
+
+    fn held(&self, holder: Uuid, item: ItemId) -> u32 {
+        self.held.get(&(holder, item)).copied().unwrap_or(0)
+    }
+
+    /// Whether `holder` holds a ticket for another item on at the same time.
+    fn overlapping(&self, holder: Uuid, item: &Item) -> bool {
+        self.elsewhere.get(&holder).is_some_and(|others| {
+            others
+                .iter()
+                .any(|(other, schedule)| *other != item.id && schedule.overlaps(&item.schedule))
+        })
+    }
+
+    fn add(&mut self, holder: Uuid, item: &Item, tickets: u32) {
+        *self.held.entry((holder, item.id)).or_default() += tickets;
+        self.add_elsewhere(holder, item.id, item.schedule);
+    }
+
+    fn add_elsewhere(&mut self, holder: Uuid, item: ItemId, schedule: Schedule) {
+        self.elsewhere
+            .entry(holder)
+            .or_default()
+            .push((item, schedule));
+    }
+}
+
+async fn festivals_allowing_overlap(
+    db: &impl ConnectionTrait,
+    items: &[&Item],
+) -> Result<HashSet<FestivalId>, StoreError> {
+    let ids: BTreeSet<Uuid> = items
+        .iter()
+        .map(|item| item.festival_id.as_uuid())
+        .collect();
+    let allowing: Vec<Uuid> = festival::Entity::find()
+        .select_only()
+        .column(festival::Column::Id)
+        .filter(festival::Column::Id.is_in(ids))
+        .filter(festival::Column::AllowOverlappingTickets.eq(true))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(allowing.into_iter().map(FestivalId::from).collect())
+}
+
+/// The reservations' group commit: every reservation that arrives while the
+/// previous batch is being written is decided in the next transaction. The
+/// batch locks its items, then its attendees' accounts (the order every
+/// transaction locks rows in), reads what those attendees hold in two
+/// queries, decides each reservation in arrival order against what the ones
+/// before it in the batch took, then moves each item's counter by one
+/// conditional update that still refuses to pass the capacity, and writes
+/// every reservation and ticket in two statements.
+#[derive(Debug)]
+pub(crate) struct Reservations;
+
+impl Batch for Reservations {
+    const NAME: &'static str = "reservations";
+    type Request = (NewReservation, Timestamp);
+    type Answer = Reservation;
+
+    async fn apply(
+        db: &DatabaseConnection,
+        requests: &[(NewReservation, Timestamp)],
+    ) -> Result<Vec<Result<Reservation, StoreError>>, StoreError> {
+        let transaction = begin_write(db).await?;
+        let item_ids: BTreeSet<Uuid> = requests
+            .iter()
+            .map(|(new, _)| new.item_id.as_uuid())
+            .collect();
+        let mut items: HashMap<ItemId, Item> = convert_all::<_, Item>(
+            programme_item::Entity::find()
+                .filter(programme_item::Column::Id.is_in(item_ids))
+                .order_by_asc(programme_item::Column::Id)
+                .lock_exclusive()
+                .all(&transaction)
+                .await?,
+        )?
+        .into_iter()
+        .map(|item| (item.id, item))
+        .collect();
+        let holders: BTreeSet<Uuid> = account::Entity::find()
+            .select_only()
+            .column(account::Column::Id)
+            .filter(
+                account::Column::Id.is_in(requests.iter().map(|(new, _)| new.holder_id.as_uuid())),
+            )
+            .order_by_asc(account::Column::Id)
+            .lock_exclusive()
+            .into_tuple::<Uuid>()
+            .all(&transaction)
+            .await?
+            .into_iter()
+            .collect();
+        let listed: Vec<&Item> = items.values().collect();
+        let overlap_allowed = festivals_allowing_overlap(&transaction, &listed).await?;
+        let overlaps_matter = listed
+            .iter()
+            .any(|item| !overlap_allowed.contains(&item.festival_id));
+        let mut holdings = Holdings::of(&transaction, &holders, &listed, overlaps_matter).await?;
+        let issued_before: HashMap<ItemId, u32> = items
+            .values()
+            .map(|item| (item.id, item.tickets_issued))
+            .collect();
+
+        let mut answers = Vec::with_capacity(requests.len());
+        let mut issued: Vec<(Reservation, Option<&str>)> = Vec::new();
+        let mut keys_issued: HashMap<(UserId, &str), usize> = HashMap::new();
+        for (new, now) in requests {
+            let key = new.idempotency_key.as_deref();
+            if let Some(key) = key {
+                if let Some(&first) = keys_issued.get(&(new.holder_id, key)) {
+                    answers.push(Ok(issued[first].0.clone()));
+                    continue;
+                }
+                if let Some(first) = reservation_by_key(&transaction, new.holder_id, key).await? {
+                    answers.push(Ok(first));
+                    continue;
+                }
+            }
+            let Some(item) = items.get_mut(&new.item_id) else {
+                answers.push(Err(StoreError::NotFound("item")));
+                continue;
+            };
+            let holder = new.holder_id.as_uuid();
+            if let Err(refusal) = decide_reservation(
+                new,
+                *now,
+                item,
+                holders.contains(&holder),
+                !overlap_allowed.contains(&item.festival_id),
+                &holdings,
+            ) {
+                answers.push(Err(refusal));
+                continue;
+            }
+            item.tickets_issued += new.quantity.get();
+            holdings.add(holder, item, new.quantity.get());
+            let reservation = draft(item.id, new.holder_id, &new.holder_names, *now);
+            answers.push(Ok(reservation.clone()));
+            if let Some(key) = key {
+                keys_issued.insert((new.holder_id, key), issued.len());
+            }
+            issued.push((reservation, key));
+        }
+
+        for item in items.values() {
+            let taken = item.tickets_issued - issued_before[&item.id];
+            if taken > 0 && !move_issued(&transaction, item.id, stored_count(taken), None).await? {
+                return Err(
+                    anyhow::anyhow!("item {} has fewer tickets than it had", item.id).into(),
+                );
+            }
+        }
+        let issued: Vec<(&Reservation, Option<&str>)> = issued
+            .iter()
+            .map(|(reservation, key)| (reservation, *key))
+            .collect();
+        insert(&transaction, &issued).await?;
+        transaction.commit().await?;
+        Ok(answers)
+    }
+}
+
+/// Whether a reservation may be made now, given what the attendee holds.
+fn decide_reservation(
+    new: &NewReservation,
+    now: Timestamp,
+    item: &Item,
+    holder_exists: bool,
+    overlaps_matter: bool,
+    holdings: &Holdings,
+) -> Result<(), StoreError> {
+    if window_refusal(item, now).is_some() || item.tickets_left() < new.quantity.get() {
+        return Err(refusal_without_room(item, now, new.quantity).into());
+    }
+    if !holder_exists {
+        return Err(StoreError::NotFound("user"));
+    }
+    let holder = new.holder_id.as_uuid();
+    check_attendee(
+        item,
+        holdings.held(holder, item.id),
+        new.quantity,
+        overlaps_matter && holdings.overlapping(holder, item),
+    )?;
+    Ok(())
+}
+
+/// A reservation of one ticket per name, not yet written.
+fn draft(item_id: ItemId, holder: UserId, names: &[Name], now: Timestamp) -> Reservation {
+    let id = ReservationId::generate();
+    Reservation {
+        id,
+        item_id,
+        holder_id: holder,
+        tickets: names
+            .iter()
+            .map(|name| Ticket {
+                id: TicketId::generate(),
+                item_id,
+                holder_id: holder,
+                reservation_id: id,
+                holder_name: name.clone(),
+                status: TicketStatus::Active,
+                issued_at: now,
+                checked_in_at: None,
+                checked_in_gate: None,
+                seat: None,
+            })
+            .collect(),
+        created_at: now,
+    }
+}
+
+/// Writes reservations (each with its idempotency key) and their tickets:
+/// two statements, and one more for every thousand tickets beyond the
+/// first. The counters were moved already.
+async fn insert(
+    db: &impl ConnectionTrait,
+    reservations: &[(&Reservation, Option<&str>)],
+) -> Result<(), sea_orm::DbErr> {
+    if reservations.is_empty() {
+        return Ok(());
+    }
+    reservation::Entity::insert_many(reservations.iter().map(|(reservation, key)| {
+        reservation::ActiveModel {
+            id: Set(reservation.id.as_uuid()),
+            item_id: Set(reservation.item_id.as_uuid()),
+            account_id: Set(reservation.holder_id.as_uuid()),
+            idempotency_key: Set(key.map(str::to_owned)),
+            quantity: Set(stored_count(
+                u32::try_from(reservation.tickets.len()).unwrap_or(u32::MAX),
+            )),
+            created_at: Set(reservation.created_at),
+        }
+    }))
+    .exec_without_returning(db)
+    .await?;
+    let tickets: Vec<&Ticket> = reservations
+        .iter()
+        .flat_map(|(reservation, _)| &reservation.tickets)
+        .collect();
+    // A batch may hold thousands of tickets: SQLite takes at most 32,766
+    // parameters in one statement.
+    for tickets in tickets.chunks(TICKETS_PER_INSERT) {
+        insert_tickets(db, tickets).await?;
+    }
+    Ok(())
+}
+
+const TICKETS_PER_INSERT: usize = 1000;
+
+async fn insert_tickets(
+    db: &impl ConnectionTrait,
+    tickets: &[&Ticket],
+) -> Result<(), sea_orm::DbErr> {
     ticket::Entity::insert_many(tickets.iter().map(|ticket| ticket::ActiveModel {
         id: Set(ticket.id.as_uuid()),
-        item_id: Set(item.id.as_uuid()),
-        account_id: Set(holder.as_uuid()),
-        reservation_id: Set(reservation_id.as_uuid()),
+        item_id: Set(ticket.item_id.as_uuid()),
+        account_id: Set(ticket.holder_id.as_uuid()),
+        reservation_id: Set(ticket.reservation_id.as_uuid()),
         holder_name: Set(ticket.holder_name.as_str().to_owned()),
         status: Set(TicketStatus::Active.as_str().to_owned()),
-        issued_at: Set(now),
+        issued_at: Set(ticket.issued_at),
         cancelled_at: Set(None),
         checked_in_at: Set(None),
         checked_in_gate: Set(None),
         seat: Set(None),
-        created_at: Set(now),
+        created_at: Set(ticket.issued_at),
     }))
-    .exec(db)
+    .exec_without_returning(db)
     .await?;
-    Ok(Reservation {
-        id: reservation_id,
-        item_id: item.id,
-        holder_id: holder,
-        tickets,
-        created_at: now,
-    })
+    Ok(())
 }
 
 /// Gives freed tickets to the waitlist, first in line first. Entries that do
@@ -274,7 +540,11 @@ pub(crate) async fn promote_waitlist(
         .into_iter()
         .map(|account| (account.id, account))
         .collect();
-    let overlap_allowed = allows_overlap(db, &item).await?;
+    let holders: BTreeSet<Uuid> = accounts.keys().copied().collect();
+    let overlaps_matter = !festivals_allowing_overlap(db, &[&item])
+        .await?
+        .contains(&item.festival_id);
+    let mut holdings = Holdings::of(db, &holders, &[&item], overlaps_matter).await?;
     for entry in queue {
         let wanted = count("waitlist_entry", entry.quantity)?;
         if wanted > available {
@@ -284,7 +554,8 @@ pub(crate) async fn promote_waitlist(
             "waitlist_entry",
             Quantity::parse("quantity", entry.quantity.into()),
         )?;
-        let (held, overlapping) = holdings(db, entry.account_id, &item, overlap_allowed).await?;
+        let held = holdings.held(entry.account_id, item.id);
+        let overlapping = overlaps_matter && holdings.overlapping(entry.account_id, &item);
         if check_attendee(&item, held, quantity, overlapping).is_err() {
             continue;
         }
@@ -296,7 +567,9 @@ pub(crate) async fn promote_waitlist(
         }
         let name = stored("account", Name::parse("displayName", &account.display_name))?;
         let names = vec![name; usize::try_from(wanted).unwrap_or(0)];
-        let reservation = issue(db, &item, account.id.into(), &names, None, now).await?;
+        let reservation = draft(item_id, account.id.into(), &names, now);
+        insert(db, &[(&reservation, None)]).await?;
+        holdings.add(account.id, &item, wanted);
         waitlist_entry::Entity::update_many()
             .col_expr(Column::Status, Expr::val("PROMOTED"))
             .col_expr(Column::WaitingKey, Expr::val(Option::<String>::None))
@@ -344,54 +617,7 @@ impl Store {
         {
             return Ok(first);
         }
-        let transaction = self.begin_write().await?;
-        let delta = stored_count(new.quantity.get());
-        let taken = move_issued(&transaction, new.item_id, delta, Some(now)).await?;
-        let item = load_item(&transaction, new.item_id).await?;
-        if !taken {
-            transaction.rollback().await?;
-            // A retry that lost the race to its own first attempt gets that attempt's answer.
-            if let Some(key) = key
-                && let Some(first) = reservation_by_key(&self.db, new.holder_id, key).await?
-            {
-                return Ok(first);
-            }
-            return Err(refusal_without_room(&item, now, new.quantity).into());
-        }
-        account::Entity::find_by_id(new.holder_id.as_uuid())
-            .lock_exclusive()
-            .one(&transaction)
-            .await?
-            .ok_or(StoreError::NotFound("user"))?;
-        if let Some(key) = key
-            && let Some(first) = reservation_by_key(&transaction, new.holder_id, key).await?
-        {
-            transaction.rollback().await?;
-            return Ok(first);
-        }
-        let overlap_allowed = allows_overlap(&transaction, &item).await?;
-        let (held, overlapping) = holdings(
-            &transaction,
-            new.holder_id.as_uuid(),
-            &item,
-            overlap_allowed,
-        )
-        .await?;
-        if let Err(refusal) = check_attendee(&item, held, new.quantity, overlapping) {
-            transaction.rollback().await?;
-            return Err(refusal.into());
-        }
-        let reservation = issue(
-            &transaction,
-            &item,
-            new.holder_id,
-            &new.holder_names,
-            new.idempotency_key.clone(),
-            now,
-        )
-        .await?;
-        transaction.commit().await?;
-        Ok(reservation)
+        self.reservations.submit((new, now)).await
     }
 
     /// Gives a ticket back until its item starts; the freed place goes to
@@ -513,8 +739,14 @@ impl Store {
             )
             .into());
         }
-        let (held, _) = holdings(&transaction, holder.as_uuid(), &item, true).await?;
-        check_attendee(&item, held, quantity, false)?;
+        let holders = BTreeSet::from([holder.as_uuid()]);
+        let holdings = Holdings::of(&transaction, &holders, &[&item], false).await?;
+        check_attendee(
+            &item,
+            holdings.held(holder.as_uuid(), item.id),
+            quantity,
+            false,
+        )?;
         let id = WaitlistEntryId::generate();
         waitlist_entry::ActiveModel {
             id: Set(id.as_uuid()),

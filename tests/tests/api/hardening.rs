@@ -130,6 +130,9 @@ async fn metrics_count_requests_operations_and_the_pool(app: TestApp) {
         r#"usher_http_requests_total{route="/graphql",status="200"}"#,
         "usher_graphql_operation_duration_seconds_bucket",
         r#"usher_db_pool_connections{state="open"}"#,
+        "usher_db_statements_total",
+        r#"usher_group_commit_batches_total{writer="door"}"#,
+        r#"usher_group_commit_requests_total{writer="reservations"}"#,
     ] {
         assert!(text.contains(expected), "{expected} missing from:\n{text}");
     }

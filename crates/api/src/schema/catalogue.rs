@@ -364,7 +364,7 @@ impl CatalogueMutation {
         let item_id = organized_item(ctx, &item_id, "itemId").await?;
         let services = services(ctx)?;
         let item = services.store.cancel_item(item_id).await?;
-        services.events.item_changed(&services.store, item_id).await;
+        services.events.item_changed(item_id);
         Ok(ItemNode(item))
     }
 }

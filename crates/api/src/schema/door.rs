@@ -353,7 +353,7 @@ async fn announce(services: &Services, result: &ScanResult) {
     if result.outcome == door::CheckInOutcome::Admitted
         && let Some(item) = &result.item
     {
-        services.events.item_changed(&services.store, item.id).await;
+        services.events.item_changed(item.id);
     }
 }
 
@@ -533,10 +533,7 @@ impl DoorMutation {
         scanning_at(ctx, item.venue_id).await?;
         let services = services(ctx)?;
         let ticket = services.store.undo_check_in(ticket_id).await?;
-        services
-            .events
-            .item_changed(&services.store, ticket.item_id)
-            .await;
+        services.events.item_changed(ticket.item_id);
         Ok(TicketNode(ticket))
     }
 

@@ -213,10 +213,7 @@ impl TicketsMutation {
             }
         };
         monitoring::reservation("ok");
-        services
-            .events
-            .item_changed(&services.store, reservation.item_id)
-            .await;
+        services.events.item_changed(reservation.item_id);
         Ok(ReservationNode(reservation))
     }
 
@@ -230,10 +227,7 @@ impl TicketsMutation {
             .store
             .cancel_ticket(ticket_id, user.id, time::now())
             .await?;
-        services
-            .events
-            .item_changed(&services.store, ticket.item_id)
-            .await;
+        services.events.item_changed(ticket.item_id);
         Ok(TicketNode(ticket))
     }
 
@@ -251,7 +245,7 @@ impl TicketsMutation {
             .store
             .join_waitlist(item_id, user.id, quantity, time::now())
             .await?;
-        services.events.item_changed(&services.store, item_id).await;
+        services.events.item_changed(item_id);
         Ok(WaitlistEntryNode(entry))
     }
 
@@ -262,7 +256,7 @@ impl TicketsMutation {
         let services = services(ctx)?;
         let left = services.store.leave_waitlist(entry_id, user.id).await?;
         if let Some(item_id) = left {
-            services.events.item_changed(&services.store, item_id).await;
+            services.events.item_changed(item_id);
         }
         Ok(left.is_some())
     }
