@@ -133,3 +133,6 @@ async fn write<B: Batch>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,255 @@
+//! Batches decided as a whole: what each request is answered when the ones
+//! before it in the same transaction changed the picture. Concurrent
+//! requests usually share a batch, but not always; these tests build the
+//! batches themselves so that every such case is certain to be exercised.
+
+use chrono::Duration;
+use usher_domain::catalogue::{Item, ProgrammeKind, Schedule, ScheduleParts, Venue};
+use usher_domain::door::{CheckInOutcome, Scan, ScannedBy};
+use usher_domain::ids::UserId;
+use usher_domain::input::{
+    Address, Capacity, Email, Label, Minutes, Name, Slug, TicketLimit, Timezone,
+};
+use usher_domain::tickets::{Quantity, ReservationRefusal, Ticket, TicketClaims};
+use usher_domain::time::{self, Timestamp};
+
+use super::Batch;
+use crate::door::{DoorScans, Judged};
+use crate::tickets::Reservations;
+use crate::{
+    NewFestival, NewItem, NewReservation, NewUser, NewVenue, ScanAttempt, Store, StoreError,
+    StoreOptions,
+};
+
+struct Festival {
+    store: Store,
+    venue: Venue,
+    /// Two items at the same time in the same hall; doors open.
+    items: [Item; 2],
+    _directory: tempfile::TempDir,
+}
+
+async fn festival(hall: u32, tickets: u32) -> Festival {
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/batches.db", directory.path().display());
+    let store = Store::connect(&url, &StoreOptions::default()).await.unwrap();
+    let festival = store
+        .create_festival(NewFestival {
+            slug: Slug::parse("slug", "batches").unwrap(),
+            name: Name::parse("name", "Batches").unwrap(),
+            city: Name::parse("city", "Nanning").unwrap(),
+            timezone: Timezone::UTC,
+            hosts: Vec::new(),
+            allow_overlapping_tickets: false,
+        })
+        .await
+        .unwrap();
+    let venue = store
+        .create_venue(NewVenue {
+            festival_id: festival.id,
+            name: Name::parse("name", "Hall").unwrap(),
+            address: Address::parse("address", "Street").unwrap(),
+            capacity: Capacity::parse("capacity", hall.into()).unwrap(),
+            gates: vec![Label::parse("gates", "A").unwrap()],
+        })
+        .await
+        .unwrap();
+    let now = time::now();
+    let mut items = Vec::new();
+    for title in ["Early", "Late"] {
+        let schedule = Schedule::new(ScheduleParts {
+            starts_at: now + Duration::minutes(10),
+            ends_at: now + Duration::minutes(100),
+            reservation_opens_at: now - Duration::minutes(1),
+            reservation_closes_at: now + Duration::minutes(10),
+            doors_open: Minutes::of(30),
+            late_entry: Minutes::of(15),
+        })
+        .unwrap();
+        let item = NewItem {
+            festival_id: festival.id,
+            venue_id: venue.id,
+            film_id: None,
+            kind: ProgrammeKind::Screening,
+            title: Some(Name::parse("title", title).unwrap()),
+            schedule,
+            ticket_capacity: Some(Capacity::parse("ticketCapacity", tickets.into()).unwrap()),
+            max_tickets_per_attendee: TicketLimit::parse("limit", 2).unwrap(),
+        };
+        items.push(store.create_item(item).await.unwrap());
+    }
+    Festival {
+        store,
+        venue,
+        items: items.try_into().unwrap(),
+        _directory: directory,
+    }
+}
+
+impl Festival {
+    async fn attendee(&self, name: &str) -> UserId {
+        let new = NewUser {
+            email: Email::parse("email", &format!("{name}@batches.example")).unwrap(),
+            password_hash: "never signs in".to_owned(),
+            display_name: Name::parse("name", name).unwrap(),
+        };
+        self.store.create_user(new, &[]).await.unwrap().id
+    }
+
+    async fn item(&self, which: usize) -> Item {
+        let id = self.items[which].id;
+        crate::catalogue::load_item(&self.store.db, id).await.unwrap()
+    }
+}
+
+fn reservation(
+    item: &Item,
+    holder: UserId,
+    quantity: u32,
+    key: Option<&str>,
+) -> (NewReservation, Timestamp) {
+    let new = NewReservation {
+        item_id: item.id,
+        holder_id: holder,
+        quantity: Quantity::parse("quantity", quantity.into()).unwrap(),
+        holder_names: vec![Name::parse("name", "Holder").unwrap(); quantity as usize],
+        idempotency_key: key.map(str::to_owned),
+    };
+    (new, time::now())
+}
+
+fn scan(venue: &Venue, ticket: &Ticket, by: UserId) -> ScanAttempt {
+    ScanAttempt {
+        claims: Some(TicketClaims {
+            ticket_id: ticket.id,
+            item_id: ticket.item_id,
+        }),
+        scan: Scan {
+            venue_id: venue.id,
+            item_id: None,
+            at: time::now(),
+        },
+        venue: venue.clone(),
+        gate: Some("A".to_owned()),
+        by: ScannedBy::Account(by),
+        client_scan_id: None,
+    }
+}
+
+#[tokio::test]
+async fn a_batch_of_reservations_keeps_every_rule_among_its_own_requests() {
+    let festival = festival(100, 4).await;
+    let [early, late] = &festival.items;
+    let mut attendees = Vec::new();
+    for name in ["ana", "bo", "cy", "dee"] {
+        attendees.push(festival.attendee(name).await);
+    }
+    let [ana, bo, cy, dee] = attendees[..] else {
+        unreachable!("four attendees")
+    };
+
+    let answers = Reservations::apply(
+        &festival.store.db,
+        &[
+            reservation(early, ana, 1, Some("first")),
+            reservation(early, ana, 1, Some("first")),
+            reservation(early, ana, 2, None),
+            reservation(late, bo, 1, None),
+            reservation(early, bo, 1, None),
+            reservation(early, cy, 2, None),
+            reservation(early, dee, 2, None),
+        ],
+    )
+    .await
+    .unwrap();
+
+    let refusal = |index: usize| match &answers[index] {
+        Err(StoreError::Refused(refusal)) => *refusal,
+        other => panic!("answer {index} should be a refusal: {other:?}"),
+    };
+    let first = answers[0].as_ref().unwrap();
+    assert_eq!(
+        answers[1].as_ref().unwrap().id,
+        first.id,
+        "one key, one reservation"
+    );
+    assert_eq!(
+        refusal(2),
+        ReservationRefusal::LimitExceeded { limit: 2, held: 1 },
+        "the limit counts what the batch gave before"
+    );
+    assert!(answers[3].is_ok());
+    assert_eq!(
+        refusal(4),
+        ReservationRefusal::Overlapping,
+        "a ticket given earlier in the batch overlaps"
+    );
+    assert!(answers[5].is_ok());
+    assert_eq!(
+        refusal(6),
+        ReservationRefusal::SoldOut { left: 1, asked: 2 },
+        "the room counts what the batch gave before"
+    );
+    let counts = festival
+        .store
+        .item_counts(&[early.id, late.id])
+        .await
+        .unwrap();
+    for (item, issued) in [(0, 3), (1, 1)] {
+        assert_eq!(festival.item(item).await.tickets_issued, issued);
+        assert_eq!(counts[&festival.items[item].id].issued, issued, "rows");
+    }
+}
+
+#[tokio::test]
+async fn a_batch_of_scans_admits_each_ticket_once_and_never_past_the_hall() {
+    let festival = festival(2, 10).await;
+    let [early, _] = &festival.items;
+    let staff = festival.attendee("staff").await;
+    let mut tickets = Vec::new();
+    for name in ["ana", "bo", "cy"] {
+        let holder = festival.attendee(name).await;
+        let (new, now) = reservation(early, holder, 1, None);
+        let reserved = festival.store.reserve(new, now).await.unwrap();
+        tickets.extend(reserved.tickets);
+    }
+    let venue = &festival.venue;
+
+    let answers = DoorScans::apply(
+        &festival.store.db,
+        &[
+            scan(venue, &tickets[0], staff),
+            scan(venue, &tickets[0], staff),
+            scan(venue, &tickets[1], staff),
+            scan(venue, &tickets[2], staff),
+        ],
+    )
+    .await
+    .unwrap();
+
+    let outcomes: Vec<CheckInOutcome> = answers
+        .into_iter()
+        .map(|answer| match answer.unwrap() {
+            Judged::Settled(result) => result.outcome,
+            Judged::CheckedInBefore { .. } => panic!("online scans are settled in their batch"),
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            CheckInOutcome::Admitted,
+            CheckInOutcome::AlreadyCheckedIn,
+            CheckInOutcome::Admitted,
+            CheckInOutcome::VenueFull,
+        ]
+    );
+    assert_eq!(festival.item(0).await.admitted, 2);
+    let counts = festival.store.item_counts(&[early.id]).await.unwrap();
+    assert_eq!(counts[&early.id].checked_in, 2, "rows");
+    let recorded = festival
+        .store
+        .scans_of_item(early.id, None, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(recorded.total_count, 4, "every scan is recorded, refusals too");
+}
