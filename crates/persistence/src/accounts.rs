@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::entities::{account, festival, refresh_token, role_grant, venue};
 use crate::error::{StoreError, corrupt, on_unique_violation};
-use crate::rows::{batch, stored};
+use crate::rows::{in_list, stored};
 use crate::store::Store;
 
 /// An account to create.
@@ -78,7 +78,7 @@ async fn load_users(
     db: &impl ConnectionTrait,
     rows: Vec<account::Model>,
 ) -> Result<Vec<(User, String)>, StoreError> {
-    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let ids = in_list(rows.iter().map(|row| row.id));
     let mut grants: HashMap<Uuid, Vec<RoleGrant>> = HashMap::new();
     for row in role_grant::Entity::find()
         .filter(role_grant::Column::AccountId.is_in(ids))
@@ -144,7 +144,7 @@ async fn insert_grant(
 
 impl Store {
     /// Creates an account with its grants, all or nothing.
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     pub async fn create_user(
         &self,
         new: NewUser,
@@ -176,7 +176,7 @@ impl Store {
     }
 
     /// The account that signs in with `email`, with its password hash.
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     pub async fn credentials(
         &self,
         email: &Email,
@@ -196,10 +196,10 @@ impl Store {
     }
 
     /// The accounts with these ids, with their grants.
-    #[tracing::instrument(skip_all, fields(count = ids.len()), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(count = ids.len()), err(level = "debug"))]
     pub async fn users_by_id(&self, ids: &[UserId]) -> Result<Vec<User>, StoreError> {
         let rows = account::Entity::find()
-            .filter(account::Column::Id.is_in(batch(ids)))
+            .filter(account::Column::Id.is_in(in_list(ids.iter().copied())))
             .all(&self.db)
             .await?;
         Ok(load_users(&self.db, rows)
@@ -220,7 +220,7 @@ impl Store {
     }
 
     /// Gives the account with `email` a role; giving it again changes nothing.
-    #[tracing::instrument(skip_all, fields(role = grant.role().as_str()), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(role = grant.role().as_str()), err(level = "debug"))]
     pub async fn grant_role(&self, email: &Email, grant: &RoleGrant) -> Result<User, StoreError> {
         let transaction = self.begin_write().await?;
         let id: UserId = account::Entity::find()
@@ -237,7 +237,7 @@ impl Store {
     }
 
     /// Records the first refresh token of a new login.
-    #[tracing::instrument(skip_all, fields(user = %user_id), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user_id), err(level = "debug"))]
     pub async fn start_session(
         &self,
         user_id: UserId,
@@ -257,7 +257,7 @@ impl Store {
     /// Spends the refresh token with hash `old_hash` and puts `new_hash` in its
     /// place, in one transaction. A token spent before revokes its whole login:
     /// someone replayed it.
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     pub async fn rotate_session(
         &self,
         old_hash: &str,
@@ -305,7 +305,7 @@ impl Store {
 
     /// Ends the login that `token_hash` belongs to. False when no live login
     /// had that token.
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     pub async fn end_session(&self, token_hash: &str) -> Result<bool, StoreError> {
         let transaction = self.begin_write().await?;
         let Some(token) = refresh_token::Entity::find()

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::entities::{programme_item, ticket, waitlist_entry};
 use crate::error::StoreError;
-use crate::rows::{batch, convert_all};
+use crate::rows::{convert_all, in_list};
 use crate::store::Store;
 
 /// The PostgreSQL channel that carries the ids of changed items.
@@ -49,7 +49,7 @@ fn count(value: i64) -> u32 {
 impl Store {
     /// Ticket and waitlist counts of these items: two grouped queries,
     /// whatever the number of items.
-    #[tracing::instrument(skip_all, fields(count = items.len()), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(count = items.len()), err(level = "debug"))]
     pub async fn item_counts(
         &self,
         items: &[ItemId],
@@ -63,7 +63,7 @@ impl Store {
             .column(ticket::Column::ItemId)
             .column(ticket::Column::Status)
             .column_as(ticket::Column::Id.count(), "tickets")
-            .filter(ticket::Column::ItemId.is_in(batch(items)))
+            .filter(ticket::Column::ItemId.is_in(in_list(items.iter().copied())))
             .group_by(ticket::Column::ItemId)
             .group_by(ticket::Column::Status)
             .into_tuple()
@@ -90,7 +90,7 @@ impl Store {
                     .cast_as("BIGINT"),
                 "waiting",
             )
-            .filter(waitlist_entry::Column::ItemId.is_in(batch(items)))
+            .filter(waitlist_entry::Column::ItemId.is_in(in_list(items.iter().copied())))
             .filter(waitlist_entry::Column::Status.eq("WAITING"))
             .group_by(waitlist_entry::Column::ItemId)
             .into_tuple()
@@ -103,7 +103,7 @@ impl Store {
     }
 
     /// Every item of a festival, by start time.
-    #[tracing::instrument(skip_all, fields(festival = %festival_id), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(festival = %festival_id), err(level = "debug"))]
     pub async fn items_of_festival(
         &self,
         festival_id: FestivalId,
@@ -118,7 +118,7 @@ impl Store {
     }
 
     /// When each checked-in ticket of an item was admitted.
-    #[tracing::instrument(skip_all, fields(item = %item_id), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(item = %item_id), err(level = "debug"))]
     pub async fn check_in_times(&self, item_id: ItemId) -> Result<Vec<Timestamp>, StoreError> {
         let times: Vec<Option<Timestamp>> = ticket::Entity::find()
             .select_only()
@@ -134,7 +134,7 @@ impl Store {
     /// Tells every instance on this PostgreSQL database that an item's
     /// tickets changed, by NOTIFY. On SQLite there is only the caller's
     /// instance: nothing is sent.
-    #[tracing::instrument(skip_all, fields(item = %item_id), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(item = %item_id), err(level = "debug"))]
     pub async fn notify_item_changed(&self, item_id: ItemId) -> Result<(), StoreError> {
         if self.db.get_database_backend() != DbBackend::Postgres {
             return Ok(());

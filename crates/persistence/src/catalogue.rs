@@ -17,7 +17,7 @@ use usher_domain::time::{self, Timestamp};
 
 use crate::entities::{festival, film, programme_item, ticket, venue};
 use crate::error::{StoreError, corrupt, on_unique_violation};
-use crate::rows::{batch, convert_all, count, from_json, stored, stored_count, to_json};
+use crate::rows::{convert_all, count, from_json, in_list, stored, stored_count, to_json};
 use crate::store::Store;
 use crate::tickets::{close_waitlist, promote_waitlist};
 
@@ -267,7 +267,7 @@ pub(crate) async fn load_venue(
 
 impl Store {
     /// Creates a festival; its slug must be new.
-    #[tracing::instrument(skip_all, fields(slug = new.slug.as_str()), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(slug = new.slug.as_str()), err(level = "debug"))]
     pub async fn create_festival(&self, new: NewFestival) -> Result<Festival, StoreError> {
         let slug = new.slug.as_str().to_owned();
         let row = festival::ActiveModel {
@@ -291,7 +291,7 @@ impl Store {
     }
 
     /// Every festival, by name.
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     pub async fn festivals(&self) -> Result<Vec<Festival>, StoreError> {
         let rows = festival::Entity::find()
             .order_by_asc(festival::Column::Name)
@@ -301,17 +301,17 @@ impl Store {
     }
 
     /// The festivals with these ids.
-    #[tracing::instrument(skip_all, fields(count = ids.len()), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(count = ids.len()), err(level = "debug"))]
     pub async fn festivals_by_id(&self, ids: &[FestivalId]) -> Result<Vec<Festival>, StoreError> {
         let rows = festival::Entity::find()
-            .filter(festival::Column::Id.is_in(batch(ids)))
+            .filter(festival::Column::Id.is_in(in_list(ids.iter().copied())))
             .all(&self.db)
             .await?;
         convert_all(rows)
     }
 
     /// The festival with this slug.
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     pub async fn festival_by_slug(&self, slug: &str) -> Result<Option<Festival>, StoreError> {
         festival::Entity::find()
             .filter(festival::Column::Slug.eq(slug.trim()))
@@ -322,7 +322,7 @@ impl Store {
     }
 
     /// Creates a venue of an existing festival.
-    #[tracing::instrument(skip_all, fields(festival = %new.festival_id), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(festival = %new.festival_id), err(level = "debug"))]
     pub async fn create_venue(&self, new: NewVenue) -> Result<Venue, StoreError> {
         self.require_festival(new.festival_id).await?;
         let row = venue::ActiveModel {
@@ -340,23 +340,23 @@ impl Store {
     }
 
     /// The venues with these ids.
-    #[tracing::instrument(skip_all, fields(count = ids.len()), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(count = ids.len()), err(level = "debug"))]
     pub async fn venues_by_id(&self, ids: &[VenueId]) -> Result<Vec<Venue>, StoreError> {
         let rows = venue::Entity::find()
-            .filter(venue::Column::Id.is_in(batch(ids)))
+            .filter(venue::Column::Id.is_in(in_list(ids.iter().copied())))
             .all(&self.db)
             .await?;
         convert_all(rows)
     }
 
     /// The venues of these festivals, by name.
-    #[tracing::instrument(skip_all, fields(count = festivals.len()), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(count = festivals.len()), err(level = "debug"))]
     pub async fn venues_of_festivals(
         &self,
         festivals: &[FestivalId],
     ) -> Result<Vec<Venue>, StoreError> {
         let rows = venue::Entity::find()
-            .filter(venue::Column::FestivalId.is_in(batch(festivals)))
+            .filter(venue::Column::FestivalId.is_in(in_list(festivals.iter().copied())))
             .order_by_asc(venue::Column::Name)
             .order_by_asc(venue::Column::Id)
             .all(&self.db)
@@ -365,7 +365,7 @@ impl Store {
     }
 
     /// Creates a film of an existing festival.
-    #[tracing::instrument(skip_all, fields(festival = %new.festival_id), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(festival = %new.festival_id), err(level = "debug"))]
     pub async fn create_film(&self, new: NewFilm) -> Result<Film, StoreError> {
         self.require_festival(new.festival_id).await?;
         let row = film::ActiveModel {
@@ -385,10 +385,10 @@ impl Store {
     }
 
     /// The films with these ids.
-    #[tracing::instrument(skip_all, fields(count = ids.len()), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(count = ids.len()), err(level = "debug"))]
     pub async fn films_by_id(&self, ids: &[FilmId]) -> Result<Vec<Film>, StoreError> {
         let rows = film::Entity::find()
-            .filter(film::Column::Id.is_in(batch(ids)))
+            .filter(film::Column::Id.is_in(in_list(ids.iter().copied())))
             .all(&self.db)
             .await?;
         convert_all(rows)
@@ -396,7 +396,7 @@ impl Store {
 
     /// Creates a programme item at a venue of the festival, showing a film of
     /// the festival.
-    #[tracing::instrument(skip_all, fields(festival = %new.festival_id), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(festival = %new.festival_id), err(level = "debug"))]
     pub async fn create_item(&self, new: NewItem) -> Result<Item, StoreError> {
         let venue = self
             .venues_by_id(&[new.venue_id])
@@ -449,17 +449,17 @@ impl Store {
     }
 
     /// The items with these ids.
-    #[tracing::instrument(skip_all, fields(count = ids.len()), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(count = ids.len()), err(level = "debug"))]
     pub async fn items_by_id(&self, ids: &[ItemId]) -> Result<Vec<Item>, StoreError> {
         let rows = programme_item::Entity::find()
-            .filter(programme_item::Column::Id.is_in(batch(ids)))
+            .filter(programme_item::Column::Id.is_in(in_list(ids.iter().copied())))
             .all(&self.db)
             .await?;
         convert_all(rows)
     }
 
     /// One page of a festival's programme.
-    #[tracing::instrument(skip_all, fields(festival = %festival_id), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(festival = %festival_id), err(level = "debug"))]
     pub async fn programme(
         &self,
         festival_id: FestivalId,
@@ -522,7 +522,7 @@ impl Store {
     /// Changes an item's capacity, limit or times. The capacity may not fall
     /// below the tickets already issued; the conditional update makes that
     /// hold against concurrent reservations.
-    #[tracing::instrument(skip_all, fields(item = %item_id), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(item = %item_id), err(level = "debug"))]
     pub async fn update_item(
         &self,
         item_id: ItemId,
@@ -582,7 +582,7 @@ impl Store {
 
     /// Cancels an item with all its active tickets and its waitlist;
     /// cancelling it again changes nothing.
-    #[tracing::instrument(skip_all, fields(item = %item_id), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(item = %item_id), err(level = "debug"))]
     pub async fn cancel_item(&self, item_id: ItemId) -> Result<Item, StoreError> {
         use programme_item::Column;
 

@@ -28,7 +28,7 @@ use crate::catalogue::{Page, load_item, load_venue};
 use crate::entities::{programme_item, scan, scanner_device, ticket, venue};
 use crate::error::{StoreError, corrupt, on_unique_violation};
 use crate::group_commit::Batch;
-use crate::rows::{convert_all, stored, stored_count};
+use crate::rows::{MOST_ROWS_PER_STATEMENT, convert_all, in_list, runs, stored, stored_count};
 use crate::store::{Store, begin_write};
 
 /// A scan to decide and record.
@@ -217,7 +217,7 @@ impl Batch for DoorScans {
         let ticket_ids: BTreeSet<Uuid> = claims().map(|claim| claim.ticket_id.as_uuid()).collect();
         let items: HashMap<ItemId, Item> = convert_all::<_, Item>(
             programme_item::Entity::find()
-                .filter(programme_item::Column::Id.is_in(item_ids))
+                .filter(programme_item::Column::Id.is_in(in_list(item_ids)))
                 .order_by_asc(programme_item::Column::Id)
                 .lock_exclusive()
                 .all(&transaction)
@@ -228,7 +228,7 @@ impl Batch for DoorScans {
         .collect();
         let mut tickets: HashMap<TicketId, Ticket> = convert_all::<_, Ticket>(
             ticket::Entity::find()
-                .filter(ticket::Column::Id.is_in(ticket_ids))
+                .filter(ticket::Column::Id.is_in(in_list(ticket_ids)))
                 .order_by_asc(ticket::Column::Id)
                 .lock_exclusive()
                 .all(&transaction)
@@ -279,7 +279,7 @@ impl Batch for DoorScans {
                 return Err(anyhow::anyhow!("item {item_id} has less room than it had").into());
             }
         }
-        if !settled.is_empty() {
+        for settled in runs(&settled, MOST_ROWS_PER_STATEMENT) {
             scan::Entity::insert_many(
                 settled
                     .iter()
@@ -311,7 +311,7 @@ async fn venues_of(
         .collect();
     if !elsewhere.is_empty() {
         let rows = venue::Entity::find()
-            .filter(venue::Column::Id.is_in(elsewhere))
+            .filter(venue::Column::Id.is_in(in_list(elsewhere)))
             .all(db)
             .await?;
         for venue in convert_all::<_, Venue>(rows)? {
@@ -387,36 +387,38 @@ fn judge(
 }
 
 /// Moves the admitted tickets from ACTIVE to CHECKED_IN, each with its own
-/// time and gate, in one statement; fails unless every one moved.
+/// time and gate, a run of them per statement; fails unless every one moved.
 async fn use_tickets(db: &impl ConnectionTrait, admitted: &[&Ticket]) -> Result<(), StoreError> {
     use ticket::Column;
 
-    let Some((first, rest)) = admitted.split_first() else {
-        return Ok(());
-    };
-    let when = |ticket: &Ticket| Column::Id.eq(ticket.id.as_uuid());
-    let mut at = Expr::case(when(first), first.checked_in_at);
-    let mut gate = Expr::case(when(first), first.checked_in_gate.clone());
-    for ticket in rest {
-        at = at.case(when(ticket), ticket.checked_in_at);
-        gate = gate.case(when(ticket), ticket.checked_in_gate.clone());
-    }
-    let used = ticket::Entity::update_many()
-        .col_expr(Column::Status, Expr::val(TicketStatus::CheckedIn.as_str()))
-        .col_expr(
-            Column::CheckedInAt,
-            at.finally(Expr::col(Column::CheckedInAt)).into(),
-        )
-        .col_expr(
-            Column::CheckedInGate,
-            gate.finally(Expr::col(Column::CheckedInGate)).into(),
-        )
-        .filter(Column::Id.is_in(admitted.iter().map(|ticket| ticket.id.as_uuid())))
-        .filter(Column::Status.eq(TicketStatus::Active.as_str()))
-        .exec(db)
-        .await?;
-    if used.rows_affected != admitted.len() as u64 {
-        return Err(anyhow::anyhow!("a ticket of the batch was used meanwhile").into());
+    for run in runs(admitted, MOST_ROWS_PER_STATEMENT) {
+        let Some((first, rest)) = run.split_first() else {
+            continue;
+        };
+        let when = |ticket: &Ticket| Column::Id.eq(ticket.id.as_uuid());
+        let mut at = Expr::case(when(first), first.checked_in_at);
+        let mut gate = Expr::case(when(first), first.checked_in_gate.clone());
+        for ticket in rest {
+            at = at.case(when(ticket), ticket.checked_in_at);
+            gate = gate.case(when(ticket), ticket.checked_in_gate.clone());
+        }
+        let used = ticket::Entity::update_many()
+            .col_expr(Column::Status, Expr::val(TicketStatus::CheckedIn.as_str()))
+            .col_expr(
+                Column::CheckedInAt,
+                at.finally(Expr::col(Column::CheckedInAt)).into(),
+            )
+            .col_expr(
+                Column::CheckedInGate,
+                gate.finally(Expr::col(Column::CheckedInGate)).into(),
+            )
+            .filter(Column::Id.is_in(run.iter().map(|ticket| ticket.id.as_uuid())))
+            .filter(Column::Status.eq(TicketStatus::Active.as_str()))
+            .exec(db)
+            .await?;
+        if used.rows_affected != run.len() as u64 {
+            return Err(anyhow::anyhow!("a ticket of the batch was used meanwhile").into());
+        }
     }
     Ok(())
 }
@@ -437,7 +439,7 @@ impl Store {
     /// Decides a scan and records it: online, or uploaded from an offline
     /// scanner (then idempotent by its client scan id, and ordered by
     /// `scannedAt` among the scans of its ticket).
-    #[tracing::instrument(skip_all, fields(venue = %attempt.scan.venue_id), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(venue = %attempt.scan.venue_id), err(level = "debug"))]
     pub async fn check_in(&self, attempt: ScanAttempt) -> Result<ScanResult, StoreError> {
         let Some(client_scan_id) = attempt.client_scan_id.clone() else {
             return self.door.submit(attempt).await?.settled();
@@ -580,7 +582,7 @@ impl Store {
     }
 
     /// Puts a checked-in ticket back to ACTIVE and frees its place inside.
-    #[tracing::instrument(skip_all, fields(ticket = %ticket_id), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(ticket = %ticket_id), err(level = "debug"))]
     pub async fn undo_check_in(&self, ticket_id: TicketId) -> Result<Ticket, StoreError> {
         use programme_item::Column;
 
@@ -626,17 +628,17 @@ impl Store {
     }
 
     /// The tickets with these ids (whoever holds them).
-    #[tracing::instrument(skip_all, fields(count = ids.len()), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(count = ids.len()), err(level = "debug"))]
     pub async fn tickets_by_id(&self, ids: &[TicketId]) -> Result<Vec<Ticket>, StoreError> {
         let rows = ticket::Entity::find()
-            .filter(ticket::Column::Id.is_in(crate::rows::batch(ids)))
+            .filter(ticket::Column::Id.is_in(in_list(ids.iter().copied())))
             .all(&self.db)
             .await?;
         convert_all(rows)
     }
 
     /// What an offline scanner at `venue_id` needs from `now` on.
-    #[tracing::instrument(skip_all, fields(venue = %venue_id), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(venue = %venue_id), err(level = "debug"))]
     pub async fn scanner_manifest(
         &self,
         venue_id: VenueId,
@@ -660,7 +662,7 @@ impl Store {
             .select_only()
             .column(ticket::Column::Id)
             .column(ticket::Column::Status)
-            .filter(ticket::Column::ItemId.is_in(ids))
+            .filter(ticket::Column::ItemId.is_in(in_list(ids)))
             .filter(ticket::Column::Status.is_in([
                 TicketStatus::Cancelled.as_str(),
                 TicketStatus::CheckedIn.as_str(),
@@ -679,7 +681,7 @@ impl Store {
     }
 
     /// A page of an item's scans, newest first, optionally of one outcome.
-    #[tracing::instrument(skip_all, fields(item = %item_id), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(item = %item_id), err(level = "debug"))]
     pub async fn scans_of_item(
         &self,
         item_id: ItemId,
@@ -722,7 +724,7 @@ impl Store {
     }
 
     /// Issues a scanner device for a venue; only the hash of its token is kept.
-    #[tracing::instrument(skip_all, fields(venue = %venue_id), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(venue = %venue_id), err(level = "debug"))]
     pub async fn issue_scanner(
         &self,
         festival_id: FestivalId,
@@ -749,7 +751,7 @@ impl Store {
     }
 
     /// The scanner devices of a venue, newest first.
-    #[tracing::instrument(skip_all, fields(venue = %venue_id), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(venue = %venue_id), err(level = "debug"))]
     pub async fn scanners_of_venue(
         &self,
         venue_id: VenueId,
@@ -768,20 +770,20 @@ impl Store {
     }
 
     /// The scanner devices with these ids.
-    #[tracing::instrument(skip_all, fields(count = ids.len()), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(count = ids.len()), err(level = "debug"))]
     pub async fn scanners_by_id(
         &self,
         ids: &[ScannerId],
     ) -> Result<Vec<ScannerDevice>, StoreError> {
         let rows = scanner_device::Entity::find()
-            .filter(scanner_device::Column::Id.is_in(crate::rows::batch(ids)))
+            .filter(scanner_device::Column::Id.is_in(in_list(ids.iter().copied())))
             .all(&self.db)
             .await?;
         convert_all(rows)
     }
 
     /// Revokes a scanner device; its token stops working at once.
-    #[tracing::instrument(skip_all, fields(scanner = %id), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(scanner = %id), err(level = "debug"))]
     pub async fn revoke_scanner(&self, id: ScannerId) -> Result<ScannerDevice, StoreError> {
         scanner_device::Entity::update_many()
             .col_expr(scanner_device::Column::RevokedAt, Expr::val(time::now()))
@@ -795,7 +797,7 @@ impl Store {
     }
 
     /// The live (not revoked, not expired) device whose token has this hash.
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     pub async fn scanner_by_token(
         &self,
         token_hash: &str,

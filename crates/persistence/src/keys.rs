@@ -35,7 +35,7 @@ impl std::fmt::Debug for StoredSigningKey {
 
 impl Store {
     /// The keys that are not retired, newest first.
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     pub async fn signing_keys(&self) -> Result<Vec<StoredSigningKey>, StoreError> {
         let rows = signing_key::Entity::find()
             .filter(signing_key::Column::RetiredAt.is_null())
@@ -55,7 +55,7 @@ impl Store {
     }
 
     /// Stores a new key; from now on it signs.
-    #[tracing::instrument(skip_all, fields(kid = key.kid), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(kid = key.kid), err(level = "debug"))]
     pub async fn add_signing_key(&self, key: StoredSigningKey) -> Result<(), StoreError> {
         signing_key::ActiveModel {
             kid: Set(key.kid),
@@ -71,7 +71,7 @@ impl Store {
 
     /// Retires a key: codes it signed stop verifying. The last key that is
     /// not retired cannot be retired; rotate first.
-    #[tracing::instrument(skip_all, fields(kid), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(kid), err(level = "debug"))]
     pub async fn retire_signing_key(&self, kid: &str) -> Result<(), StoreError> {
         let transaction = self.begin_write().await?;
         let live = signing_key::Entity::find()

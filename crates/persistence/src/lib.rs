@@ -6,7 +6,8 @@
 //! several rows, or that must hold a rule under concurrency, is one
 //! transaction here with a conditional update; this crate makes the domain's
 //! decisions atomic and does not re-decide them. It must not depend on the
-//! API or server crates.
+//! API or server crates. Its spans and error events are at DEBUG: a refusal
+//! is an answer, not a failure, and callers log what is unexpected.
 
 mod accounts;
 mod attendance;

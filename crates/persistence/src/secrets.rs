@@ -11,7 +11,7 @@ use crate::store::Store;
 impl Store {
     /// The secret called `name`, stored as `generated` if there was none yet.
     /// Racing instances all end up with the one that was stored first.
-    #[tracing::instrument(skip_all, fields(name), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(name), err(level = "debug"))]
     pub async fn shared_secret(&self, name: &str, generated: String) -> Result<String, StoreError> {
         server_secret::Entity::insert(server_secret::ActiveModel {
             name: Set(name.to_owned()),

@@ -30,7 +30,9 @@ use crate::catalogue::load_item;
 use crate::entities::{account, festival, programme_item, reservation, ticket, waitlist_entry};
 use crate::error::{StoreError, corrupt};
 use crate::group_commit::Batch;
-use crate::rows::{batch, convert_all, count, stored, stored_count};
+use crate::rows::{
+    MOST_ROWS_PER_STATEMENT, convert_all, count, in_list, runs, stored, stored_count,
+};
 use crate::store::{Store, begin_write};
 
 const HELD: [&str; 2] = ["ACTIVE", "CHECKED_IN"];
@@ -153,8 +155,8 @@ impl Holdings {
             .column(ticket::Column::AccountId)
             .column(ticket::Column::ItemId)
             .column_as(ticket::Column::Id.count(), "held")
-            .filter(ticket::Column::AccountId.is_in(holders.iter().copied()))
-            .filter(ticket::Column::ItemId.is_in(items.iter().map(|item| item.id.as_uuid())))
+            .filter(ticket::Column::AccountId.is_in(in_list(holders.iter().copied())))
+            .filter(ticket::Column::ItemId.is_in(in_list(items.iter().map(|item| item.id))))
             .filter(ticket::Column::Status.is_in(HELD))
             .group_by(ticket::Column::AccountId)
             .group_by(ticket::Column::ItemId)
@@ -186,7 +188,7 @@ impl Holdings {
             .column(ticket::Column::AccountId)
             .column(ticket::Column::ItemId)
             .distinct()
-            .filter(ticket::Column::AccountId.is_in(holders.iter().copied()))
+            .filter(ticket::Column::AccountId.is_in(in_list(holders.iter().copied())))
             .filter(ticket::Column::Status.is_in(HELD))
             .filter(
                 ticket::Column::ItemId.in_subquery(
@@ -208,7 +210,7 @@ impl Holdings {
         let ids: BTreeSet<Uuid> = pairs.iter().map(|(_, item)| *item).collect();
         let schedules: HashMap<ItemId, Schedule> = convert_all::<_, Item>(
             programme_item::Entity::find()
-                .filter(Column::Id.is_in(ids))
+                .filter(Column::Id.is_in(in_list(ids)))
                 .all(db)
                 .await?,
         )?
@@ -261,7 +263,7 @@ async fn festivals_allowing_overlap(
     let allowing: Vec<Uuid> = festival::Entity::find()
         .select_only()
         .column(festival::Column::Id)
-        .filter(festival::Column::Id.is_in(ids))
+        .filter(festival::Column::Id.is_in(in_list(ids)))
         .filter(festival::Column::AllowOverlappingTickets.eq(true))
         .into_tuple()
         .all(db)
@@ -296,7 +298,7 @@ impl Batch for Reservations {
             .collect();
         let mut items: HashMap<ItemId, Item> = convert_all::<_, Item>(
             programme_item::Entity::find()
-                .filter(programme_item::Column::Id.is_in(item_ids))
+                .filter(programme_item::Column::Id.is_in(in_list(item_ids)))
                 .order_by_asc(programme_item::Column::Id)
                 .lock_exclusive()
                 .all(&transaction)
@@ -309,7 +311,7 @@ impl Batch for Reservations {
             .select_only()
             .column(account::Column::Id)
             .filter(
-                account::Column::Id.is_in(requests.iter().map(|(new, _)| new.holder_id.as_uuid())),
+                account::Column::Id.is_in(in_list(requests.iter().map(|(new, _)| new.holder_id))),
             )
             .order_by_asc(account::Column::Id)
             .lock_exclusive()
@@ -439,43 +441,37 @@ fn draft(item_id: ItemId, holder: UserId, names: &[Name], now: Timestamp) -> Res
     }
 }
 
-/// Writes reservations (each with its idempotency key) and their tickets:
-/// two statements, and one more for every thousand tickets beyond the
-/// first. The counters were moved already.
+/// Writes reservations (each with its idempotency key) and their tickets,
+/// in runs of a few statement shapes. The counters were moved already.
 async fn insert(
     db: &impl ConnectionTrait,
     reservations: &[(&Reservation, Option<&str>)],
 ) -> Result<(), sea_orm::DbErr> {
-    if reservations.is_empty() {
-        return Ok(());
+    for run in runs(reservations, MOST_ROWS_PER_STATEMENT) {
+        reservation::Entity::insert_many(run.iter().map(|(reservation, key)| {
+            reservation::ActiveModel {
+                id: Set(reservation.id.as_uuid()),
+                item_id: Set(reservation.item_id.as_uuid()),
+                account_id: Set(reservation.holder_id.as_uuid()),
+                idempotency_key: Set(key.map(str::to_owned)),
+                quantity: Set(stored_count(
+                    u32::try_from(reservation.tickets.len()).unwrap_or(u32::MAX),
+                )),
+                created_at: Set(reservation.created_at),
+            }
+        }))
+        .exec_without_returning(db)
+        .await?;
     }
-    reservation::Entity::insert_many(reservations.iter().map(|(reservation, key)| {
-        reservation::ActiveModel {
-            id: Set(reservation.id.as_uuid()),
-            item_id: Set(reservation.item_id.as_uuid()),
-            account_id: Set(reservation.holder_id.as_uuid()),
-            idempotency_key: Set(key.map(str::to_owned)),
-            quantity: Set(stored_count(
-                u32::try_from(reservation.tickets.len()).unwrap_or(u32::MAX),
-            )),
-            created_at: Set(reservation.created_at),
-        }
-    }))
-    .exec_without_returning(db)
-    .await?;
     let tickets: Vec<&Ticket> = reservations
         .iter()
         .flat_map(|(reservation, _)| &reservation.tickets)
         .collect();
-    // A batch may hold thousands of tickets: SQLite takes at most 32,766
-    // parameters in one statement.
-    for tickets in tickets.chunks(TICKETS_PER_INSERT) {
+    for tickets in runs(&tickets, MOST_ROWS_PER_STATEMENT) {
         insert_tickets(db, tickets).await?;
     }
     Ok(())
 }
-
-const TICKETS_PER_INSERT: usize = 1000;
 
 async fn insert_tickets(
     db: &impl ConnectionTrait,
@@ -532,7 +528,7 @@ pub(crate) async fn promote_waitlist(
     }
     let account_ids: Vec<Uuid> = queue.iter().map(|entry| entry.account_id).collect();
     let accounts: HashMap<Uuid, account::Model> = account::Entity::find()
-        .filter(account::Column::Id.is_in(account_ids))
+        .filter(account::Column::Id.is_in(in_list(account_ids)))
         .order_by_asc(account::Column::Id)
         .lock_exclusive()
         .all(db)
@@ -605,7 +601,7 @@ pub(crate) async fn close_waitlist(
 
 impl Store {
     /// Reserves tickets: all of them or none.
-    #[tracing::instrument(skip_all, fields(item = %new.item_id, quantity = new.quantity.get()), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(item = %new.item_id, quantity = new.quantity.get()), err(level = "debug"))]
     pub async fn reserve(
         &self,
         new: NewReservation,
@@ -622,7 +618,7 @@ impl Store {
 
     /// Gives a ticket back until its item starts; the freed place goes to
     /// the waitlist in the same transaction. Cancelling twice changes nothing.
-    #[tracing::instrument(skip_all, fields(ticket = %ticket_id), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(ticket = %ticket_id), err(level = "debug"))]
     pub async fn cancel_ticket(
         &self,
         ticket_id: TicketId,
@@ -680,7 +676,7 @@ impl Store {
     }
 
     /// The ticket, if `holder` holds it.
-    #[tracing::instrument(skip_all, fields(ticket = %ticket_id), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(ticket = %ticket_id), err(level = "debug"))]
     pub async fn ticket_of_holder(
         &self,
         ticket_id: TicketId,
@@ -695,7 +691,7 @@ impl Store {
     }
 
     /// The tickets an attendee holds, newest first.
-    #[tracing::instrument(skip_all, fields(holder = %holder), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(holder = %holder), err(level = "debug"))]
     pub async fn tickets_of_holder(
         &self,
         holder: UserId,
@@ -716,7 +712,7 @@ impl Store {
 
     /// Puts an attendee in line for a sold-out item. One place per attendee
     /// and item; the quantity must be one they may hold.
-    #[tracing::instrument(skip_all, fields(item = %item_id), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(item = %item_id), err(level = "debug"))]
     pub async fn join_waitlist(
         &self,
         item_id: ItemId,
@@ -776,7 +772,7 @@ impl Store {
 
     /// Takes an attendee out of line: the item they left, or None when the
     /// entry was no longer waiting.
-    #[tracing::instrument(skip_all, fields(entry = %entry_id), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(entry = %entry_id), err(level = "debug"))]
     pub async fn leave_waitlist(
         &self,
         entry_id: WaitlistEntryId,
@@ -801,7 +797,7 @@ impl Store {
     }
 
     /// The places an attendee waits in, with their positions (1 = next).
-    #[tracing::instrument(skip_all, fields(holder = %holder), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(holder = %holder), err(level = "debug"))]
     pub async fn waitlist_of_holder(
         &self,
         holder: UserId,
@@ -816,7 +812,7 @@ impl Store {
             .await?;
         let items: Vec<Uuid> = mine.iter().map(|entry| entry.item_id).collect();
         let queues = waitlist_entry::Entity::find()
-            .filter(Column::ItemId.is_in(items))
+            .filter(Column::ItemId.is_in(in_list(items)))
             .filter(Column::Status.eq(WAITING))
             .order_by_asc(Column::CreatedAt)
             .order_by_asc(Column::Id)
@@ -844,7 +840,7 @@ impl Store {
     }
 
     /// How many attendees wait for each of these items.
-    #[tracing::instrument(skip_all, fields(count = items.len()), err)]
+    #[tracing::instrument(level = "debug", skip_all, fields(count = items.len()), err(level = "debug"))]
     pub async fn waitlist_lengths(
         &self,
         items: &[ItemId],
@@ -855,7 +851,7 @@ impl Store {
             .select_only()
             .column(Column::ItemId)
             .column_as(Column::Id.count(), "waiting")
-            .filter(Column::ItemId.is_in(batch(items)))
+            .filter(Column::ItemId.is_in(in_list(items.iter().copied())))
             .filter(Column::Status.eq(WAITING))
             .group_by(Column::ItemId)
             .into_tuple()

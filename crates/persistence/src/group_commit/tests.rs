@@ -32,7 +32,9 @@ struct Festival {
 async fn festival(hall: u32, tickets: u32) -> Festival {
     let directory = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/batches.db", directory.path().display());
-    let store = Store::connect(&url, &StoreOptions::default()).await.unwrap();
+    let store = Store::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
     let festival = store
         .create_festival(NewFestival {
             slug: Slug::parse("slug", "batches").unwrap(),
@@ -98,7 +100,9 @@ impl Festival {
 
     async fn item(&self, which: usize) -> Item {
         let id = self.items[which].id;
-        crate::catalogue::load_item(&self.store.db, id).await.unwrap()
+        crate::catalogue::load_item(&self.store.db, id)
+            .await
+            .unwrap()
     }
 }
 
@@ -251,5 +255,8 @@ async fn a_batch_of_scans_admits_each_ticket_once_and_never_past_the_hall() {
         .scans_of_item(early.id, None, None, 10)
         .await
         .unwrap();
-    assert_eq!(recorded.total_count, 4, "every scan is recorded, refusals too");
+    assert_eq!(
+        recorded.total_count, 4,
+        "every scan is recorded, refusals too"
+    );
 }
