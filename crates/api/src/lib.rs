@@ -16,6 +16,7 @@ pub mod events;
 mod http;
 mod loaders;
 pub mod monitoring;
+mod parsed_queries;
 pub mod qr;
 mod reports;
 pub mod schema;
