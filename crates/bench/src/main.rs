@@ -19,6 +19,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+// The allocator the server uses, so that the ceiling runs the store's code
+// as the server does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Load scenarios for Usher.
 #[derive(Parser)]
 #[command(name = "usher-bench")]
