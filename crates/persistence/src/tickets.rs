@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -142,6 +142,9 @@ struct Holdings {
 }
 
 impl Holdings {
+    /// Filters on the attendees only: with the item in the query too, a
+    /// planner whose statistics lag behind a rush (a new item's tickets
+    /// look like none) walks every ticket of the item instead.
     async fn of(
         db: &impl ConnectionTrait,
         holders: &BTreeSet<Uuid>,
@@ -156,68 +159,44 @@ impl Holdings {
             .column(ticket::Column::ItemId)
             .column_as(ticket::Column::Id.count(), "held")
             .filter(ticket::Column::AccountId.is_in(in_list(holders.iter().copied())))
-            .filter(ticket::Column::ItemId.is_in(in_list(items.iter().map(|item| item.id))))
             .filter(ticket::Column::Status.is_in(HELD))
             .group_by(ticket::Column::AccountId)
             .group_by(ticket::Column::ItemId)
             .into_tuple()
             .all(db)
             .await?;
-        let held = counted
-            .into_iter()
-            .map(|(holder, item, held)| {
-                (
-                    (holder, item.into()),
-                    u32::try_from(held).unwrap_or(u32::MAX),
-                )
-            })
-            .collect();
         let mut holdings = Self {
-            held,
+            held: HashMap::new(),
             elsewhere: HashMap::new(),
         };
-        let (true, Some(from), Some(until)) = (
-            overlaps_matter,
-            items.iter().map(|item| item.schedule.starts_at()).min(),
-            items.iter().map(|item| item.schedule.ends_at()).max(),
-        ) else {
-            return Ok(holdings);
-        };
-        let pairs: Vec<(Uuid, Uuid)> = ticket::Entity::find()
-            .select_only()
-            .column(ticket::Column::AccountId)
-            .column(ticket::Column::ItemId)
-            .distinct()
-            .filter(ticket::Column::AccountId.is_in(in_list(holders.iter().copied())))
-            .filter(ticket::Column::Status.is_in(HELD))
-            .filter(
-                ticket::Column::ItemId.in_subquery(
-                    Query::select()
-                        .column(Column::Id)
-                        .from(programme_item::Entity)
-                        .and_where(Column::CancelledAt.is_null())
-                        .and_where(Column::StartsAt.lt(until))
-                        .and_where(Column::EndsAt.gt(from))
-                        .to_owned(),
-                ),
-            )
-            .into_tuple()
-            .all(db)
-            .await?;
-        if pairs.is_empty() {
+        for &(holder, item, held) in &counted {
+            let held = u32::try_from(held).unwrap_or(u32::MAX);
+            holdings.held.insert((holder, item.into()), held);
+        }
+        if !overlaps_matter {
             return Ok(holdings);
         }
-        let ids: BTreeSet<Uuid> = pairs.iter().map(|(_, item)| *item).collect();
-        let schedules: HashMap<ItemId, Schedule> = convert_all::<_, Item>(
-            programme_item::Entity::find()
-                .filter(Column::Id.is_in(in_list(ids)))
+        let mut schedules: HashMap<ItemId, Schedule> = items
+            .iter()
+            .filter(|item| item.cancelled_at.is_none())
+            .map(|item| (item.id, item.schedule))
+            .collect();
+        let others: BTreeSet<Uuid> = counted
+            .iter()
+            .map(|&(_, item, _)| item)
+            .filter(|item| !items.iter().any(|listed| listed.id.as_uuid() == *item))
+            .collect();
+        if !others.is_empty() {
+            let rows = programme_item::Entity::find()
+                .filter(Column::Id.is_in(in_list(others)))
+                .filter(Column::CancelledAt.is_null())
                 .all(db)
-                .await?,
-        )?
-        .into_iter()
-        .map(|item| (item.id, item.schedule))
-        .collect();
-        for (holder, item) in pairs {
+                .await?;
+            for item in convert_all::<_, Item>(rows)? {
+                schedules.insert(item.id, item.schedule);
+            }
+        }
+        for (holder, item, _) in counted {
             let item = ItemId::from(item);
             if let Some(schedule) = schedules.get(&item) {
                 holdings.add_elsewhere(holder, item, *schedule);
