@@ -21,7 +21,6 @@ use usher_domain::ids::{FestivalId, ItemId, ScanId, ScannerId, TicketId, UserId,
 use usher_domain::input::Label;
 use usher_domain::tickets::{Ticket, TicketClaims, TicketStatus};
 use usher_domain::time::{self, Timestamp};
-
 use uuid::Uuid;
 
 use crate::catalogue::{Page, load_item, load_venue};
