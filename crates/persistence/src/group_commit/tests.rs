@@ -260,3 +260,43 @@ async fn a_batch_of_scans_admits_each_ticket_once_and_never_past_the_hall() {
         "every scan is recorded, refusals too"
     );
 }
+
+/// Doubles numbers; a batch holding a negative one fails as a whole.
+struct Doubling;
+
+impl Batch for Doubling {
+    const NAME: &'static str = "doubling";
+    type Request = i32;
+    type Answer = i32;
+
+    async fn apply(
+        _: &sea_orm::DatabaseConnection,
+        requests: &[i32],
+    ) -> Result<Vec<Result<i32, StoreError>>, StoreError> {
+        if requests.iter().any(|number| *number < 0) {
+            return Err(StoreError::NotFound("a positive number"));
+        }
+        Ok(requests.iter().map(|number| Ok(number * 2)).collect())
+    }
+}
+
+#[tokio::test]
+async fn a_failed_batch_is_retried_one_request_at_a_time() {
+    let writer = super::Writer::<Doubling>::spawn(sea_orm::DatabaseConnection::default());
+
+    // On this single-threaded runtime all four are queued before the
+    // writer runs: they share a batch.
+    let answers = tokio::join!(
+        writer.submit(1),
+        writer.submit(-2),
+        writer.submit(3),
+        writer.submit(4)
+    );
+
+    assert_eq!(answers.0.unwrap(), 2);
+    assert!(matches!(answers.1, Err(StoreError::NotFound(_))));
+    assert_eq!(answers.2.unwrap(), 6);
+    assert_eq!(answers.3.unwrap(), 8);
+    let stats = writer.stats();
+    assert_eq!((stats.batches, stats.requests), (1, 4));
+}
