@@ -1,5 +1,7 @@
 //! Festivals, venues, films and programme items.
 
+use std::collections::HashMap;
+
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
@@ -251,6 +253,24 @@ pub(crate) async fn load_item(
         .await?
         .ok_or(StoreError::NotFound("item"))?
         .try_into()
+}
+
+/// The items with these ids, their rows locked for the transaction `db`
+/// (in id order, as every transaction locks them), by id.
+pub(crate) async fn lock_items(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = ItemId>,
+) -> Result<HashMap<ItemId, Item>, StoreError> {
+    let rows = programme_item::Entity::find()
+        .filter(programme_item::Column::Id.is_in(in_list(ids)))
+        .order_by_asc(programme_item::Column::Id)
+        .lock_exclusive()
+        .all(db)
+        .await?;
+    Ok(convert_all::<_, Item>(rows)?
+        .into_iter()
+        .map(|item| (item.id, item))
+        .collect())
 }
 
 /// The venue with this id.

@@ -23,7 +23,7 @@ use usher_domain::tickets::{Ticket, TicketClaims, TicketStatus};
 use usher_domain::time::{self, Timestamp};
 use uuid::Uuid;
 
-use crate::catalogue::{Page, load_item, load_venue};
+use crate::catalogue::{Page, load_item, load_venue, lock_items};
 use crate::entities::{programme_item, scan, scanner_device, ticket, venue};
 use crate::error::{StoreError, corrupt, on_unique_violation};
 use crate::group_commit::Batch;
@@ -212,19 +212,8 @@ impl Batch for DoorScans {
     ) -> Result<Vec<Result<Judged, StoreError>>, StoreError> {
         let transaction = begin_write(db).await?;
         let claims = || attempts.iter().filter_map(|attempt| attempt.claims);
-        let item_ids: BTreeSet<Uuid> = claims().map(|claim| claim.item_id.as_uuid()).collect();
+        let items = lock_items(&transaction, claims().map(|claim| claim.item_id)).await?;
         let ticket_ids: BTreeSet<Uuid> = claims().map(|claim| claim.ticket_id.as_uuid()).collect();
-        let items: HashMap<ItemId, Item> = convert_all::<_, Item>(
-            programme_item::Entity::find()
-                .filter(programme_item::Column::Id.is_in(in_list(item_ids)))
-                .order_by_asc(programme_item::Column::Id)
-                .lock_exclusive()
-                .all(&transaction)
-                .await?,
-        )?
-        .into_iter()
-        .map(|item| (item.id, item))
-        .collect();
         let mut tickets: HashMap<TicketId, Ticket> = convert_all::<_, Ticket>(
             ticket::Entity::find()
                 .filter(ticket::Column::Id.is_in(in_list(ticket_ids)))

@@ -26,7 +26,7 @@ use usher_domain::tickets::{
 use usher_domain::time::Timestamp;
 use uuid::Uuid;
 
-use crate::catalogue::load_item;
+use crate::catalogue::{load_item, lock_items};
 use crate::entities::{account, festival, programme_item, reservation, ticket, waitlist_entry};
 use crate::error::{StoreError, corrupt};
 use crate::group_commit::Batch;
@@ -271,21 +271,8 @@ impl Batch for Reservations {
         requests: &[(NewReservation, Timestamp)],
     ) -> Result<Vec<Result<Reservation, StoreError>>, StoreError> {
         let transaction = begin_write(db).await?;
-        let item_ids: BTreeSet<Uuid> = requests
-            .iter()
-            .map(|(new, _)| new.item_id.as_uuid())
-            .collect();
-        let mut items: HashMap<ItemId, Item> = convert_all::<_, Item>(
-            programme_item::Entity::find()
-                .filter(programme_item::Column::Id.is_in(in_list(item_ids)))
-                .order_by_asc(programme_item::Column::Id)
-                .lock_exclusive()
-                .all(&transaction)
-                .await?,
-        )?
-        .into_iter()
-        .map(|item| (item.id, item))
-        .collect();
+        let mut items =
+            lock_items(&transaction, requests.iter().map(|(new, _)| new.item_id)).await?;
         let holders: BTreeSet<Uuid> = account::Entity::find()
             .select_only()
             .column(account::Column::Id)
