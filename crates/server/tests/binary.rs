@@ -317,83 +317,66 @@ async fn subscribers_see_attendance_and_availability_change_live() {
     let url = format!("sqlite://{}/usher.db", directory.path().display());
     let server = Server::start(&url, directory.path());
     let (admin, attendee, item, venue) = festival(&server, &url, directory.path()).await;
-    let mut attendance = server
-        .subscribe(&admin, ATTENDANCE, json!({ "id": item["id"] }))
-        .await;
-    let mut availability = server
-        .subscribe(&attendee, AVAILABILITY, json!({ "id": item["id"] }))
-        .await;
     let mut refused = server
         .subscribe(&attendee, ATTENDANCE, json!({ "id": item["id"] }))
         .await;
 
-    assert_eq!(
-        attendance.next_value().await["attendanceChanged"]["issued"],
-        0
-    );
-    assert_eq!(
-        availability.next_value().await["availabilityChanged"]["ticketsLeft"],
-        10
-    );
     let refusal = refused.message().await;
     assert_eq!(
         refusal["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN",
         "{refusal}"
     );
     assert_eq!(refused.message().await["type"], "complete");
-
-    let code = server
-        .gql(Some(&attendee), RESERVE, json!({ "id": item["id"] }))
-        .await["reserveTickets"]["tickets"][0]["code"]
-        .clone();
-    assert_eq!(
-        attendance.next_value().await["attendanceChanged"]["issued"],
-        1
-    );
-    assert_eq!(
-        availability.next_value().await["availabilityChanged"]["ticketsLeft"],
-        9
-    );
-
-    server
-        .gql(Some(&admin), "mutation($code: String!, $venue: ID!) { checkIn(input: { code: $code, venueId: $venue }) { outcome } }", json!({ "code": code, "venue": venue }))
-        .await;
-    assert_eq!(
-        attendance.next_value().await["attendanceChanged"]["checkedIn"],
-        1
-    );
+    let people = People {
+        organizer: &admin,
+        attendee: &attendee,
+    };
+    reserve_and_scan_while_watching(&server, &server, people, &item, &venue).await;
 }
 
 #[tokio::test]
 async fn a_change_through_one_instance_reaches_subscribers_of_another() {
-    let Ok(admin_url) = std::env::var("USHER_TEST_DATABASE_URL") else {
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            b"two-instance test skipped: USHER_TEST_DATABASE_URL is not set\n",
-        );
+    let Some((admin, name, url)) = postgres_database().await else {
         return;
     };
-    let name = format!("usher_test_{}", uuid::Uuid::new_v4().simple());
-    let admin = Database::connect(&admin_url).await.unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
     let directory = tempfile::tempdir().unwrap();
-    Command::new(USHER)
-        .args(["migrate", "--database-url", &url])
-        .status()
-        .unwrap();
-    let first = Server::start(&url, directory.path());
-    let second = Server::start(&url, directory.path());
+    let (first, second) = two_instances(&url, directory.path());
     let (organizer, attendee, item, venue) = festival(&first, &url, directory.path()).await;
 
-    let mut attendance = second
-        .subscribe(&organizer, ATTENDANCE, json!({ "id": item["id"] }))
+    let people = People {
+        organizer: &organizer,
+        attendee: &attendee,
+    };
+    reserve_and_scan_while_watching(&first, &second, people, &item, &venue).await;
+
+    drop((first, second));
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+}
+
+/// The item's organizer and an attendee, by their access tokens.
+struct People<'a> {
+    organizer: &'a str,
+    attendee: &'a str,
+}
+
+/// Subscribes through `watched` to the item's attendance (as its
+/// organizer) and availability (as the attendee), then reserves a ticket
+/// and scans it through `acting`: each change reaches the subscribers.
+async fn reserve_and_scan_while_watching(
+    acting: &Server,
+    watched: &Server,
+    people: People<'_>,
+    item: &Value,
+    venue: &str,
+) {
+    let mut attendance = watched
+        .subscribe(people.organizer, ATTENDANCE, json!({ "id": item["id"] }))
         .await;
-    let mut availability = second
-        .subscribe(&attendee, AVAILABILITY, json!({ "id": item["id"] }))
+    let mut availability = watched
+        .subscribe(people.attendee, AVAILABILITY, json!({ "id": item["id"] }))
         .await;
     assert_eq!(
         attendance.next_value().await["attendanceChanged"]["issued"],
@@ -404,33 +387,36 @@ async fn a_change_through_one_instance_reaches_subscribers_of_another() {
         10
     );
 
-    let code = first
-        .gql(Some(&attendee), RESERVE, json!({ "id": item["id"] }))
+    let code = acting
+        .gql(Some(people.attendee), RESERVE, json!({ "id": item["id"] }))
         .await["reserveTickets"]["tickets"][0]["code"]
         .clone();
     assert_eq!(
         attendance.next_value().await["attendanceChanged"]["issued"],
         1,
-        "a reservation on the first instance"
+        "a reservation"
     );
     assert_eq!(
         availability.next_value().await["availabilityChanged"]["ticketsLeft"],
         9
     );
-    first
-        .gql(Some(&organizer), "mutation($code: String!, $venue: ID!) { checkIn(input: { code: $code, venueId: $venue }) { outcome } }", json!({ "code": code, "venue": venue }))
+    acting
+        .gql(Some(people.organizer), "mutation($code: String!, $venue: ID!) { checkIn(input: { code: $code, venueId: $venue }) { outcome } }", json!({ "code": code, "venue": venue }))
         .await;
     assert_eq!(
         attendance.next_value().await["attendanceChanged"]["checkedIn"],
         1,
-        "a check-in on the first instance"
+        "a check-in"
     );
+}
 
-    drop((first, second));
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await
+/// Two servers on one database, migrated first.
+fn two_instances(url: &str, directory: &std::path::Path) -> (Server, Server) {
+    Command::new(USHER)
+        .args(["migrate", "--database-url", url])
+        .status()
         .unwrap();
+    (Server::start(url, directory), Server::start(url, directory))
 }
 
 /// A new PostgreSQL database for one test, or None (said once) without a server.
@@ -571,12 +557,7 @@ async fn two_instances_racing_never_oversell_nor_admit_twice() {
         return;
     };
     let directory = tempfile::tempdir().unwrap();
-    Command::new(USHER)
-        .args(["migrate", "--database-url", &url])
-        .status()
-        .unwrap();
-    let first = Server::start(&url, directory.path());
-    let second = Server::start(&url, directory.path());
+    let (first, second) = two_instances(&url, directory.path());
     let (admin, _, item, venue) = festival_sized(&first, &url, directory.path(), 50, 30).await;
     let crowd = attendees(&first, "racer", 200).await;
 

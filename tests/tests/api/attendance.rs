@@ -318,21 +318,9 @@ async fn the_csv_export_has_a_row_per_item(app: TestApp) {
     let url = app.url(&format!("/festivals/{}/attendance.csv", s.festival.id));
     let attendee = app.login("one@example.org").await;
 
-    let csv = app
-        .client
-        .get(&url)
-        .bearer_auth(&s.festival.admin)
-        .send()
-        .await
-        .unwrap();
-    let forbidden = app
-        .client
-        .get(&url)
-        .bearer_auth(&attendee)
-        .send()
-        .await
-        .unwrap();
-    let anonymous = app.client.get(&url).send().await.unwrap();
+    let csv = app.get(&url, Some(&s.festival.admin)).await;
+    let forbidden = app.get(&url, Some(&attendee)).await;
+    let anonymous = app.get(&url, None).await;
 
     assert_eq!(csv.status().as_u16(), 200);
     assert!(
@@ -379,20 +367,8 @@ async fn the_arrivals_chart_shows_the_door_rush(app: TestApp) {
         )
         .await;
 
-    let chart = app
-        .client
-        .get(&url)
-        .bearer_auth(&s.festival.admin)
-        .send()
-        .await
-        .unwrap();
-    let forbidden = app
-        .client
-        .get(&url)
-        .bearer_auth(&attendee)
-        .send()
-        .await
-        .unwrap();
+    let chart = app.get(&url, Some(&s.festival.admin)).await;
+    let forbidden = app.get(&url, Some(&attendee)).await;
 
     assert_eq!(
         linked

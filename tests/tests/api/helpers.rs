@@ -202,6 +202,15 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// GETs an absolute URL, with a Bearer token when given.
+    pub async fn get(&self, url: &str, token: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.get(url);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent")
+    }
+
     /// Sends a GraphQL request, with a Bearer token when given.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Gql {
         let mut request = self

@@ -183,21 +183,9 @@ async fn the_qr_png_decodes_to_the_code_for_its_holder_only(app: TestApp) {
         ticket["id"].as_str().unwrap()
     ));
 
-    let png = app
-        .client
-        .get(&png_url)
-        .bearer_auth(&holder)
-        .send()
-        .await
-        .unwrap();
-    let for_stranger = app
-        .client
-        .get(&png_url)
-        .bearer_auth(&stranger)
-        .send()
-        .await
-        .unwrap();
-    let anonymous = app.client.get(&png_url).send().await.unwrap();
+    let png = app.get(&png_url, Some(&holder)).await;
+    let for_stranger = app.get(&png_url, Some(&stranger)).await;
+    let anonymous = app.get(&png_url, None).await;
     let svg = app
         .client
         .get(app.url(&format!(
