@@ -2,6 +2,8 @@
 //! scopes, scanner devices, the scan record, offline scanning and hostile
 //! codes.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, Utc};
 use futures::future::join_all;
 use serde_json::{Value, json};
@@ -666,7 +668,8 @@ async fn hostile_codes_are_invalid_never_internal(app: TestApp) {
     let d = door(&app, "hostile", json!({})).await;
     let code = d.ticket["code"].as_str().unwrap();
     let (signed, signature) = code.rsplit_once('.').unwrap();
-    let (_, payload) = signed.split_once('.').unwrap();
+    let (header, payload) = signed.split_once('.').unwrap();
+    let flipped = |letter: &str| if letter == "A" { "B" } else { "A" };
     let hostile = [
         String::new(),
         "A".repeat(10 * 1024),
@@ -675,6 +678,11 @@ async fn hostile_codes_are_invalid_never_internal(app: TestApp) {
         format!("eyJhbGciOiJIUzI1NiIsImtpZCI6IngifQ.{payload}.{signature}"),
         format!("{signed}.{}", &signature[..40]),
         format!("{signed}.{}", signature.chars().rev().collect::<String>()),
+        format!("{signed}.{}{}", flipped(&signature[..1]), &signature[1..]),
+        format!(
+            "{header}.{}.{signature}",
+            URL_SAFE_NO_PAD.encode(r#"{"t":"x","i":"y"}"#)
+        ),
         "' OR 1=1; DROP TABLE ticket; --".to_owned(),
         format!("{code}.{code}"),
     ];
