@@ -3,7 +3,7 @@
 //! outcomes, latency histograms, and the database pool.
 
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
@@ -30,13 +30,36 @@ fn handle() -> &'static PrometheusHandle {
             .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), BUCKETS)
             .unwrap_or_else(|_| PrometheusBuilder::new());
         match builder.install_recorder() {
-            Ok(handle) => handle,
+            Ok(handle) => {
+                keep_up(handle.clone());
+                handle
+            }
             Err(error) => {
                 tracing::warn!(%error, "metrics recorder not installed");
                 PrometheusBuilder::new().build_recorder().handle()
             }
         }
     })
+}
+
+/// How often histograms fold their samples into buckets: the recorder keeps
+/// every sample until then.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// Runs the recorder's upkeep for as long as the process lives, so that a
+/// server nobody scrapes does not hold every latency it ever measured.
+fn keep_up(handle: PrometheusHandle) {
+    let spawned = std::thread::Builder::new()
+        .name("metrics-upkeep".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(UPKEEP_EVERY);
+                handle.run_upkeep();
+            }
+        });
+    if let Err(error) = spawned {
+        tracing::warn!(%error, "metrics upkeep not started");
+    }
 }
 
 /// Installs the recorder; call once at start-up (later calls do nothing).
