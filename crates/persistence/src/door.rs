@@ -375,18 +375,23 @@ fn judge(
 }
 
 /// Moves the admitted tickets from ACTIVE to CHECKED_IN, each with its own
-/// time and gate, a run of them per statement; fails unless every one moved.
+/// time and gate, up to 256 in one statement; fails unless every one moved.
+/// The list is padded to a power of two like [`in_list`]: repeating the last
+/// ticket in the `IN` list and the `CASE` changes nothing.
 async fn use_tickets(db: &impl ConnectionTrait, admitted: &[&Ticket]) -> Result<(), StoreError> {
     use ticket::Column;
 
-    for run in runs(admitted, MOST_ROWS_PER_STATEMENT) {
-        let Some((first, rest)) = run.split_first() else {
+    for chunk in admitted.chunks(MOST_ROWS_PER_STATEMENT) {
+        let Some((first, rest)) = chunk.split_first() else {
             continue;
         };
+        let padding = chunk.len().next_power_of_two() - chunk.len();
+        let last = chunk[chunk.len() - 1];
+        let padded = || rest.iter().chain(std::iter::repeat_n(&last, padding));
         let when = |ticket: &Ticket| Column::Id.eq(ticket.id.as_uuid());
         let mut at = Expr::case(when(first), first.checked_in_at);
         let mut gate = Expr::case(when(first), first.checked_in_gate.clone());
-        for ticket in rest {
+        for ticket in padded() {
             at = at.case(when(ticket), ticket.checked_in_at);
             gate = gate.case(when(ticket), ticket.checked_in_gate.clone());
         }
@@ -400,11 +405,11 @@ async fn use_tickets(db: &impl ConnectionTrait, admitted: &[&Ticket]) -> Result<
                 Column::CheckedInGate,
                 gate.finally(Expr::col(Column::CheckedInGate)).into(),
             )
-            .filter(Column::Id.is_in(run.iter().map(|ticket| ticket.id.as_uuid())))
+            .filter(Column::Id.is_in(in_list(chunk.iter().map(|ticket| ticket.id.as_uuid()))))
             .filter(Column::Status.eq(TicketStatus::Active.as_str()))
             .exec(db)
             .await?;
-        if used.rows_affected != run.len() as u64 {
+        if used.rows_affected != chunk.len() as u64 {
             return Err(anyhow::anyhow!("a ticket of the batch was used meanwhile").into());
         }
     }

@@ -178,6 +178,9 @@ async fn open(
         .max_connections(pool_size)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(30))
+        // A ping on every acquire is a round trip on every transaction;
+        // only a connection idle this long may have been dropped meanwhile.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(false);
     if is_sqlite {
         let synchronous = match options.synchronous {
