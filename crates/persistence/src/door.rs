@@ -27,7 +27,9 @@ use crate::catalogue::{Page, load_item, load_venue, lock_items};
 use crate::entities::{programme_item, scan, scanner_device, ticket, venue};
 use crate::error::{StoreError, corrupt, on_unique_violation};
 use crate::group_commit::Batch;
-use crate::rows::{MOST_ROWS_PER_STATEMENT, convert_all, in_list, runs, stored, stored_count};
+use crate::rows::{
+    MOST_ROWS_PER_STATEMENT, convert_all, in_list, insert_padded, stored, stored_count,
+};
 use crate::store::{Store, begin_write};
 
 /// A scan to decide and record.
@@ -267,16 +269,13 @@ impl Batch for DoorScans {
                 return Err(anyhow::anyhow!("item {item_id} has less room than it had").into());
             }
         }
-        for settled in runs(&settled, MOST_ROWS_PER_STATEMENT) {
-            scan::Entity::insert_many(
-                settled
-                    .iter()
-                    .map(|(attempt, result)| scan_row(attempt, result)),
-            )
-            .exec_without_returning(&transaction)
+        let scans: Vec<scan::ActiveModel> = settled
+            .iter()
+            .map(|(attempt, result)| scan_row(attempt, result))
+            .collect();
+        insert_padded(&transaction, &scans)
             .await
             .map_err(offline_scan_recorded_already)?;
-        }
         transaction.commit().await?;
         Ok(judged.into_iter().map(Ok).collect())
     }

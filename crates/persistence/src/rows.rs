@@ -1,5 +1,7 @@
 //! Conversions between table rows and domain values.
 
+use sea_orm::sea_query::{Expr, ExprTrait, Query, Value, ValueTuple};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable};
 use usher_domain::InvalidInput;
 use uuid::Uuid;
 
@@ -41,21 +43,56 @@ pub(crate) fn in_list<I: Into<Uuid>>(ids: impl IntoIterator<Item = I>) -> Vec<Uu
     ids
 }
 
-/// The longest run of rows one statement writes: a power of two, well
-/// within the 32,766 parameters SQLite takes.
+/// The most rows one statement writes: a power of two, well within the
+/// 32,766 parameters SQLite takes.
 pub(crate) const MOST_ROWS_PER_STATEMENT: usize = 256;
 
-/// Splits `rows` into runs whose lengths are powers of two, longest first,
-/// none longer than `most`: as with [`in_list`], a multi-row statement then
-/// comes in a few shapes only.
-pub(crate) fn runs<T>(rows: &[T], most: usize) -> impl Iterator<Item = &[T]> {
-    let mut rest = rows;
-    std::iter::from_fn(move || {
-        let longest = 1 << rest.len().checked_ilog2()?;
-        let (run, after) = rest.split_at(longest.min(most));
-        rest = after;
-        Some(run)
-    })
+/// Inserts `rows`, up to [`MOST_ROWS_PER_STATEMENT`] in one statement. Like
+/// [`in_list`], each statement is padded to a power of two rows so that it
+/// comes in a few shapes: `INSERT … SELECT … FROM (VALUES …) WHERE column1
+/// IS NOT NULL`, the padding rows all NULL. Every column must be set, and
+/// the first (the id) is never NULL.
+pub(crate) async fn insert_padded<A: ActiveModelTrait>(
+    db: &impl ConnectionTrait,
+    rows: &[A],
+) -> Result<(), DbErr> {
+    let columns: Vec<<A::Entity as EntityTrait>::Column> =
+        <A::Entity as EntityTrait>::Column::iter().collect();
+    let column = |index: usize| Expr::col(format!("column{}", index + 1));
+    for chunk in rows.chunks(MOST_ROWS_PER_STATEMENT) {
+        let mut values = chunk
+            .iter()
+            .map(|row| {
+                columns
+                    .iter()
+                    .map(|&column| {
+                        row.get(column)
+                            .into_value()
+                            .ok_or_else(|| DbErr::Custom(format!("{} is not set", column.as_str())))
+                    })
+                    .collect::<Result<Vec<Value>, DbErr>>()
+                    .map(ValueTuple::Many)
+            })
+            .collect::<Result<Vec<ValueTuple>, DbErr>>()?;
+        let Some(ValueTuple::Many(first)) = values.first() else {
+            continue;
+        };
+        let padding = ValueTuple::Many(first.iter().map(Value::as_null).collect());
+        values.resize(values.len().next_power_of_two(), padding);
+        let select = Query::select()
+            .exprs((0..columns.len()).map(column))
+            .from_values(values, "padded")
+            .and_where(column(0).is_not_null())
+            .to_owned();
+        let insert = Query::insert()
+            .into_table(A::Entity::default())
+            .columns(columns.iter().copied())
+            .select_from(select)
+            .map_err(|error| DbErr::Custom(error.to_string()))?
+            .to_owned();
+        db.execute(&insert).await?;
+    }
+    Ok(())
 }
 
 /// Counts are at most a million (domain rules), so they fit an `i32` column.
@@ -67,7 +104,7 @@ pub(crate) fn stored_count(value: u32) -> i32 {
 mod tests {
     use uuid::Uuid;
 
-    use super::{in_list, runs};
+    use super::in_list;
 
     #[test]
     fn lists_come_in_powers_of_two() {
@@ -77,11 +114,5 @@ mod tests {
         assert_eq!(listed[..5], ids[..]);
         assert!(listed[5..].iter().all(|id| *id == ids[4]));
         assert!(in_list(Vec::<Uuid>::new()).is_empty());
-
-        let rows: Vec<u32> = (0..45).collect();
-        let lengths: Vec<usize> = runs(&rows, 16).map(<[u32]>::len).collect();
-        assert_eq!(lengths, [16, 16, 8, 4, 1]);
-        assert_eq!(runs(&rows, 16).flatten().count(), 45);
-        assert_eq!(runs(&rows[..0], 16).count(), 0);
     }
 }

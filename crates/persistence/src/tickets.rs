@@ -30,9 +30,7 @@ use crate::catalogue::{load_item, lock_items};
 use crate::entities::{account, festival, programme_item, reservation, ticket, waitlist_entry};
 use crate::error::{StoreError, corrupt};
 use crate::group_commit::Batch;
-use crate::rows::{
-    MOST_ROWS_PER_STATEMENT, convert_all, count, in_list, runs, stored, stored_count,
-};
+use crate::rows::{convert_all, count, in_list, insert_padded, stored, stored_count};
 use crate::store::{Store, begin_write};
 
 const HELD: [&str; 2] = ["ACTIVE", "CHECKED_IN"];
@@ -408,58 +406,44 @@ fn draft(item_id: ItemId, holder: UserId, names: &[Name], now: Timestamp) -> Res
 }
 
 /// Writes reservations (each with its idempotency key) and their tickets,
-/// in runs of a few statement shapes. The counters were moved already.
+/// in statements of a few shapes. The counters were moved already.
 async fn insert(
     db: &impl ConnectionTrait,
     reservations: &[(&Reservation, Option<&str>)],
 ) -> Result<(), sea_orm::DbErr> {
-    for run in runs(reservations, MOST_ROWS_PER_STATEMENT) {
-        reservation::Entity::insert_many(run.iter().map(|(reservation, key)| {
-            reservation::ActiveModel {
-                id: Set(reservation.id.as_uuid()),
-                item_id: Set(reservation.item_id.as_uuid()),
-                account_id: Set(reservation.holder_id.as_uuid()),
-                idempotency_key: Set(key.map(str::to_owned)),
-                quantity: Set(stored_count(
-                    u32::try_from(reservation.tickets.len()).unwrap_or(u32::MAX),
-                )),
-                created_at: Set(reservation.created_at),
-            }
-        }))
-        .exec_without_returning(db)
-        .await?;
-    }
-    let tickets: Vec<&Ticket> = reservations
+    let rows: Vec<reservation::ActiveModel> = reservations
+        .iter()
+        .map(|(reservation, key)| reservation::ActiveModel {
+            id: Set(reservation.id.as_uuid()),
+            item_id: Set(reservation.item_id.as_uuid()),
+            account_id: Set(reservation.holder_id.as_uuid()),
+            idempotency_key: Set(key.map(str::to_owned)),
+            quantity: Set(stored_count(
+                u32::try_from(reservation.tickets.len()).unwrap_or(u32::MAX),
+            )),
+            created_at: Set(reservation.created_at),
+        })
+        .collect();
+    insert_padded(db, &rows).await?;
+    let tickets: Vec<ticket::ActiveModel> = reservations
         .iter()
         .flat_map(|(reservation, _)| &reservation.tickets)
+        .map(|ticket| ticket::ActiveModel {
+            id: Set(ticket.id.as_uuid()),
+            item_id: Set(ticket.item_id.as_uuid()),
+            account_id: Set(ticket.holder_id.as_uuid()),
+            reservation_id: Set(ticket.reservation_id.as_uuid()),
+            holder_name: Set(ticket.holder_name.as_str().to_owned()),
+            status: Set(TicketStatus::Active.as_str().to_owned()),
+            issued_at: Set(ticket.issued_at),
+            cancelled_at: Set(None),
+            checked_in_at: Set(None),
+            checked_in_gate: Set(None),
+            seat: Set(None),
+            created_at: Set(ticket.issued_at),
+        })
         .collect();
-    for tickets in runs(&tickets, MOST_ROWS_PER_STATEMENT) {
-        insert_tickets(db, tickets).await?;
-    }
-    Ok(())
-}
-
-async fn insert_tickets(
-    db: &impl ConnectionTrait,
-    tickets: &[&Ticket],
-) -> Result<(), sea_orm::DbErr> {
-    ticket::Entity::insert_many(tickets.iter().map(|ticket| ticket::ActiveModel {
-        id: Set(ticket.id.as_uuid()),
-        item_id: Set(ticket.item_id.as_uuid()),
-        account_id: Set(ticket.holder_id.as_uuid()),
-        reservation_id: Set(ticket.reservation_id.as_uuid()),
-        holder_name: Set(ticket.holder_name.as_str().to_owned()),
-        status: Set(TicketStatus::Active.as_str().to_owned()),
-        issued_at: Set(ticket.issued_at),
-        cancelled_at: Set(None),
-        checked_in_at: Set(None),
-        checked_in_gate: Set(None),
-        seat: Set(None),
-        created_at: Set(ticket.issued_at),
-    }))
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
+    insert_padded(db, &tickets).await
 }
 
 /// Gives freed tickets to the waitlist, first in line first. Entries that do
