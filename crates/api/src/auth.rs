@@ -2,6 +2,8 @@
 //! algorithm pinned), opaque refresh tokens (stored hashed), and argon2id
 //! password hashes computed off the async runtime's threads.
 
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -22,6 +24,10 @@ use crate::error::{ApiError, ApiResult};
 
 const ISSUER: &str = "usher";
 const AUDIENCE: &str = "usher-api";
+/// Seconds a token is still taken after its `exp`, for clocks that differ.
+const LEEWAY_SECONDS: i64 = 5;
+/// More verified tokens than this and the cache starts over.
+const MOST_VERIFIED_TOKENS: usize = 10_000;
 
 /// How expensive password hashes are, and how long tokens live.
 #[derive(Debug, Clone)]
@@ -69,6 +75,10 @@ pub struct Auth {
     /// Checked when the email is unknown, so that a wrong email takes as long
     /// as a wrong password.
     decoy_hash: String,
+    /// Tokens verified already, with their user and expiry (a door phone
+    /// sends the same token with every scan). Access tokens are never
+    /// revoked, so a token checked once stays good until it expires.
+    verified: Arc<RwLock<HashMap<String, (UserId, i64)>>>,
 }
 
 impl Auth {
@@ -86,7 +96,7 @@ impl Auth {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 5;
+        validation.leeway = LEEWAY_SECONDS.unsigned_abs();
         let decoy_hash = hash_with(&argon2, "decoy password, never matches")?;
         Ok(Self {
             encoding: EncodingKey::from_secret(secret),
@@ -95,6 +105,7 @@ impl Auth {
             argon2,
             settings,
             decoy_hash,
+            verified: Arc::default(),
         })
     }
 
@@ -122,8 +133,37 @@ impl Auth {
 
     /// The user an access token speaks for, if it is genuine and current.
     pub fn verify_access_token(&self, token: &str) -> Option<UserId> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
-        data.claims.sub.parse().ok()
+        self.user_of_token(token, time::now().timestamp())
+    }
+
+    /// [`Self::verify_access_token`] at `now` (Unix seconds) for tokens
+    /// verified before.
+    fn user_of_token(&self, token: &str, now: i64) -> Option<UserId> {
+        let current = |expires: i64| now <= expires + LEEWAY_SECONDS;
+        if let Some(&(user, expires)) = self
+            .verified
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(token)
+        {
+            return current(expires).then_some(user);
+        }
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .ok()?
+            .claims;
+        let user: UserId = claims.sub.parse().ok()?;
+        let mut verified = self
+            .verified
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if verified.len() >= MOST_VERIFIED_TOKENS {
+            verified.retain(|_, (_, expires)| current(*expires));
+            if verified.len() >= MOST_VERIFIED_TOKENS {
+                verified.clear();
+            }
+        }
+        verified.insert(token.to_owned(), (user, claims.exp));
+        Some(user)
     }
 
     /// When a refresh token issued now expires.
@@ -235,6 +275,20 @@ mod tests {
         let user = UserId::generate();
         let (token, _) = auth.access_token(user).unwrap();
         assert_eq!(auth.verify_access_token(&token), Some(user));
+    }
+
+    #[test]
+    fn a_verified_token_is_refused_once_it_expires() {
+        let auth = auth();
+        let user = UserId::generate();
+        let (token, expires_at) = auth.access_token(user).unwrap();
+        assert_eq!(auth.verify_access_token(&token), Some(user));
+        let expires = expires_at.timestamp();
+        assert_eq!(auth.user_of_token(&token, expires), Some(user));
+        assert_eq!(
+            auth.user_of_token(&token, expires + LEEWAY_SECONDS + 1),
+            None
+        );
     }
 
     #[test]
