@@ -9,6 +9,11 @@ use usher_persistence::{Backend, Store};
 
 /// Announcements kept for slow subscribers before they skip ahead.
 const BACKLOG: usize = 1024;
+/// After a round of NOTIFYs, the announcer waits this long and then sends
+/// one per item for everything that changed meanwhile. A NOTIFY is a
+/// transaction of its own that waits for its commit to reach the disk:
+/// one per batch of a door rush took PostgreSQL time from the rush itself.
+const COALESCE_FOR: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// The in-process side of live updates.
 pub struct Events {
@@ -51,8 +56,9 @@ impl Events {
     }
 }
 
-/// Sends one NOTIFY per item for all the changes queued meanwhile: a rush
-/// on one item costs a round trip per batch of changes, not per ticket.
+/// Sends one NOTIFY per item for all the changes queued meanwhile, at most
+/// one round every [`COALESCE_FOR`]: a rush on one item costs a few
+/// NOTIFYs a second, not one per ticket or per batch.
 async fn announce(
     store: Store,
     local: broadcast::Sender<ItemId>,
@@ -68,6 +74,7 @@ async fn announce(
                 let _ = local.send(item_id);
             }
         }
+        tokio::time::sleep(COALESCE_FOR).await;
     }
 }
 
