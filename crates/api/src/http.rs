@@ -350,11 +350,17 @@ pub(crate) async fn viewer_from_token(
     services: &Services,
     token: &str,
 ) -> Result<Viewer, ApiError> {
+    let store = &services.store;
     if token.starts_with(SCANNER_TOKEN_PREFIX) {
+        let now = usher_domain::time::now();
+        let hash = token_hash(token);
         let device = services
-            .store
-            .scanner_by_token(&token_hash(token), usher_domain::time::now())
+            .scanners
+            .get(&hash, || async {
+                Ok(store.scanner_by_token(&hash, now).await?)
+            })
             .await?
+            .filter(|device| device.expires_at > now)
             .ok_or_else(|| {
                 ApiError::Unauthenticated(
                     "this scanner token is revoked, expired or unknown".into(),
@@ -367,7 +373,9 @@ pub(crate) async fn viewer_from_token(
     })?;
     let user = services
         .users
-        .user(&services.store, user_id)
+        .get(&user_id, || async {
+            Ok(store.users_by_id(&[user_id]).await?.into_iter().next())
+        })
         .await?
         .ok_or_else(|| ApiError::Unauthenticated("the account no longer exists".into()))?;
     Ok(Viewer::User(Box::new(user)))

@@ -18,13 +18,16 @@ mod loaders;
 pub mod monitoring;
 mod parsed_queries;
 pub mod qr;
+mod recent;
 mod reports;
 pub mod schema;
-mod user_cache;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use rand::RngCore;
+use usher_domain::accounts::User;
+use usher_domain::door::ScannerDevice;
+use usher_domain::ids::UserId;
 use usher_persistence::Store;
 
 pub use http::{MAX_BODY_BYTES, router};
@@ -35,7 +38,7 @@ use crate::catalogue_cache::CatalogueCache;
 use crate::codes::TicketKeys;
 use crate::events::Events;
 use crate::qr::QrRenderer;
-use crate::user_cache::UserCache;
+use crate::recent::Recent;
 
 /// What every request needs: the store, the authenticator, the ticket
 /// keys and the QR renderer.
@@ -53,7 +56,10 @@ pub struct Services {
     /// Venues and festivals, which never change once created.
     pub catalogue: CatalogueCache,
     /// Users signed in during the last moments.
-    pub users: UserCache,
+    pub users: Recent<UserId, Option<User>>,
+    /// Scanner devices that scanned during the last moments, by the hash of
+    /// their token.
+    pub scanners: Recent<String, Option<ScannerDevice>>,
 }
 
 /// The name under which the access-token key is kept in the database.
@@ -85,7 +91,8 @@ impl Services {
             qr: QrRenderer::default(),
             events,
             catalogue: CatalogueCache::default(),
-            users: UserCache::default(),
+            users: Recent::default(),
+            scanners: Recent::default(),
         })
     }
 }

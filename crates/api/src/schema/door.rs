@@ -587,13 +587,17 @@ impl DoorMutation {
         scanner_id: ID,
     ) -> ApiResult<ScannerDeviceNode> {
         let scanner_id: ScannerId = parse_id("scannerId", &scanner_id)?;
-        let store = &services(ctx)?.store;
-        let scanner = store
+        let services = services(ctx)?;
+        let scanner = services
+            .store
             .scanner(scanner_id)
             .await?
             .ok_or_else(|| ApiError::not_found("scanner"))?;
         require_organizer(ctx, scanner.festival_id)?;
-        Ok(ScannerDeviceNode(store.revoke_scanner(scanner_id).await?))
+        let revoked = services.store.revoke_scanner(scanner_id).await?;
+        // Other instances refuse the token once their entry expires.
+        services.scanners.forget_all();
+        Ok(ScannerDeviceNode(revoked))
     }
 }
 
