@@ -3,6 +3,7 @@
 //! (body limit, request id, tracing).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use async_graphql::Data;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
@@ -30,6 +31,7 @@ use crate::charts;
 use crate::error::ApiError;
 use crate::loaders::loaders;
 use crate::monitoring;
+use crate::parsed_queries::ParsedQueries;
 use crate::reports::FestivalReport;
 use crate::schema::may_watch;
 use crate::schema::{UsherSchema, build_schema};
@@ -43,6 +45,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 struct AppState {
     services: Arc<Services>,
     schema: UsherSchema,
+    parsed: Arc<ParsedQueries>,
 }
 
 /// Every route of the server, over `services`.
@@ -51,6 +54,7 @@ pub fn router(services: Arc<Services>) -> Router {
     let state = AppState {
         schema: build_schema(services.clone()),
         services,
+        parsed: Arc::default(),
     };
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
@@ -109,13 +113,22 @@ async fn graphql(
             return async_graphql::Response::from_errors(vec![server_error(error)]).into();
         }
     };
+    let mut request = request.into_inner();
+    let document = state.parsed.document(&request.query);
+    let operation = document.as_ref().map(monitoring::root_fields);
+    if let Some(document) = document {
+        request.set_parsed_query(document);
+    }
     let request = request
-        .into_inner()
         .data(viewer)
         .data(loaders(state.services.store.clone()));
+    let started = Instant::now();
     let mut response = state.schema.execute(request).await;
     for error in &mut response.errors {
         label_request_error(error);
+    }
+    if let Some(operation) = operation {
+        monitoring::operation(operation, &response, started.elapsed());
     }
     response.into()
 }

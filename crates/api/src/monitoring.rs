@@ -2,14 +2,11 @@
 //! GraphQL operations by name and outcome, check-in and reservation
 //! outcomes, latency histograms, and the database pool.
 
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
-};
+use async_graphql::Response;
 use async_graphql::parser::types::{ExecutableDocument, Selection};
-use async_graphql::{Response, ServerResult, Variables};
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response as HttpResponse;
@@ -98,83 +95,44 @@ pub async fn track_requests(request: Request, next: Next) -> HttpResponse {
     response
 }
 
-/// Counts and times every GraphQL operation that runs, labelled by its root
-/// fields (e.g. `checkIn`, or `festival+me`: names from the schema, so the
-/// labels stay few whatever clients send) and its outcome (ok, or the first
-/// error's code).
-pub struct OperationMetrics;
-
-impl ExtensionFactory for OperationMetrics {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(OperationRecorder::default())
-    }
+/// The label of an operation: its root fields (e.g. `checkIn`, or
+/// `festival+me`: names from the schema, so the labels stay few whatever
+/// clients send).
+pub fn root_fields(document: &ExecutableDocument) -> String {
+    let mut fields: Vec<&str> = document
+        .operations
+        .iter()
+        .flat_map(|(_, operation)| operation.node.selection_set.node.items.iter())
+        .filter_map(|selection| match &selection.node {
+            Selection::Field(field) => Some(field.node.name.node.as_str()),
+            _ => None,
+        })
+        .collect();
+    fields.sort_unstable();
+    fields.dedup();
+    fields.join("+")
 }
 
-#[derive(Default)]
-struct OperationRecorder {
-    root_fields: Mutex<String>,
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for OperationRecorder {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let mut fields: Vec<&str> = document
-            .operations
-            .iter()
-            .flat_map(|(_, operation)| operation.node.selection_set.node.items.iter())
-            .filter_map(|selection| match &selection.node {
-                Selection::Field(field) => Some(field.node.name.node.as_str()),
-                _ => None,
-            })
-            .collect();
-        fields.sort_unstable();
-        fields.dedup();
-        *self
-            .root_fields
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = fields.join("+");
-        Ok(document)
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let started = Instant::now();
-        let response = next.run(ctx, operation_name).await;
-        let operation = self
-            .root_fields
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        let outcome = response.errors.first().map_or_else(
-            || "ok".to_owned(),
-            |error| {
-                error
-                    .extensions
-                    .as_ref()
-                    .and_then(|extensions| extensions.get("code"))
-                    .map_or_else(
-                        || "BAD_USER_INPUT".to_owned(),
-                        |code| code.to_string().trim_matches('"').to_owned(),
-                    )
-            },
-        );
-        metrics::histogram!("usher_graphql_operation_duration_seconds", "operation" => operation.clone())
-            .record(started.elapsed().as_secs_f64());
-        metrics::counter!("usher_graphql_operations_total", "operation" => operation, "outcome" => outcome)
-            .increment(1);
-        response
-    }
+/// Counts and times a GraphQL operation, labelled by its root fields and
+/// its outcome (ok, or the first error's code).
+pub fn operation(root_fields: String, response: &Response, took: Duration) {
+    let outcome = response.errors.first().map_or_else(
+        || "ok".to_owned(),
+        |error| {
+            error
+                .extensions
+                .as_ref()
+                .and_then(|extensions| extensions.get("code"))
+                .map_or_else(
+                    || "BAD_USER_INPUT".to_owned(),
+                    |code| code.to_string().trim_matches('"').to_owned(),
+                )
+        },
+    );
+    metrics::histogram!("usher_graphql_operation_duration_seconds", "operation" => root_fields.clone())
+        .record(took.as_secs_f64());
+    metrics::counter!("usher_graphql_operations_total", "operation" => root_fields, "outcome" => outcome)
+        .increment(1);
 }
 
 /// Records a door decision.

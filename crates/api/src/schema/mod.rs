@@ -53,10 +53,6 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, attendance::SubscriptionR
     )
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
-    // In this order: the metrics label each operation by the document the
-    // cache hands back.
-    .extension(crate::monitoring::OperationMetrics)
-    .extension(crate::parsed_queries::ParsedQueries::default())
 }
 
 /// The schema, serving with `services`.
