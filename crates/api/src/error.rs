@@ -35,6 +35,16 @@ pub enum ApiError {
     InvalidCredentials,
     /// A reservation the rules refuse.
     Refused(ReservationRefusal),
+    /// Too many requests from this client or for this account; retry after
+    /// the given number of seconds.
+    RateLimited {
+        /// What was limited, for a person.
+        message: String,
+        /// When a retry may succeed.
+        retry_after_seconds: u64,
+    },
+    /// The database is away or cannot write (a full disk); retry later.
+    Unavailable(String),
     /// A bug or an outage.
     Internal(Arc<anyhow::Error>),
 }
@@ -56,6 +66,8 @@ impl ApiError {
             Self::Refused(ReservationRefusal::LimitExceeded { .. }) => "LIMIT_EXCEEDED",
             Self::Refused(ReservationRefusal::Overlapping) => "OVERLAPPING_TICKET",
             Self::Refused(ReservationRefusal::Closed(_)) => "RESERVATION_CLOSED",
+            Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::Unavailable(_) => "UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -66,7 +78,12 @@ impl ApiError {
             Self::Unauthenticated(message)
             | Self::Forbidden(message)
             | Self::NotFound(message)
-            | Self::AlreadyExists(message) => message.clone(),
+            | Self::AlreadyExists(message)
+            | Self::Unavailable(message) => message.clone(),
+            Self::RateLimited {
+                message,
+                retry_after_seconds,
+            } => format!("{message}; retry in {retry_after_seconds} s"),
             Self::BadUserInput { field, message } => format!("{field} {message}"),
             Self::InvalidCredentials => "wrong email or password".to_owned(),
             Self::Refused(refusal) => refusal.to_string(),
@@ -150,10 +167,20 @@ impl From<ApiError> for async_graphql::Error {
             ApiError::BadUserInput { field, .. } => Some(field.clone()),
             _ => None,
         };
+        let retry_after = match &error {
+            ApiError::RateLimited {
+                retry_after_seconds,
+                ..
+            } => Some(*retry_after_seconds),
+            _ => None,
+        };
         async_graphql::Error::new(error.message()).extend_with(|_, extensions| {
             extensions.set("code", code);
             if let Some(field) = field {
                 extensions.set("field", field);
+            }
+            if let Some(seconds) = retry_after {
+                extensions.set("retryAfterSeconds", seconds);
             }
         })
     }

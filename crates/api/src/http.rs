@@ -5,11 +5,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use async_graphql::Data;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{ErrorExtensionValues, ServerError};
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
 use axum::extract::{Path, Request, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderName, StatusCode, header};
@@ -35,6 +34,7 @@ use crate::parsed_queries::ParsedQueries;
 use crate::reports::FestivalReport;
 use crate::schema::may_watch;
 use crate::schema::{UsherSchema, build_schema};
+use crate::websocket;
 
 /// Request bodies larger than this get 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -133,37 +133,24 @@ async fn graphql(
     response.into()
 }
 
-/// Subscriptions over the graphql-transport-ws protocol (and the older
-/// graphql-ws); the token comes in `connection_init`'s payload, as
-/// `{"Authorization": "Bearer <token>"}` or `{"token": "<token>"}`.
+/// Subscriptions (and queries and mutations) over the graphql-transport-ws
+/// protocol, or the older graphql-ws; the token comes in `connection_init`'s
+/// payload, as `{"Authorization": "Bearer <token>"}` or `{"token": "<token>"}`.
 async fn graphql_ws(
     State(state): State<AppState>,
-    protocol: GraphQLProtocol,
+    headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    let Some(protocol) = websocket::protocol(&headers) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "ask for the graphql-transport-ws protocol in Sec-WebSocket-Protocol",
+        )
+            .into_response();
+    };
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| {
-            let services = state.services.clone();
-            GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
-                .on_connection_init(move |payload| async move {
-                    let token = ["Authorization", "authorization", "token"]
-                        .iter()
-                        .find_map(|key| payload.get(key).and_then(|value| value.as_str()))
-                        .map(|value| value.trim_start_matches("Bearer ").trim().to_owned());
-                    let viewer = match token {
-                        Some(token) => viewer_from_token(&services, &token)
-                            .await
-                            .map_err(async_graphql::Error::from)?,
-                        None => Viewer::Anonymous,
-                    };
-                    let mut data = Data::default();
-                    data.insert(viewer);
-                    data.insert(loaders(services.store.clone()));
-                    Ok(data)
-                })
-                .serve()
-        })
+        .on_upgrade(move |socket| websocket::serve(socket, state.schema, protocol, state.services))
 }
 
 /// The attendance report of a festival as CSV (RFC 4180), one row per
@@ -492,7 +479,7 @@ async fn ticket_qr_png(
 async fn metrics(State(state): State<AppState>) -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        monitoring::render(&state.services.store),
+        monitoring::render(&state.services),
     )
         .into_response()
 }

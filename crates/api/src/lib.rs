@@ -14,6 +14,7 @@ pub mod codes;
 pub mod error;
 pub mod events;
 mod http;
+pub mod live;
 mod loaders;
 pub mod monitoring;
 mod parsed_queries;
@@ -21,6 +22,7 @@ pub mod qr;
 mod recent;
 mod reports;
 pub mod schema;
+mod websocket;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -37,6 +39,7 @@ use crate::auth::{Auth, AuthSettings};
 use crate::catalogue_cache::CatalogueCache;
 use crate::codes::TicketKeys;
 use crate::events::Events;
+use crate::live::LiveItems;
 use crate::qr::QrRenderer;
 use crate::recent::Recent;
 
@@ -53,6 +56,8 @@ pub struct Services {
     pub qr: QrRenderer,
     /// Live updates for subscriptions.
     pub events: Events,
+    /// The items subscribers watch, each read once per change.
+    pub live: LiveItems,
     /// Venues and festivals, which never change once created.
     pub catalogue: CatalogueCache,
     /// Users signed in during the last moments.
@@ -90,6 +95,7 @@ impl Services {
             ticket_keys,
             qr: QrRenderer::default(),
             events,
+            live: LiveItems::default(),
             catalogue: CatalogueCache::default(),
             users: Recent::default(),
             scanners: Recent::default(),

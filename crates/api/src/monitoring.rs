@@ -11,7 +11,8 @@ use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response as HttpResponse;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use usher_persistence::Store;
+
+use crate::Services;
 
 /// Latency buckets in seconds, from a fraction of a millisecond up.
 const BUCKETS: &[f64] = &[
@@ -64,8 +65,11 @@ pub fn install() {
     handle();
 }
 
-/// The metrics in Prometheus text format, with the pool's state now.
-pub fn render(store: &Store) -> String {
+/// The metrics in Prometheus text format, with the pool's state and the
+/// open subscriptions now.
+pub fn render(services: &Services) -> String {
+    let store = &services.store;
+    metrics::gauge!("usher_subscriptions_open").set(services.live.open_subscriptions() as f64);
     let (open, idle) = store.pool_status();
     metrics::gauge!("usher_db_pool_connections", "state" => "open").set(f64::from(open));
     metrics::gauge!("usher_db_pool_connections", "state" => "idle").set(idle as f64);

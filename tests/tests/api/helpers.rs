@@ -4,10 +4,18 @@
 
 use std::io::Write as _;
 use std::sync::Once;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
 
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::oneshot;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
 use usher_api::auth::AuthSettings;
 use usher_domain::input::{Email, Name};
 use usher_domain::roles::RoleGrant;
@@ -127,12 +135,17 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app(db: Db) -> Option<TestApp> {
+    spawn_app_with(db, test_auth_settings()).await
+}
+
+/// Like `spawn_app`, with other token lifetimes or password costs.
+pub async fn spawn_app_with(db: Db, auth: AuthSettings) -> Option<TestApp> {
     let database = TestDatabase::create(db).await?;
     let settings = Settings {
         bind: "127.0.0.1:0".parse().expect("address"),
         database_url: database.url.clone(),
         store: StoreOptions::default(),
-        auth: test_auth_settings(),
+        auth,
         demo: false,
         ticket_key_pem: None,
     };
@@ -197,7 +210,98 @@ impl Gql {
     }
 }
 
+/// A graphql-transport-ws connection to the server.
+pub struct Socket(WebSocketStream<TcpStream>);
+
+impl Socket {
+    pub async fn send(&mut self, message: Value) {
+        self.0
+            .send(Message::text(message.to_string()))
+            .await
+            .expect("message sent");
+    }
+
+    /// Starts operation `id`.
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        self.send(json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } }))
+            .await;
+    }
+
+    /// The next text message within 10 s.
+    pub async fn message(&mut self) -> Value {
+        loop {
+            let message = tokio::time::timeout(Duration::from_secs(10), self.0.next())
+                .await
+                .expect("a message within 10 s")
+                .expect("the connection stays open")
+                .expect("a readable message");
+            if let Message::Text(text) = message {
+                return serde_json::from_str(&text).expect("JSON");
+            }
+        }
+    }
+
+    /// Reads until the server ends the connection, within `within`: the
+    /// close code, if it sent one.
+    pub async fn closed_within(&mut self, within: Duration) -> Option<u16> {
+        tokio::time::timeout(within, async {
+            loop {
+                match self.0.next().await {
+                    Some(Ok(Message::Close(frame))) => {
+                        return frame.map(|frame| u16::from(frame.code));
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(_)) | None => return None,
+                }
+            }
+        })
+        .await
+        .expect("the server closed the connection in time")
+    }
+}
+
 impl TestApp {
+    /// A WebSocket connection to /graphql/ws before `connection_init`;
+    /// `receive_buffer` shrinks the client's TCP buffer, to play a client
+    /// that reads slowly.
+    pub async fn connect_socket(&self, receive_buffer: Option<u32>) -> Socket {
+        let address: std::net::SocketAddr = self
+            .address
+            .trim_start_matches("http://")
+            .parse()
+            .expect("address");
+        let tcp = TcpSocket::new_v4().expect("socket");
+        if let Some(size) = receive_buffer {
+            tcp.set_recv_buffer_size(size).expect("buffer size");
+        }
+        let stream = tcp.connect(address).await.expect("connected");
+        let mut request = format!("ws://{address}/graphql/ws")
+            .into_client_request()
+            .expect("request");
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            HeaderValue::from_static("graphql-transport-ws"),
+        );
+        let (socket, _) = tokio_tungstenite::client_async(request, stream)
+            .await
+            .expect("upgraded");
+        Socket(socket)
+    }
+
+    /// A WebSocket connection, initialised with `token` and acknowledged.
+    pub async fn socket(&self, token: Option<&str>) -> Socket {
+        let mut socket = self.connect_socket(None).await;
+        let payload = token.map_or_else(
+            || json!({}),
+            |token| json!({ "Authorization": format!("Bearer {token}") }),
+        );
+        socket
+            .send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+        assert_eq!(socket.message().await["type"], "connection_ack");
+        socket
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

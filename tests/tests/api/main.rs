@@ -9,6 +9,7 @@
 mod helpers;
 
 mod accounts;
+mod attacks;
 mod attendance;
 mod catalogue;
 mod cli;

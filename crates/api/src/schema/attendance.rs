@@ -6,15 +6,16 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject, Subscription};
 use futures::Stream;
 use futures::stream;
-use tokio::sync::broadcast::error::RecvError;
-use usher_domain::attendance::{self, Attendance, ItemCounts};
-use usher_domain::catalogue::{Festival, Item, Venue};
+use tokio::sync::watch;
+use usher_domain::attendance::{self, Attendance};
+use usher_domain::catalogue::{Festival, Item};
 use usher_domain::ids::ItemId;
 use usher_domain::time;
 
 use crate::Services;
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
+use crate::live::{ConnectionSubscriptions, LiveItem, LiveItems, Subscribed};
 use crate::loaders::{Loaders, WaitlistOf};
 use crate::reports::FestivalReport;
 use crate::schema::types::{ItemNode, int};
@@ -161,63 +162,66 @@ pub(crate) async fn of_festival(
         .collect())
 }
 
-/// An item with its venue and attendance now, read afresh.
-async fn current(services: &Services, item_id: ItemId) -> ApiResult<(Item, Venue, Attendance)> {
-    let store = &services.store;
-    let item = store
-        .items_by_id(&[item_id])
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| ApiError::not_found("item"))?;
-    let venue = services
-        .catalogue
-        .venue(store, item.venue_id)
-        .await?
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("item without its venue")))?;
-    let counts: ItemCounts = store
-        .item_counts(&[item_id])
-        .await?
-        .remove(&item_id)
-        .unwrap_or_default();
-    let attendance = Attendance::of_item(&item, venue.capacity.get(), counts, time::now());
-    Ok((item, venue, attendance))
-}
-
-/// The current value, then a new one after every change to the item. The
-/// connection's loaders forget what changes before each new value.
+/// The item's value now, then a new one after every change, as the
+/// instance's follower of the item reads it. Each value is fed to the
+/// connection's loaders, so that what a subscriber selects of the item
+/// reads nothing again.
 fn changes_of<T: Send + 'static>(
-    services: Arc<Services>,
     loaders: Arc<Loaders>,
-    item_id: ItemId,
-    read: fn(Item, Attendance) -> T,
+    subscribed: Subscribed,
+    first: Arc<LiveItem>,
+    receiver: watch::Receiver<Option<ApiResult<Arc<LiveItem>>>>,
+    read: fn(&LiveItem) -> T,
 ) -> impl Stream<Item = ApiResult<T>> {
-    let receiver = services.events.subscribe();
     stream::unfold(
-        (services, receiver, true),
-        move |(services, mut receiver, first)| {
+        (Some(first), Some(receiver), subscribed),
+        move |(next, receiver, subscribed)| {
             let loaders = loaders.clone();
             async move {
-                if !first {
-                    loop {
-                        match receiver.recv().await {
-                            Ok(changed) if changed == item_id => break,
-                            Ok(_) => {}
-                            Err(RecvError::Lagged(_)) => break,
-                            Err(RecvError::Closed) => return None,
+                let mut receiver = receiver?;
+                let live = match next {
+                    Some(live) => live,
+                    None => {
+                        receiver.changed().await.ok()?;
+                        let latest = receiver.borrow_and_update().clone();
+                        match latest? {
+                            Ok(live) => live,
+                            Err(error) => return Some((Err(error), (None, None, subscribed))),
                         }
                     }
-                }
-                loaders.clear::<ItemId>();
-                loaders.clear::<CountsOf>();
-                loaders.clear::<WaitlistOf>();
-                let value = current(&services, item_id)
-                    .await
-                    .map(|(item, _, attendance)| read(item, attendance));
-                Some((value, (services, receiver, false)))
+                };
+                let item_id = live.item.id;
+                loaders.feed_one(item_id, live.item.clone()).await;
+                loaders.feed_one(CountsOf(item_id), live.counts).await;
+                loaders
+                    .feed_one(WaitlistOf(item_id), live.waitlist_length)
+                    .await;
+                Some((Ok(read(&live)), (None, Some(receiver), subscribed)))
             }
         },
     )
+}
+
+/// A subscription's slot and the item's first value, or why not.
+async fn watch_item(
+    ctx: &Context<'_>,
+    item_id: &ID,
+) -> ApiResult<(
+    Subscribed,
+    Arc<LiveItem>,
+    watch::Receiver<Option<ApiResult<Arc<LiveItem>>>>,
+)> {
+    let item_id: ItemId = parse_id("itemId", item_id)?;
+    let services = ctx
+        .data::<Arc<Services>>()
+        .map_err(|_| ApiError::internal(anyhow::anyhow!("schema built without services")))?;
+    let connection = ctx
+        .data_opt::<ConnectionSubscriptions>()
+        .cloned()
+        .unwrap_or_default();
+    let subscribed = services.live.open_subscription(&connection)?;
+    let (first, receiver) = LiveItems::watch(services, item_id).await?;
+    Ok((subscribed, first, receiver))
 }
 
 #[derive(Default)]
@@ -232,21 +236,17 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         item_id: ID,
     ) -> Result<impl Stream<Item = ApiResult<AttendanceNode>> + use<>, ApiError> {
-        let item_id: ItemId = parse_id("itemId", &item_id)?;
-        let services = ctx
-            .data::<Arc<Services>>()
-            .map_err(|_| ApiError::internal(anyhow::anyhow!("schema built without services")))?
-            .clone();
-        let (item, _, _) = current(&services, item_id).await?;
+        let (subscribed, first, receiver) = watch_item(ctx, &item_id).await?;
         let viewer = viewer(ctx);
-        if !may_watch(viewer, &item) {
+        if !may_watch(viewer, &first.item) {
             return Err(refuse(viewer));
         }
         Ok(changes_of(
-            services,
             loaders(ctx)?.clone(),
-            item_id,
-            |_, attendance| AttendanceNode(attendance),
+            subscribed,
+            first,
+            receiver,
+            |live| AttendanceNode(live.attendance),
         ))
     }
 
@@ -257,17 +257,13 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         item_id: ID,
     ) -> Result<impl Stream<Item = ApiResult<ItemNode>> + use<>, ApiError> {
-        let item_id: ItemId = parse_id("itemId", &item_id)?;
-        let services = ctx
-            .data::<Arc<Services>>()
-            .map_err(|_| ApiError::internal(anyhow::anyhow!("schema built without services")))?
-            .clone();
-        current(&services, item_id).await?;
+        let (subscribed, first, receiver) = watch_item(ctx, &item_id).await?;
         Ok(changes_of(
-            services,
             loaders(ctx)?.clone(),
-            item_id,
-            |item, _| ItemNode(item),
+            subscribed,
+            first,
+            receiver,
+            |live| ItemNode(live.item.clone()),
         ))
     }
 }

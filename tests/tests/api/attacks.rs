@@ -1,0 +1,280 @@
+//! What an anonymous or revoked client gets when it attacks the server:
+//! each test plays the attack as a client would and asserts what the
+//! attacker got, and what everyone else still gets.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::catalogue::{create_item, festival};
+use crate::helpers::{Db, Socket, TestApp, spawn_app_with, test_auth_settings};
+use crate::on_both_databases;
+use crate::tickets::cancel;
+
+on_both_databases!(
+    a_websocket_client_that_stops_reading_hurts_only_itself,
+    subscribers_of_one_item_cost_one_read_per_change,
+    a_connection_holds_a_bounded_number_of_subscriptions,
+    a_revoked_scanner_token_closes_its_open_socket,
+    a_refused_token_in_connection_init_closes_with_4403,
+);
+
+const RESERVE: &str =
+    "mutation($input: ReserveTicketsInput!) { reserveTickets(input: $input) { tickets { id } } }";
+
+/// A subscription to an item's availability selecting each field `aliases`
+/// times, so that every update is large.
+fn heavy_availability(aliases: usize) -> String {
+    let fields: String = (0..aliases)
+        .map(|alias| format!("a{alias}: ticketsLeft s{alias}: status "))
+        .collect();
+    format!("subscription($id: ID!) {{ availabilityChanged(itemId: $id) {{ {fields} }} }}")
+}
+
+/// Reserves one ticket and gives it back: two changes to the item.
+async fn reserve_and_cancel(app: &TestApp, token: &str, item: &Value) {
+    let reserved = app
+        .gql(
+            Some(token),
+            RESERVE,
+            json!({ "input": { "itemId": item["id"], "quantity": 1 } }),
+        )
+        .await;
+    cancel(app, token, reserved.data("/reserveTickets/tickets/0/id")).await;
+}
+
+/// Subscribes `count` times to the item's availability on `socket` and
+/// reads each first value.
+async fn watch_many(socket: &mut Socket, item: &Value, count: usize, query: &str) {
+    for id in 0..count {
+        socket
+            .subscribe(&id.to_string(), query, json!({ "id": item["id"] }))
+            .await;
+    }
+    for _ in 0..count {
+        let message = socket.message().await;
+        assert_eq!(message["type"], "next", "{message}");
+    }
+}
+
+async fn a_websocket_client_that_stops_reading_hurts_only_itself(app: TestApp) {
+    let festival = festival(&app, "slow-reader").await;
+    let item = create_item(&app, &festival, 20, json!({ "ticketCapacity": 1000 })).await;
+    let attendee = app.attendee("busy@usher.test").await;
+    let mut attacker = app.connect_socket(Some(4096)).await;
+    attacker
+        .send(json!({ "type": "connection_init", "payload": {} }))
+        .await;
+    assert_eq!(attacker.message().await["type"], "connection_ack");
+    let query = heavy_availability(400);
+    for id in 0..50 {
+        attacker
+            .subscribe(&id.to_string(), &query, json!({ "id": item["id"] }))
+            .await;
+    }
+
+    for _ in 0..50 {
+        if open_subscriptions(&app).await >= 50 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The attacker reads nothing more while everyone else goes on, until
+    // the server gives up on it.
+    let mut slowest = Duration::ZERO;
+    let attack = Instant::now();
+    while open_subscriptions(&app).await > 0 {
+        assert!(
+            attack.elapsed() < Duration::from_secs(90),
+            "the server still serves a client that reads nothing"
+        );
+        let started = Instant::now();
+        reserve_and_cancel(&app, &attendee, &item).await;
+        slowest = slowest.max(started.elapsed());
+    }
+    let started = Instant::now();
+    let ready = app.get(&app.url("/readyz"), None).await;
+    let programme = app.gql(None, "{ festivals { id } }", json!({})).await;
+    let login = app.login("busy@usher.test").await;
+    let others_waited = started.elapsed();
+
+    assert!(
+        slowest < Duration::from_secs(2),
+        "a reservation took {slowest:?} while a client did not read"
+    );
+    assert_eq!(ready.status().as_u16(), 200);
+    assert!(programme.data("/festivals").is_array());
+    assert!(!login.is_empty());
+    assert!(
+        others_waited < Duration::from_secs(2),
+        "others waited {others_waited:?}"
+    );
+    attacker.closed_within(Duration::from_secs(30)).await;
+}
+
+/// The subscriptions the server holds open, from /metrics.
+async fn open_subscriptions(app: &TestApp) -> u64 {
+    let metrics = app
+        .get(&app.url("/metrics"), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("usher_subscriptions_open "))
+        .and_then(|value| value.trim().parse::<f64>().ok())
+        .map_or(0, |value| value as u64)
+}
+
+async fn subscribers_of_one_item_cost_one_read_per_change(app: TestApp) {
+    let festival = festival(&app, "premiere").await;
+    let item = create_item(&app, &festival, 20, json!({ "ticketCapacity": 1000 })).await;
+    let attendee = app.attendee("fan@usher.test").await;
+    let query = "subscription($id: ID!) { availabilityChanged(itemId: $id) { ticketsLeft status waitlistLength } }";
+    let mut sockets = Vec::new();
+    for _ in 0..4 {
+        let mut socket = app.socket(None).await;
+        watch_many(&mut socket, &item, 50, query).await;
+        sockets.push(socket);
+    }
+    let before = app.store.statements_executed();
+
+    let reserved = app
+        .gql(
+            Some(&attendee),
+            RESERVE,
+            json!({ "input": { "itemId": item["id"], "quantity": 1 } }),
+        )
+        .await;
+    assert!(reserved.data("/reserveTickets/tickets").is_array());
+    for socket in &mut sockets {
+        for _ in 0..50 {
+            let message = socket.message().await;
+            assert_eq!(
+                message["payload"]["data"]["availabilityChanged"]["ticketsLeft"],
+                999
+            );
+        }
+    }
+    let statements = app.store.statements_executed() - before;
+
+    // The reservation's own statements and one read of the item, not 200.
+    assert!(
+        statements < 40,
+        "{statements} statements for 200 subscribers of one change"
+    );
+}
+
+async fn a_connection_holds_a_bounded_number_of_subscriptions(app: TestApp) {
+    let festival = festival(&app, "many-subs").await;
+    let item = create_item(&app, &festival, 20, json!({})).await;
+    let query = "subscription($id: ID!) { availabilityChanged(itemId: $id) { ticketsLeft } }";
+    let mut socket = app.socket(None).await;
+    watch_many(&mut socket, &item, 50, query).await;
+
+    socket
+        .subscribe("one-too-many", query, json!({ "id": item["id"] }))
+        .await;
+    let refused = socket.message().await;
+    let refusal_ended = socket.message().await;
+    socket.send(json!({ "id": "0", "type": "complete" })).await;
+    socket
+        .subscribe("after-one-ended", query, json!({ "id": item["id"] }))
+        .await;
+    let mut accepted = socket.message().await;
+    while accepted["id"] == "0" {
+        accepted = socket.message().await;
+    }
+
+    assert_eq!(refused["id"], "one-too-many", "{refused}");
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"],
+        "RATE_LIMITED"
+    );
+    assert_eq!(refusal_ended["type"], "complete");
+    assert_eq!(accepted["type"], "next", "{accepted}");
+    assert_eq!(accepted["id"], "after-one-ended");
+}
+
+async fn a_revoked_scanner_token_closes_its_open_socket(app: TestApp) {
+    let festival = festival(&app, "revoked").await;
+    let item = create_item(&app, &festival, 20, json!({})).await;
+    let issued = app
+        .gql(
+            Some(&festival.admin),
+            "mutation($input: IssueScannerTokenInput!) { issueScannerToken(input: $input) { token scanner { id } } }",
+            json!({ "input": { "venueId": festival.venue, "label": "Gate A" } }),
+        )
+        .await;
+    let token = issued.data("/issueScannerToken/token").as_str().unwrap();
+    let mut socket = app.socket(Some(token)).await;
+    socket
+        .subscribe(
+            "1",
+            "subscription($id: ID!) { attendanceChanged(itemId: $id) { checkedIn } }",
+            json!({ "id": item["id"] }),
+        )
+        .await;
+    assert_eq!(socket.message().await["type"], "next");
+
+    app.gql(
+        Some(&festival.admin),
+        "mutation($id: ID!) { revokeScannerToken(scannerId: $id) { active } }",
+        json!({ "id": issued.data("/issueScannerToken/scanner/id") }),
+    )
+    .await;
+
+    assert_eq!(
+        socket.closed_within(Duration::from_secs(5)).await,
+        Some(4403)
+    );
+}
+
+async fn a_refused_token_in_connection_init_closes_with_4403(app: TestApp) {
+    let mut socket = app.connect_socket(None).await;
+
+    socket
+        .send(json!({ "type": "connection_init", "payload": { "Authorization": "Bearer not-a-token" } }))
+        .await;
+
+    assert_eq!(
+        socket.closed_within(Duration::from_secs(5)).await,
+        Some(4403)
+    );
+}
+
+/// An access token that expires while its socket is open closes the socket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_expired_access_token_closes_its_open_socket() {
+    let mut settings = test_auth_settings();
+    settings.access_token_ttl = Duration::from_secs(3);
+    let app = spawn_app_with(Db::Sqlite, settings)
+        .await
+        .expect("SQLite is always available");
+    let token = app.attendee("short@usher.test").await;
+    let mut socket = app.socket(Some(&token)).await;
+    let opened = Instant::now();
+
+    let code = socket.closed_within(Duration::from_secs(15)).await;
+
+    // Three seconds of life, five of leeway for clocks, two of cache.
+    assert_eq!(code, Some(4403));
+    let lived = opened.elapsed();
+    assert!(
+        (Duration::from_secs(3)..Duration::from_secs(12)).contains(&lived),
+        "{lived:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_socket_that_never_initialises_is_closed_with_4408() {
+    let app = spawn_app_with(Db::Sqlite, test_auth_settings())
+        .await
+        .expect("SQLite is always available");
+    let mut socket = app.connect_socket(None).await;
+
+    let code = socket.closed_within(Duration::from_secs(15)).await;
+
+    assert_eq!(code, Some(4408));
+}
