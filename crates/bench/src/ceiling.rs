@@ -159,6 +159,7 @@ pub async fn run(
                 let attempt = ScanAttempt {
                     claims: Some(tickets[index]),
                     scan: Scan {
+                        festival_id: venue.festival_id,
                         venue_id,
                         item_id: None,
                         at: time::now(),

@@ -350,6 +350,7 @@ fn judge(
                 venue: venue.clone(),
             };
         }
+        Decision::Refuse(outcome) if !outcome.shows_ticket() => return unknown(outcome),
         Decision::Refuse(outcome) => outcome,
         Decision::Admit => {
             let inside = admitted_here.entry(item.id).or_default();

@@ -92,6 +92,7 @@ on_both_databases!(
     every_scan_is_recorded_for_the_organizers,
     offline_scans_are_ordered_by_scan_time_and_answered_once,
     hostile_codes_are_invalid_never_internal,
+    a_ticket_of_another_festival_is_unknown_there_and_stays_out_of_its_record,
 );
 
 async fn every_outcome_has_its_answer_and_a_sentence(app: TestApp) {
@@ -698,5 +699,97 @@ async fn hostile_codes_are_invalid_never_internal(app: TestApp) {
     assert_eq!(
         outcome(&scan(&app, &d.staff, &d.ticket["code"], &d.festival.venue, None).await),
         "ADMITTED"
+    );
+}
+
+async fn a_ticket_of_another_festival_is_unknown_there_and_stays_out_of_its_record(app: TestApp) {
+    let a = door(&app, "festival-a", json!({})).await;
+    let b = festival(&app, "festival-b").await;
+    let b_staff = app
+        .user_with(
+            "staff-b@example.org",
+            &[RoleGrant::new(Role::DoorStaff, Some(b.id.parse().unwrap()), None).unwrap()],
+        )
+        .await;
+    let b_device = app
+        .gql(
+            Some(&b.admin),
+            "mutation($input: IssueScannerTokenInput!) { issueScannerToken(input: $input) { token } }",
+            json!({ "input": { "venueId": b.venue, "label": "Festival B phone" } }),
+        )
+        .await
+        .data("/issueScannerToken/token")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let at_a = scan(
+        &app,
+        &a.staff,
+        &a.ticket["code"],
+        &a.festival.venue,
+        Some("A"),
+    )
+    .await;
+    assert_eq!(outcome(&at_a), "ADMITTED");
+
+    let by_device = scan(&app, &b_device, &a.ticket["code"], &b.venue, Some("A")).await;
+    let by_staff = scan(&app, &b_staff, &a.ticket["code"], &b.venue, None).await;
+    let offline = app
+        .gql(
+            Some(&b_staff),
+            SYNC,
+            json!({ "scans": [{ "clientScanId": "b-1", "code": a.ticket["code"], "venueId": b.venue, "scannedAt": Utc::now().to_rfc3339() }] }),
+        )
+        .await;
+
+    let refusal = json!({
+        "outcome": "UNKNOWN_TICKET",
+        "admitted": false,
+        "message": "Unknown ticket: this is not a ticket of this festival.",
+        "firstCheckIn": null,
+        "ticket": null,
+    });
+    assert_eq!(
+        by_device.data("/checkIn"),
+        &refusal,
+        "no name, no item, no status"
+    );
+    assert_eq!(by_staff.data("/checkIn"), &refusal);
+    assert_eq!(
+        offline.data("/syncOfflineScans/0/result"),
+        &json!({ "outcome": "UNKNOWN_TICKET", "admitted": false, "message": refusal["message"], "ticket": null })
+    );
+    let a_record = app
+        .gql(
+            Some(&a.festival.admin),
+            "query($id: ID!) { item(id: $id) { scans { totalCount edges { node { outcome scanner { label } } } } } }",
+            json!({ "id": a.item["id"] }),
+        )
+        .await;
+    assert_eq!(
+        a_record.data("/item/scans"),
+        &json!({ "totalCount": 1, "edges": [{ "node": { "outcome": "ADMITTED", "scanner": null } }] }),
+        "festival A's record holds its own scan only"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM scan WHERE venue_id = {} AND outcome = 'UNKNOWN_TICKET' \
+             AND ticket_id IS NULL AND item_id IS NULL",
+            app.uuid(&b.venue)
+        ))
+        .await,
+        3,
+        "festival B's record has the three scans, at its venue"
+    );
+    let tickets = app
+        .gql(
+            Some(&a.attendee),
+            "{ myTickets { status checkedInGate } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        tickets.data("/myTickets"),
+        &json!([{ "status": "CHECKED_IN", "checkedInGate": "A" }])
     );
 }

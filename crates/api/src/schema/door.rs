@@ -423,6 +423,7 @@ impl DoorMutation {
         let attempt = ScanAttempt {
             claims: claims(services, &input.code).await,
             scan: Scan {
+                festival_id: venue.festival_id,
                 venue_id,
                 item_id,
                 at: time::now(),
@@ -497,6 +498,7 @@ impl DoorMutation {
             let attempt = ScanAttempt {
                 claims: claims(services, &scans[index].code).await,
                 scan: Scan {
+                    festival_id: venue.festival_id,
                     venue_id: venue.id,
                     item_id: None,
                     at: scanned_at,

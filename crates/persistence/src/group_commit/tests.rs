@@ -129,6 +129,7 @@ fn scan(venue: &Venue, ticket: &Ticket, by: UserId) -> ScanAttempt {
             item_id: ticket.item_id,
         }),
         scan: Scan {
+            festival_id: venue.festival_id,
             venue_id: venue.id,
             item_id: None,
             at: time::now(),
