@@ -168,6 +168,7 @@ pub async fn run(
                     gate: None,
                     by,
                     client_scan_id: None,
+                    offline: false,
                 };
                 match store.check_in(attempt).await {
                     Ok(result) => result.outcome.as_str().to_owned(),
