@@ -203,6 +203,18 @@ async fn attendance_csv(
     }
 }
 
+/// A text cell that a spreadsheet program shows as text: one starting like
+/// a formula (`=`, `+`, `-`, `@`, a tab or a carriage return) gets a single
+/// quote before it, as OWASP's "CSV Injection" page recommends, so that an
+/// item titled `=HYPERLINK(…)` is not run when the report is opened.
+fn text_cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
 fn attendance_csv_text(report: &FestivalReport, timezone: Timezone) -> anyhow::Result<String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record([
@@ -226,16 +238,16 @@ fn attendance_csv_text(report: &FestivalReport, timezone: Timezone) -> anyhow::R
         let numbers = row.attendance;
         writer.write_record([
             row.item.id.to_string(),
-            row.item.title.to_string(),
+            text_cell(row.item.title.as_str()),
             row.item.kind.as_str().to_owned(),
-            row.venue_name.to_owned(),
+            text_cell(row.venue_name),
             row.item
                 .schedule
                 .starts_at()
                 .with_timezone(&timezone.tz())
                 .to_rfc3339(),
             row.film
-                .map(|film| film.title.to_string())
+                .map(|film| text_cell(film.title.as_str()))
                 .unwrap_or_default(),
             row.film
                 .map(|film| {
@@ -500,7 +512,24 @@ async fn readyz(State(state): State<AppState>) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::quoted_argument;
+    use super::{quoted_argument, text_cell};
+
+    #[test]
+    fn cells_that_would_run_as_formulas_are_quoted() {
+        for formula in [
+            "=HYPERLINK(\"http://evil.example\",\"Click\")",
+            "+1+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+        ] {
+            assert_eq!(text_cell(formula), format!("'{formula}"));
+        }
+        assert_eq!(text_cell("Ròm"), "Ròm");
+        assert_eq!(text_cell("Ilo Ilo - a film"), "Ilo Ilo - a film");
+        assert_eq!(text_cell(""), "");
+    }
 
     #[test]
     fn the_argument_is_read_from_async_graphql_messages() {

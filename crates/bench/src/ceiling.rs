@@ -159,6 +159,7 @@ pub async fn run(
                 let attempt = ScanAttempt {
                     claims: Some(tickets[index]),
                     scan: Scan {
+                        festival_id: venue.festival_id,
                         venue_id,
                         item_id: None,
                         at: time::now(),
@@ -167,6 +168,7 @@ pub async fn run(
                     gate: None,
                     by,
                     client_scan_id: None,
+                    offline: false,
                 };
                 match store.check_in(attempt).await {
                     Ok(result) => result.outcome.as_str().to_owned(),

@@ -18,7 +18,8 @@ pub enum CheckInOutcome {
     AlreadyCheckedIn,
     /// Unreadable, forged, or signed with an unknown key.
     InvalidCode,
-    /// Well signed, but no such ticket.
+    /// Well signed, but no ticket of this festival: none such, or one of
+    /// another festival, which its staff are told nothing more about.
     UnknownTicket,
     /// The ticket was cancelled.
     Cancelled,
@@ -67,6 +68,12 @@ impl CheckInOutcome {
             Self::TooLate => "TOO_LATE",
             Self::VenueFull => "VENUE_FULL",
         }
+    }
+
+    /// Whether the answer may show the ticket, its holder and its item: not
+    /// when the code is no ticket of the scanning festival.
+    pub fn shows_ticket(self) -> bool {
+        !matches!(self, Self::InvalidCode | Self::UnknownTicket)
     }
 
     /// The outcome with stored name `name`.
@@ -144,6 +151,8 @@ pub struct ScanRecord {
 /// Where and for what a ticket is scanned.
 #[derive(Debug, Clone, Copy)]
 pub struct Scan {
+    /// The festival of the venue the scanner stands at.
+    pub festival_id: FestivalId,
     /// The venue the scanner stands at.
     pub venue_id: VenueId,
     /// The item door staff admit for, when they name one.
@@ -162,12 +171,15 @@ pub enum Decision {
     Admit,
 }
 
-/// Decides a scan of a genuine, known ticket, in DESIGN.md's order (after
-/// INVALID_CODE and UNKNOWN_TICKET): ITEM_CANCELLED, CANCELLED, WRONG_VENUE,
-/// WRONG_ITEM, TOO_EARLY, TOO_LATE, ALREADY_CHECKED_IN; VENUE_FULL and
-/// ADMITTED are for the atomic step.
+/// Decides a scan of a genuine ticket in the database, in DESIGN.md's order
+/// (after INVALID_CODE): UNKNOWN_TICKET for a ticket of another festival
+/// (to its staff, not a ticket at all), ITEM_CANCELLED, CANCELLED,
+/// WRONG_VENUE, WRONG_ITEM, TOO_EARLY, TOO_LATE, ALREADY_CHECKED_IN;
+/// VENUE_FULL and ADMITTED are for the atomic step.
 pub fn decide_check_in(ticket: &Ticket, item: &Item, scan: &Scan) -> Decision {
-    let outcome = if item.cancelled_at.is_some() {
+    let outcome = if item.festival_id != scan.festival_id {
+        CheckInOutcome::UnknownTicket
+    } else if item.cancelled_at.is_some() {
         CheckInOutcome::ItemCancelled
     } else if ticket.status == TicketStatus::Cancelled {
         CheckInOutcome::Cancelled
@@ -227,7 +239,9 @@ pub fn message(outcome: CheckInOutcome, details: &Details<'_>) -> String {
         CheckInOutcome::InvalidCode => {
             "Not a valid ticket: the code is unreadable or forged.".to_owned()
         }
-        CheckInOutcome::UnknownTicket => "Unknown ticket: no such ticket was issued.".to_owned(),
+        CheckInOutcome::UnknownTicket => {
+            "Unknown ticket: this is not a ticket of this festival.".to_owned()
+        }
         CheckInOutcome::Cancelled => "This ticket was cancelled.".to_owned(),
         CheckInOutcome::ItemCancelled => format!("{title} was cancelled."),
         CheckInOutcome::WrongVenue => format!(
@@ -313,6 +327,7 @@ mod tests {
 
     fn at(item: &Item) -> Scan {
         Scan {
+            festival_id: item.festival_id,
             venue_id: item.venue_id,
             item_id: None,
             at: time::now(),
@@ -379,6 +394,27 @@ mod tests {
             decide_check_in(&cancelled, &item, &elsewhere),
             Decision::Refuse(CheckInOutcome::ItemCancelled)
         );
+    }
+
+    #[test]
+    fn a_ticket_of_another_festival_is_unknown_before_anything_else() {
+        let mut item = item(Duration::minutes(10));
+        item.cancelled_at = Some(time::now());
+        let other_festival = Scan {
+            festival_id: FestivalId::generate(),
+            venue_id: VenueId::generate(),
+            ..at(&item)
+        };
+
+        let decision = decide_check_in(
+            &ticket(&item, TicketStatus::Cancelled),
+            &item,
+            &other_festival,
+        );
+
+        assert_eq!(decision, Decision::Refuse(CheckInOutcome::UnknownTicket));
+        assert!(!CheckInOutcome::UnknownTicket.shows_ticket());
+        assert!(CheckInOutcome::WrongVenue.shows_ticket());
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! once whatever the number of gates, and every scan is recorded, refusals
 //! too.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -46,8 +46,20 @@ pub struct ScanAttempt {
     pub gate: Option<String>,
     /// By whom.
     pub by: ScannedBy,
-    /// For a scan uploaded from an offline scanner: its id on the device.
+    /// The scan's id on the scanner, when it gave one: a scan sent again
+    /// with the same id by the same scanner is answered from the record.
     pub client_scan_id: Option<String>,
+    /// Whether it was decided by an offline scanner and uploaded later.
+    pub offline: bool,
+}
+
+impl ScanAttempt {
+    /// The key under which the scan is recorded once, when it has an id.
+    fn client_scan_key(&self) -> Option<String> {
+        self.client_scan_id
+            .as_deref()
+            .map(|id| self.by.client_scan_key(id))
+    }
 }
 
 /// What a scan came to, with what the answer needs to tell.
@@ -151,20 +163,15 @@ fn scan_row(attempt: &ScanAttempt, result: &ScanResult) -> scan::ActiveModel {
         scanner_device_id: Set(scanner_device_id),
         outcome: Set(result.outcome.as_str().to_owned()),
         scanned_at: Set(attempt.scan.at),
-        client_scan_key: Set(attempt
-            .client_scan_id
-            .as_deref()
-            .map(|id| attempt.by.client_scan_key(id))),
-        offline: Set(attempt.client_scan_id.is_some()),
+        client_scan_key: Set(attempt.client_scan_key()),
+        offline: Set(attempt.offline),
         conflict: Set(result.conflict),
         created_at: Set(time::now()),
     }
 }
 
-fn offline_scan_recorded_already(error: sea_orm::DbErr) -> StoreError {
-    on_unique_violation(error, || {
-        "this offline scan was recorded already".to_owned()
-    })
+fn scan_recorded_already(error: sea_orm::DbErr) -> StoreError {
+    on_unique_violation(error, || "this scan was recorded already".to_owned())
 }
 
 async fn record(
@@ -175,7 +182,7 @@ async fn record(
     scan_row(attempt, result)
         .insert(db)
         .await
-        .map_err(offline_scan_recorded_already)?;
+        .map_err(scan_recorded_already)?;
     Ok(())
 }
 
@@ -194,6 +201,9 @@ pub(crate) struct DoorScans;
 pub(crate) enum Judged {
     /// Decided and recorded.
     Settled(ScanResult),
+    /// Sent again with a client scan id recorded before (or earlier in the
+    /// batch): answered from the record, not decided again.
+    Recorded,
     /// An offline scan of a ticket checked in already: whether it came first
     /// is settled apart, and it is not recorded yet.
     CheckedInBefore {
@@ -228,19 +238,29 @@ impl Batch for DoorScans {
         .map(|ticket| (ticket.id, ticket))
         .collect();
         let venues = venues_of(&transaction, attempts, items.values()).await?;
+        let mut recorded = recorded_keys(&transaction, attempts).await?;
 
         let mut admitted_here: HashMap<ItemId, u32> = HashMap::new();
-        let judged: Vec<Judged> = attempts
-            .iter()
-            .map(|attempt| judge(attempt, &mut tickets, &items, &venues, &mut admitted_here))
-            .collect();
+        let mut judged: Vec<Judged> = Vec::with_capacity(attempts.len());
+        for attempt in attempts {
+            let key = attempt.client_scan_key();
+            if key.as_ref().is_some_and(|key| recorded.contains(key)) {
+                judged.push(Judged::Recorded);
+                continue;
+            }
+            let verdict = judge(attempt, &mut tickets, &items, &venues, &mut admitted_here);
+            if let (Some(key), Judged::Settled(_)) = (key, &verdict) {
+                recorded.insert(key);
+            }
+            judged.push(verdict);
+        }
 
         let settled: Vec<(&ScanAttempt, &ScanResult)> = attempts
             .iter()
             .zip(&judged)
             .filter_map(|(attempt, judged)| match judged {
                 Judged::Settled(result) => Some((attempt, result)),
-                Judged::CheckedInBefore { .. } => None,
+                Judged::Recorded | Judged::CheckedInBefore { .. } => None,
             })
             .collect();
         let admissions: Vec<&Ticket> = settled
@@ -275,10 +295,33 @@ impl Batch for DoorScans {
             .collect();
         insert_padded(&transaction, &scans)
             .await
-            .map_err(offline_scan_recorded_already)?;
+            .map_err(scan_recorded_already)?;
         transaction.commit().await?;
         Ok(judged.into_iter().map(Ok).collect())
     }
+}
+
+/// The client scan keys of `attempts` that are recorded already, by one
+/// query when any attempt has one.
+async fn recorded_keys(
+    db: &impl ConnectionTrait,
+    attempts: &[ScanAttempt],
+) -> Result<HashSet<String>, StoreError> {
+    let keys: BTreeSet<String> = attempts
+        .iter()
+        .filter_map(ScanAttempt::client_scan_key)
+        .collect();
+    if keys.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let recorded: Vec<Option<String>> = scan::Entity::find()
+        .select_only()
+        .column(scan::Column::ClientScanKey)
+        .filter(scan::Column::ClientScanKey.is_in(keys))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(recorded.into_iter().flatten().collect())
 }
 
 /// The venues of `items`: those the scans were made at, and any other by
@@ -317,7 +360,7 @@ fn judge(
     venues: &HashMap<VenueId, Venue>,
     admitted_here: &mut HashMap<ItemId, u32>,
 ) -> Judged {
-    let offline = attempt.client_scan_id.is_some();
+    let offline = attempt.offline;
     let unknown = |outcome| {
         Judged::Settled(ScanResult {
             outcome,
@@ -350,6 +393,7 @@ fn judge(
                 venue: venue.clone(),
             };
         }
+        Decision::Refuse(outcome) if !outcome.shows_ticket() => return unknown(outcome),
         Decision::Refuse(outcome) => outcome,
         Decision::Admit => {
             let inside = admitted_here.entry(item.id).or_default();
@@ -416,21 +460,25 @@ async fn use_tickets(db: &impl ConnectionTrait, admitted: &[&Ticket]) -> Result<
 }
 
 impl Judged {
-    /// The result of an online scan, which is always settled in its batch.
+    /// The result of an online scan without a client scan id, which is
+    /// always settled in its batch.
     fn settled(self) -> Result<ScanResult, StoreError> {
         match self {
             Self::Settled(result) => Ok(result),
-            Self::CheckedInBefore { .. } => {
-                Err(anyhow::anyhow!("an online scan was judged as an offline one").into())
-            }
+            Self::Recorded | Self::CheckedInBefore { .. } => Err(anyhow::anyhow!(
+                "a scan without a client scan id was not settled in its batch"
+            )
+            .into()),
         }
     }
 }
 
 impl Store {
     /// Decides a scan and records it: online, or uploaded from an offline
-    /// scanner (then idempotent by its client scan id, and ordered by
-    /// `scannedAt` among the scans of its ticket).
+    /// scanner (then ordered by `scannedAt` among the scans of its ticket).
+    /// A scan with a client scan id is recorded once: sent again by the
+    /// same scanner, even while the first is in flight, it gets the first
+    /// answer from the record.
     #[tracing::instrument(level = "debug", skip_all, fields(venue = %attempt.scan.venue_id), err(level = "debug"))]
     pub async fn check_in(&self, attempt: ScanAttempt) -> Result<ScanResult, StoreError> {
         let Some(client_scan_id) = attempt.client_scan_id.clone() else {
@@ -438,23 +486,27 @@ impl Store {
         };
         let by = attempt.by;
         let answer_from_record = async || {
-            // A re-sent offline scan raced its first upload.
             self.recorded_scan(by, &client_scan_id)
                 .await?
                 .ok_or(StoreError::NotFound("scan"))
         };
-        if let Some(recorded) = self.recorded_scan(by, &client_scan_id).await? {
-            return Ok(recorded);
-        }
-        let (ticket, item, venue) = match self.door.submit(attempt.clone()).await {
+        let offline = attempt.offline.then(|| attempt.clone());
+        let (ticket, item, venue) = match self.door.submit(attempt).await {
             Ok(Judged::Settled(result)) => return Ok(result),
+            // The key is unique: a conflict is a copy of the scan that
+            // another instance recorded meanwhile.
+            Ok(Judged::Recorded) | Err(StoreError::Conflict(_)) => {
+                return answer_from_record().await;
+            }
             Ok(Judged::CheckedInBefore {
                 ticket,
                 item,
                 venue,
             }) => (ticket, item, venue),
-            Err(StoreError::Conflict(_)) => return answer_from_record().await,
             Err(error) => return Err(error),
+        };
+        let Some(attempt) = offline else {
+            return Err(anyhow::anyhow!("an online scan was judged as an offline one").into());
         };
         let result = match self
             .admit_earlier_offline_scan(&attempt, ticket, &item, &venue)
@@ -538,7 +590,8 @@ impl Store {
         Ok(result)
     }
 
-    /// An offline scan recorded before, answered from the record.
+    /// A scan recorded before under its client scan id, answered from the
+    /// record.
     async fn recorded_scan(
         &self,
         by: ScannedBy,

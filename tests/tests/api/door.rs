@@ -92,6 +92,9 @@ on_both_databases!(
     every_scan_is_recorded_for_the_organizers,
     offline_scans_are_ordered_by_scan_time_and_answered_once,
     hostile_codes_are_invalid_never_internal,
+    a_ticket_of_another_festival_is_unknown_there_and_stays_out_of_its_record,
+    a_scan_sent_again_with_its_client_scan_id_gets_the_first_answer,
+    concurrent_copies_of_one_scan_get_one_answer_and_one_record,
 );
 
 async fn every_outcome_has_its_answer_and_a_sentence(app: TestApp) {
@@ -699,4 +702,201 @@ async fn hostile_codes_are_invalid_never_internal(app: TestApp) {
         outcome(&scan(&app, &d.staff, &d.ticket["code"], &d.festival.venue, None).await),
         "ADMITTED"
     );
+}
+
+async fn a_ticket_of_another_festival_is_unknown_there_and_stays_out_of_its_record(app: TestApp) {
+    let a = door(&app, "festival-a", json!({})).await;
+    let b = festival(&app, "festival-b").await;
+    let b_staff = app
+        .user_with(
+            "staff-b@example.org",
+            &[RoleGrant::new(Role::DoorStaff, Some(b.id.parse().unwrap()), None).unwrap()],
+        )
+        .await;
+    let b_device = app
+        .gql(
+            Some(&b.admin),
+            "mutation($input: IssueScannerTokenInput!) { issueScannerToken(input: $input) { token } }",
+            json!({ "input": { "venueId": b.venue, "label": "Festival B phone" } }),
+        )
+        .await
+        .data("/issueScannerToken/token")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let at_a = scan(
+        &app,
+        &a.staff,
+        &a.ticket["code"],
+        &a.festival.venue,
+        Some("A"),
+    )
+    .await;
+    assert_eq!(outcome(&at_a), "ADMITTED");
+
+    let by_device = scan(&app, &b_device, &a.ticket["code"], &b.venue, Some("A")).await;
+    let by_staff = scan(&app, &b_staff, &a.ticket["code"], &b.venue, None).await;
+    let offline = app
+        .gql(
+            Some(&b_staff),
+            SYNC,
+            json!({ "scans": [{ "clientScanId": "b-1", "code": a.ticket["code"], "venueId": b.venue, "scannedAt": Utc::now().to_rfc3339() }] }),
+        )
+        .await;
+
+    let refusal = json!({
+        "outcome": "UNKNOWN_TICKET",
+        "admitted": false,
+        "message": "Unknown ticket: this is not a ticket of this festival.",
+        "firstCheckIn": null,
+        "ticket": null,
+    });
+    assert_eq!(
+        by_device.data("/checkIn"),
+        &refusal,
+        "no name, no item, no status"
+    );
+    assert_eq!(by_staff.data("/checkIn"), &refusal);
+    assert_eq!(
+        offline.data("/syncOfflineScans/0/result"),
+        &json!({ "outcome": "UNKNOWN_TICKET", "admitted": false, "message": refusal["message"], "ticket": null })
+    );
+    let a_record = app
+        .gql(
+            Some(&a.festival.admin),
+            "query($id: ID!) { item(id: $id) { scans { totalCount edges { node { outcome scanner { label } } } } } }",
+            json!({ "id": a.item["id"] }),
+        )
+        .await;
+    assert_eq!(
+        a_record.data("/item/scans"),
+        &json!({ "totalCount": 1, "edges": [{ "node": { "outcome": "ADMITTED", "scanner": null } }] }),
+        "festival A's record holds its own scan only"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM scan WHERE venue_id = {} AND outcome = 'UNKNOWN_TICKET' \
+             AND ticket_id IS NULL AND item_id IS NULL",
+            app.uuid(&b.venue)
+        ))
+        .await,
+        3,
+        "festival B's record has the three scans, at its venue"
+    );
+    let tickets = app
+        .gql(
+            Some(&a.attendee),
+            "{ myTickets { status checkedInGate } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        tickets.data("/myTickets"),
+        &json!([{ "status": "CHECKED_IN", "checkedInGate": "A" }])
+    );
+}
+
+const CHECK_IN_ONCE: &str = "mutation($input: CheckInInput!) {
+    checkIn(input: $input) { outcome admitted message firstCheckIn { at gate } ticket { id status checkedInAt checkedInGate } }
+}";
+
+async fn a_scan_sent_again_with_its_client_scan_id_gets_the_first_answer(app: TestApp) {
+    let d = door(&app, "retries", json!({})).await;
+    let other_staff = app
+        .user_with(
+            "other-staff@example.org",
+            &[
+                RoleGrant::new(Role::DoorStaff, Some(d.festival.id.parse().unwrap()), None)
+                    .unwrap(),
+            ],
+        )
+        .await;
+    let input = |gate: &str, id: Value| json!({ "input": { "code": d.ticket["code"], "venueId": d.festival.venue, "gate": gate, "clientScanId": id } });
+
+    // The first answer is lost on the way (a crash, a dropped connection):
+    // the scanner sends the scan again with the same id.
+    let first = app
+        .gql(
+            Some(&d.staff),
+            CHECK_IN_ONCE,
+            input("A", json!("gate-a:42")),
+        )
+        .await;
+    let again = app
+        .gql(
+            Some(&d.staff),
+            CHECK_IN_ONCE,
+            input("A", json!(" gate-a:42 ")),
+        )
+        .await;
+    let same_id_elsewhere = app
+        .gql(
+            Some(&other_staff),
+            CHECK_IN_ONCE,
+            input("B", json!("gate-a:42")),
+        )
+        .await;
+    let without_id = app
+        .gql(Some(&d.staff), CHECK_IN_ONCE, input("B", json!(null)))
+        .await;
+    let empty = app
+        .gql(Some(&d.staff), CHECK_IN_ONCE, input("A", json!(" ")))
+        .await;
+    let long = app
+        .gql(
+            Some(&d.staff),
+            CHECK_IN_ONCE,
+            input("A", json!("x".repeat(101))),
+        )
+        .await;
+
+    assert_eq!(first.data("/checkIn/outcome"), "ADMITTED");
+    assert_eq!(
+        again.data("/checkIn"),
+        first.data("/checkIn"),
+        "the same answer, checkedInAt included"
+    );
+    assert_eq!(
+        same_id_elsewhere.data("/checkIn/outcome"),
+        "ALREADY_CHECKED_IN",
+        "ids are the scanner's own"
+    );
+    assert_eq!(without_id.data("/checkIn/outcome"), "ALREADY_CHECKED_IN");
+    for refused in [&empty, &long] {
+        assert_eq!(refused.error_code(), "BAD_USER_INPUT");
+        assert_eq!(refused.error_field(), "clientScanId");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM scan").await, 3);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM scan WHERE outcome = 'ADMITTED'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM scan WHERE offline").await,
+        0,
+        "online scans with an id are still online"
+    );
+}
+
+async fn concurrent_copies_of_one_scan_get_one_answer_and_one_record(app: TestApp) {
+    let d = door(&app, "copies", json!({})).await;
+    let input = json!({ "input": { "code": d.ticket["code"], "venueId": d.festival.venue, "gate": "A", "clientScanId": "gate-a:7" } });
+
+    let answers =
+        join_all((0..8).map(|_| app.gql(Some(&d.staff), CHECK_IN_ONCE, input.clone()))).await;
+
+    let first = answers[0].data("/checkIn");
+    assert_eq!(first["outcome"], "ADMITTED");
+    for answer in &answers {
+        assert_eq!(answer.data("/checkIn"), first);
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM scan").await, 1);
+    let admitted = app
+        .count(&format!(
+            "SELECT CAST(admitted AS BIGINT) FROM programme_item WHERE id = {}",
+            app.uuid(d.item["id"].as_str().unwrap())
+        ))
+        .await;
+    assert_eq!(admitted, 1);
 }

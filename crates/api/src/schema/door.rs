@@ -80,6 +80,8 @@ pub struct CheckInInput {
     /// Door staff admitting for one item at a time name it; then a ticket for another item at the same venue is WRONG_ITEM.
     pub item_id: Option<ID>,
     pub venue_id: ID,
+    /// The scan's id on the scanner (1 to 100 characters). A scan sent again with the same id by the same scanner (device or account), e.g. after a lost answer, gets the first answer and is not decided or recorded again.
+    pub client_scan_id: Option<ID>,
 }
 
 #[derive(InputObject)]
@@ -284,6 +286,15 @@ async fn scanning_at(ctx: &Context<'_>, venue_id: VenueId) -> ApiResult<(Venue, 
     Ok((venue, by))
 }
 
+/// A scanner's id for a scan, trimmed.
+fn parse_client_scan_id(field: &str, id: &ID) -> ApiResult<String> {
+    let id = id.trim();
+    if id.is_empty() || id.len() > 100 {
+        return Err(ApiError::bad_input(field, "must be 1 to 100 characters"));
+    }
+    Ok(id.to_owned())
+}
+
 fn parse_gate(venue: &Venue, field: &str, gate: Option<&str>) -> ApiResult<Option<String>> {
     let Some(gate) = gate else {
         return Ok(None);
@@ -417,12 +428,18 @@ impl DoorMutation {
             .item_id
             .map(|id| parse_id("itemId", &id))
             .transpose()?;
+        let client_scan_id = input
+            .client_scan_id
+            .as_ref()
+            .map(|id| parse_client_scan_id("clientScanId", id))
+            .transpose()?;
         let (venue, by) = scanning_at(ctx, venue_id).await?;
         let gate = parse_gate(&venue, "gate", input.gate.as_deref())?;
         let services = services(ctx)?;
         let attempt = ScanAttempt {
             claims: claims(services, &input.code).await,
             scan: Scan {
+                festival_id: venue.festival_id,
                 venue_id,
                 item_id,
                 at: time::now(),
@@ -430,7 +447,8 @@ impl DoorMutation {
             venue,
             gate,
             by,
-            client_scan_id: None,
+            client_scan_id,
+            offline: false,
         };
         let result = services.store.check_in(attempt).await?;
         announce(services, &result).await;
@@ -458,14 +476,9 @@ impl DoorMutation {
         let mut seen = HashSet::new();
         for (index, scan) in scans.iter().enumerate() {
             let field = |name: &str| format!("scans[{index}].{name}");
-            let client_scan_id = scan.client_scan_id.trim();
-            if client_scan_id.is_empty() || client_scan_id.len() > 100 {
-                return Err(ApiError::bad_input(
-                    field("clientScanId"),
-                    "must be 1 to 100 characters",
-                ));
-            }
-            if !seen.insert(client_scan_id.to_owned()) {
+            let client_scan_id =
+                parse_client_scan_id(&field("clientScanId"), &scan.client_scan_id)?;
+            if !seen.insert(client_scan_id.clone()) {
                 return Err(ApiError::bad_input(
                     field("clientScanId"),
                     "appears twice in this upload",
@@ -481,14 +494,7 @@ impl DoorMutation {
             let venue_id: VenueId = parse_id(&field("venueId"), &scan.venue_id)?;
             let (venue, by) = scanning_at(ctx, venue_id).await?;
             let gate = parse_gate(&venue, &field("gate"), scan.gate.as_deref())?;
-            attempts.push((
-                index,
-                client_scan_id.to_owned(),
-                venue,
-                gate,
-                by,
-                scanned_at,
-            ));
+            attempts.push((index, client_scan_id, venue, gate, by, scanned_at));
         }
         let services = services(ctx)?;
         attempts.sort_by_key(|attempt| attempt.5);
@@ -497,6 +503,7 @@ impl DoorMutation {
             let attempt = ScanAttempt {
                 claims: claims(services, &scans[index].code).await,
                 scan: Scan {
+                    festival_id: venue.festival_id,
                     venue_id: venue.id,
                     item_id: None,
                     at: scanned_at,
@@ -505,6 +512,7 @@ impl DoorMutation {
                 gate,
                 by,
                 client_scan_id: Some(client_scan_id.clone()),
+                offline: true,
             };
             let result = services.store.check_in(attempt).await?;
             announce(services, &result).await;

@@ -129,6 +129,7 @@ fn scan(venue: &Venue, ticket: &Ticket, by: UserId) -> ScanAttempt {
             item_id: ticket.item_id,
         }),
         scan: Scan {
+            festival_id: venue.festival_id,
             venue_id: venue.id,
             item_id: None,
             at: time::now(),
@@ -137,6 +138,7 @@ fn scan(venue: &Venue, ticket: &Ticket, by: UserId) -> ScanAttempt {
         gate: Some("A".to_owned()),
         by: ScannedBy::Account(by),
         client_scan_id: None,
+        offline: false,
     }
 }
 
@@ -241,7 +243,9 @@ async fn a_batch_of_scans_admits_each_ticket_once_and_never_past_the_hall() {
         .into_iter()
         .map(|answer| match answer.unwrap() {
             Judged::Settled(result) => result.outcome,
-            Judged::CheckedInBefore { .. } => panic!("online scans are settled in their batch"),
+            Judged::Recorded | Judged::CheckedInBefore { .. } => {
+                panic!("online scans without an id are settled in their batch")
+            }
         })
         .collect();
     assert_eq!(
@@ -268,6 +272,41 @@ async fn a_batch_of_scans_admits_each_ticket_once_and_never_past_the_hall() {
         "every scan of the item is recorded, refusals too, and nothing else \
          (six rows are written as eight)"
     );
+}
+
+#[tokio::test]
+async fn a_scan_sent_twice_in_one_batch_is_decided_and_recorded_once() {
+    let festival = festival(2, 10).await;
+    let [early, _] = &festival.items;
+    let staff = festival.attendee("staff").await;
+    let holder = festival.attendee("ana").await;
+    let (new, now) = reservation(early, holder, 1, None);
+    let ticket = festival.store.reserve(new, now).await.unwrap().tickets[0].clone();
+    let sent = || ScanAttempt {
+        client_scan_id: Some("gate-a-1".to_owned()),
+        ..scan(&festival.venue, &ticket, staff)
+    };
+
+    let answers = DoorScans::apply(&festival.store.db, &[sent(), sent()])
+        .await
+        .unwrap();
+    let resent = DoorScans::apply(&festival.store.db, &[sent()])
+        .await
+        .unwrap();
+
+    assert!(
+        matches!(&answers[0], Ok(Judged::Settled(result)) if result.outcome == CheckInOutcome::Admitted),
+        "{answers:?}"
+    );
+    assert!(matches!(answers[1], Ok(Judged::Recorded)), "{answers:?}");
+    assert!(matches!(resent[0], Ok(Judged::Recorded)), "{resent:?}");
+    let recorded = festival
+        .store
+        .scans_of_item(early.id, None, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(recorded.total_count, 1);
+    assert_eq!(festival.item(0).await.admitted, 1);
 }
 
 /// Doubles numbers; a batch holding a negative one fails as a whole.
