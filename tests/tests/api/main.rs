@@ -14,6 +14,7 @@ mod catalogue;
 mod cli;
 mod door;
 mod hardening;
+mod inputs;
 mod keys;
 mod schema_file;
 mod tickets;
