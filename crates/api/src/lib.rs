@@ -27,7 +27,7 @@ use base64::engine::general_purpose::STANDARD;
 use rand::RngCore;
 use usher_domain::accounts::User;
 use usher_domain::door::ScannerDevice;
-use usher_domain::ids::UserId;
+use usher_domain::ids::{SessionId, UserId};
 use usher_persistence::Store;
 
 pub use http::{MAX_BODY_BYTES, router};
@@ -57,6 +57,8 @@ pub struct Services {
     pub catalogue: CatalogueCache,
     /// Users signed in during the last moments.
     pub users: Recent<UserId, Option<User>>,
+    /// Logins used during the last moments, with their user while they go on.
+    pub sessions: Recent<SessionId, Option<UserId>>,
     /// Scanner devices that scanned during the last moments, by the hash of
     /// their token.
     pub scanners: Recent<String, Option<ScannerDevice>>,
@@ -92,6 +94,7 @@ impl Services {
             events,
             catalogue: CatalogueCache::default(),
             users: Recent::default(),
+            sessions: Recent::default(),
             scanners: Recent::default(),
         })
     }

@@ -12,6 +12,7 @@ mod accounts;
 mod attendance;
 mod catalogue;
 mod cli;
+mod credentials;
 mod door;
 mod hardening;
 mod inputs;
