@@ -1,7 +1,8 @@
 //! Credentials under attack: access tokens end with their login (logout, a
-//! replayed refresh token) within the cache's two seconds, and a token
-//! signed with the real secret is still refused when it claims a lifetime
-//! the server never issues.
+//! replayed refresh token) within the cache's two seconds; a token signed
+//! with the real secret is still refused when it claims a lifetime the
+//! server never issues; and with a key file, the database holds no secret
+//! in clear.
 
 use std::time::{Duration, Instant};
 
@@ -10,8 +11,12 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::{Value, json};
 use usher_api::auth::token_hash;
+use usher_api::codes::TicketKeys;
+use usher_persistence::{SecretKey, StoreOptions};
 
-use crate::helpers::{Gql, PASSWORD, TestApp};
+use crate::catalogue::{create_item, festival};
+use crate::cli::usher;
+use crate::helpers::{Gql, PASSWORD, TestApp, TestDatabase, spawn_app_with};
 use crate::on_both_databases;
 
 const LOGIN: &str =
@@ -30,6 +35,7 @@ on_both_databases!(
     a_login_ended_elsewhere_stops_its_access_tokens_within_two_seconds,
     a_replayed_refresh_token_ends_the_access_tokens_of_its_login,
     tokens_signed_with_the_real_secret_but_longer_lived_are_refused,
+    a_secret_key_seals_the_stored_secrets_and_a_wrong_one_stops_the_start,
 );
 
 /// Registers `email` and signs in: (access token, refresh token).
@@ -161,20 +167,28 @@ async fn a_replayed_refresh_token_ends_the_access_tokens_of_its_login(app: TestA
     }
 }
 
+/// The text in the first column of every row `query` returns, read
+/// straight from the database.
+async fn raw_texts(app: &TestApp, query: &str) -> Vec<String> {
+    let db = Database::connect(&app.database.url).await.unwrap();
+    let rows = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), query))
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    rows.iter()
+        .map(|row| row.try_get_by_index::<String>(0).unwrap())
+        .collect()
+}
+
 /// The HS256 secret as the database holds it (in clear: no key file).
 async fn access_token_secret(app: &TestApp) -> Vec<u8> {
-    let db = Database::connect(&app.database.url).await.unwrap();
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT value FROM server_secret WHERE name = 'access-token-hs256'",
-        ))
-        .await
-        .unwrap()
-        .expect("the secret is stored");
-    let value: String = row.try_get_by_index(0).unwrap();
-    db.close().await.unwrap();
-    STANDARD.decode(value).expect("a plain secret")
+    let values = raw_texts(
+        app,
+        "SELECT value FROM server_secret WHERE name = 'access-token-hs256'",
+    )
+    .await;
+    STANDARD.decode(&values[0]).expect("a plain secret")
 }
 
 async fn tokens_signed_with_the_real_secret_but_longer_lived_are_refused(app: TestApp) {
@@ -221,4 +235,113 @@ async fn tokens_signed_with_the_real_secret_but_longer_lived_are_refused(app: Te
             refused.0
         );
     }
+}
+
+const KEY_HEX: &str = "4f1c6be0d8a7a3e2b1c0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8";
+
+fn sealing(key: &str) -> StoreOptions {
+    StoreOptions {
+        secret_key: Some(SecretKey::parse(key).unwrap()),
+        ..StoreOptions::default()
+    }
+}
+
+async fn a_secret_key_seals_the_stored_secrets_and_a_wrong_one_stops_the_start(app: TestApp) {
+    // A server without a key, as before: secrets in clear; a login and a ticket.
+    let festival = festival(&app, "sealed").await;
+    let item = create_item(&app, &festival, 120, json!({})).await;
+    let (access, _) = signed_in(&app, "sokha@example.org").await;
+    let reserved = app
+        .gql(
+            Some(&access),
+            "mutation($input: ReserveTicketsInput!) { reserveTickets(input: $input) { tickets { code } } }",
+            json!({ "input": { "itemId": item["id"], "quantity": 1 } }),
+        )
+        .await;
+    let code = reserved
+        .data("/reserveTickets/tickets/0/code")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let plain_secret = raw_texts(&app, "SELECT value FROM server_secret").await;
+    let plain_seed = raw_texts(&app, "SELECT private_key FROM signing_key").await;
+    let directory = tempfile::tempdir().unwrap();
+    let key_file = directory.path().join("usher.key");
+    std::fs::write(&key_file, format!("{KEY_HEX}\n")).unwrap();
+
+    // The same database, now served with a key: sealed in place on start.
+    let sealed = spawn_app_with(
+        TestDatabase::shared(&app.database.url),
+        app.db,
+        sealing(KEY_HEX),
+    )
+    .await
+    .unwrap();
+    usher(&[
+        "keys",
+        "rotate",
+        "--database-url",
+        &app.database.url,
+        "--secret-key-file",
+        key_file.to_str().unwrap(),
+    ])
+    .await
+    .unwrap();
+
+    let secrets = raw_texts(&app, "SELECT value FROM server_secret").await;
+    let seeds = raw_texts(&app, "SELECT private_key FROM signing_key").await;
+    assert_eq!(seeds.len(), 2, "the rotated key is stored too");
+    for stored in secrets.iter().chain(&seeds) {
+        assert!(stored.starts_with("sealed:v1:"), "in clear: {stored}");
+        for plain in plain_secret.iter().chain(&plain_seed) {
+            assert!(
+                !stored.contains(plain.as_str()),
+                "a plain secret is in {stored}"
+            );
+        }
+    }
+    assert_eq!(
+        me(&sealed, &access).await.data("/me/email"),
+        "sokha@example.org",
+        "the sealed secret is the same secret"
+    );
+    let (new_access, _) = signed_in(&sealed, "rith@example.org").await;
+    assert_eq!(
+        me(&sealed, &new_access).await.data("/me/email"),
+        "rith@example.org"
+    );
+    let keys = TicketKeys::load(sealed.store.clone(), None).await.unwrap();
+    assert!(
+        keys.verify(&code).is_ok(),
+        "a ticket issued before still verifies"
+    );
+
+    let wrong = spawn_app_with(
+        TestDatabase::shared(&app.database.url),
+        app.db,
+        sealing(&"5a".repeat(32)),
+    )
+    .await
+    .err()
+    .expect("a wrong key stops the start");
+    let keyless = spawn_app_with(
+        TestDatabase::shared(&app.database.url),
+        app.db,
+        StoreOptions::default(),
+    )
+    .await
+    .err()
+    .expect("no key stops the start of a sealed database");
+
+    let wrong = format!("{wrong:#}");
+    assert!(wrong.contains("not the key"), "{wrong}");
+    let keyless = format!("{keyless:#}");
+    assert!(keyless.contains("--secret-key-file"), "{keyless}");
+    assert!(
+        raw_texts(&app, "SELECT value FROM server_secret")
+            .await
+            .iter()
+            .all(|value| value.starts_with("sealed:v1:")),
+        "a failed start writes nothing in clear"
+    );
 }

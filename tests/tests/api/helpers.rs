@@ -89,6 +89,18 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// The database at `url`, left in place when this is dropped: for a
+    /// second server on a test's database.
+    pub fn shared(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            _sqlite_dir: None,
+            postgres: None,
+        }
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let Some((admin_url, name)) = self.postgres.take() else {
@@ -128,17 +140,29 @@ pub struct TestApp {
 
 pub async fn spawn_app(db: Db) -> Option<TestApp> {
     let database = TestDatabase::create(db).await?;
+    Some(
+        spawn_app_with(database, db, StoreOptions::default())
+            .await
+            .expect("build the application"),
+    )
+}
+
+/// A server on `database` with these store options; the error of a server
+/// that does not start.
+pub async fn spawn_app_with(
+    database: TestDatabase,
+    db: Db,
+    store: StoreOptions,
+) -> anyhow::Result<TestApp> {
     let settings = Settings {
         bind: "127.0.0.1:0".parse().expect("address"),
         database_url: database.url.clone(),
-        store: StoreOptions::default(),
+        store,
         auth: test_auth_settings(),
         demo: false,
         ticket_key_pem: None,
     };
-    let application = Application::build(&settings)
-        .await
-        .expect("build the application");
+    let application = Application::build(&settings).await?;
     let address = format!(
         "http://{}",
         application.local_addr().expect("bound address")
@@ -153,7 +177,7 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
             .await
             .expect("server ran");
     });
-    Some(TestApp {
+    Ok(TestApp {
         address,
         client: reqwest::Client::new(),
         store,
