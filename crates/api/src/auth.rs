@@ -1,6 +1,7 @@
 //! Who is asking: access tokens (HS256 JWTs, issuer and audience checked,
-//! algorithm pinned), opaque refresh tokens (stored hashed), and argon2id
-//! password hashes computed off the async runtime's threads.
+//! algorithm pinned, lifetime bounded, tied to their login), opaque refresh
+//! tokens (stored hashed), and argon2id password hashes computed off the
+//! async runtime's threads.
 
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -16,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use usher_domain::accounts::User;
 use usher_domain::door::ScannerDevice;
-use usher_domain::ids::UserId;
+use usher_domain::ids::{SessionId, UserId};
 use usher_domain::input::Password;
 use usher_domain::time::{self, Timestamp};
 
@@ -55,13 +56,29 @@ impl Default for AuthSettings {
     }
 }
 
+/// What an access token says. `iat` and `sid` are required: a token without
+/// them was not issued by this server (or predates logins that end).
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     sub: String,
+    /// The login the token was issued with: it stops working when the login
+    /// ends.
+    sid: String,
     iss: String,
     aud: String,
     iat: i64,
     exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nbf: Option<i64>,
+}
+
+/// Whom a genuine access token speaks for, and within which login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenSubject {
+    /// The signed-in user.
+    pub user: UserId,
+    /// The login the token belongs to.
+    pub session: SessionId,
 }
 
 /// Issues and checks the credentials of people.
@@ -75,10 +92,11 @@ pub struct Auth {
     /// Checked when the email is unknown, so that a wrong email takes as long
     /// as a wrong password.
     decoy_hash: String,
-    /// Tokens verified already, with their user and expiry (a door phone
-    /// sends the same token with every scan). Access tokens are never
-    /// revoked, so a token checked once stays good until it expires.
-    verified: Arc<RwLock<HashMap<String, (UserId, i64)>>>,
+    /// Tokens verified already, with their subject and expiry (a door phone
+    /// sends the same token with every scan). The signature and lifetime of
+    /// a token checked once stay good until it expires; whether its login
+    /// goes on is asked separately, on every request.
+    verified: Arc<RwLock<HashMap<String, (TokenSubject, i64)>>>,
 }
 
 impl Auth {
@@ -96,6 +114,7 @@ impl Auth {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
         validation.leeway = LEEWAY_SECONDS.unsigned_abs();
         let decoy_hash = hash_with(&argon2, "decoy password, never matches")?;
         Ok(Self {
@@ -109,18 +128,21 @@ impl Auth {
         })
     }
 
-    /// A fresh access token for `user` and when it expires.
-    pub fn access_token(&self, user: UserId) -> ApiResult<(String, Timestamp)> {
+    /// A fresh access token for `user` within login `session`, and when it
+    /// expires.
+    pub fn access_token(&self, user: UserId, session: SessionId) -> ApiResult<(String, Timestamp)> {
         let now = time::now();
         let ttl = chrono::Duration::from_std(self.settings.access_token_ttl)
             .map_err(ApiError::internal)?;
         let expires_at = now + ttl;
         let claims = Claims {
             sub: user.to_string(),
+            sid: session.to_string(),
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
             iat: now.timestamp(),
             exp: expires_at.timestamp(),
+            nbf: None,
         };
         let token = jsonwebtoken::encode(
             &Header::new(jsonwebtoken::Algorithm::HS256),
@@ -131,27 +153,40 @@ impl Auth {
         Ok((token, expires_at))
     }
 
-    /// The user an access token speaks for, if it is genuine and current.
-    pub fn verify_access_token(&self, token: &str) -> Option<UserId> {
-        self.user_of_token(token, time::now().timestamp())
+    /// Whom an access token speaks for, if it is genuine, current, and no
+    /// longer-lived than the tokens this server issues. Whether its login
+    /// goes on is for the caller to ask.
+    pub fn verify_access_token(&self, token: &str) -> Option<TokenSubject> {
+        self.subject_of_token(token, time::now().timestamp())
     }
 
     /// [`Self::verify_access_token`] at `now` (Unix seconds) for tokens
     /// verified before.
-    fn user_of_token(&self, token: &str, now: i64) -> Option<UserId> {
+    fn subject_of_token(&self, token: &str, now: i64) -> Option<TokenSubject> {
         let current = |expires: i64| now <= expires + LEEWAY_SECONDS;
-        if let Some(&(user, expires)) = self
+        if let Some(&(subject, expires)) = self
             .verified
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(token)
         {
-            return current(expires).then_some(user);
+            return current(expires).then_some(subject);
         }
         let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .ok()?
             .claims;
-        let user: UserId = claims.sub.parse().ok()?;
+        // Whoever holds the secret could sign a token for 2^62 seconds; the
+        // server never issues one that lives longer than its setting, nor
+        // one dated in the future.
+        let longest = i64::try_from(self.settings.access_token_ttl.as_secs()).ok()?;
+        let lifetime = claims.exp.checked_sub(claims.iat)?;
+        if !(0..=longest).contains(&lifetime) || claims.iat > now + LEEWAY_SECONDS {
+            return None;
+        }
+        let subject = TokenSubject {
+            user: claims.sub.parse().ok()?,
+            session: claims.sid.parse().ok()?,
+        };
         let mut verified = self
             .verified
             .write()
@@ -162,8 +197,8 @@ impl Auth {
                 verified.clear();
             }
         }
-        verified.insert(token.to_owned(), (user, claims.exp));
-        Some(user)
+        verified.insert(token.to_owned(), (subject, claims.exp));
+        Some(subject)
     }
 
     /// When a refresh token issued now expires.
@@ -266,35 +301,101 @@ mod tests {
             argon2_iterations: 1,
             ..AuthSettings::default()
         };
-        Auth::new(b"0123456789abcdef0123456789abcdef", settings).unwrap()
+        Auth::new(SECRET, settings).unwrap()
+    }
+
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    fn subject() -> TokenSubject {
+        TokenSubject {
+            user: UserId::generate(),
+            session: SessionId::generate(),
+        }
+    }
+
+    fn token_for(subject: TokenSubject, auth: &Auth) -> (String, Timestamp) {
+        auth.access_token(subject.user, subject.session).unwrap()
+    }
+
+    /// A token signed with the real secret, with claims of the forger's choosing.
+    fn forged(claims: &serde_json::Value) -> String {
+        jsonwebtoken::encode(
+            &Header::new(jsonwebtoken::Algorithm::HS256),
+            claims,
+            &EncodingKey::from_secret(SECRET),
+        )
+        .unwrap()
     }
 
     #[test]
-    fn an_access_token_names_its_user() {
+    fn an_access_token_names_its_user_and_login() {
         let auth = auth();
-        let user = UserId::generate();
-        let (token, _) = auth.access_token(user).unwrap();
-        assert_eq!(auth.verify_access_token(&token), Some(user));
+        let subject = subject();
+        let (token, _) = token_for(subject, &auth);
+        assert_eq!(auth.verify_access_token(&token), Some(subject));
     }
 
     #[test]
     fn a_verified_token_is_refused_once_it_expires() {
         let auth = auth();
-        let user = UserId::generate();
-        let (token, expires_at) = auth.access_token(user).unwrap();
-        assert_eq!(auth.verify_access_token(&token), Some(user));
+        let subject = subject();
+        let (token, expires_at) = token_for(subject, &auth);
+        assert_eq!(auth.verify_access_token(&token), Some(subject));
         let expires = expires_at.timestamp();
-        assert_eq!(auth.user_of_token(&token, expires), Some(user));
+        assert_eq!(auth.subject_of_token(&token, expires), Some(subject));
         assert_eq!(
-            auth.user_of_token(&token, expires + LEEWAY_SECONDS + 1),
+            auth.subject_of_token(&token, expires + LEEWAY_SECONDS + 1),
             None
         );
     }
 
     #[test]
+    fn tokens_that_live_longer_than_issued_or_start_later_are_refused() {
+        let auth = auth();
+        let subject = subject();
+        let now = time::now().timestamp();
+        let claims = |changes: serde_json::Value| {
+            let mut claims = serde_json::json!({
+                "sub": subject.user.to_string(), "sid": subject.session.to_string(),
+                "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 900,
+            });
+            for (name, value) in changes.as_object().unwrap() {
+                if value.is_null() {
+                    claims.as_object_mut().unwrap().remove(name);
+                } else {
+                    claims[name] = value.clone();
+                }
+            }
+            forged(&claims)
+        };
+        assert_eq!(
+            auth.verify_access_token(&claims(serde_json::json!({}))),
+            Some(subject),
+            "the forger's baseline is a token the server would issue"
+        );
+        for (what, changes) in [
+            ("exp = 2^62", serde_json::json!({ "exp": 1_i64 << 62 })),
+            ("a day long", serde_json::json!({ "exp": now + 86_400 })),
+            ("nbf in an hour", serde_json::json!({ "nbf": now + 3600 })),
+            ("no iat", serde_json::json!({ "iat": null })),
+            (
+                "iat in an hour",
+                serde_json::json!({ "iat": now + 3600, "exp": now + 3700 }),
+            ),
+            (
+                "exp before iat",
+                serde_json::json!({ "iat": now + 3, "exp": now + 1 }),
+            ),
+            ("no login", serde_json::json!({ "sid": null })),
+        ] {
+            assert_eq!(auth.verify_access_token(&claims(changes)), None, "{what}");
+        }
+    }
+
+    #[test]
     fn unsigned_and_foreign_tokens_are_refused() {
         let auth = auth();
-        let (token, _) = auth.access_token(UserId::generate()).unwrap();
+        let (token, _) = token_for(subject(), &auth);
         let mut parts: Vec<&str> = token.split('.').collect();
         let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
         parts[0] = &none_header;

@@ -29,7 +29,7 @@ use base64::engine::general_purpose::STANDARD;
 use rand::RngCore;
 use usher_domain::accounts::User;
 use usher_domain::door::ScannerDevice;
-use usher_domain::ids::UserId;
+use usher_domain::ids::{SessionId, UserId};
 use usher_persistence::Store;
 
 pub use http::{MAX_BODY_BYTES, router};
@@ -62,6 +62,8 @@ pub struct Services {
     pub catalogue: CatalogueCache,
     /// Users signed in during the last moments.
     pub users: Recent<UserId, Option<User>>,
+    /// Logins used during the last moments, with their user while they go on.
+    pub sessions: Recent<SessionId, Option<UserId>>,
     /// Scanner devices that scanned during the last moments, by the hash of
     /// their token.
     pub scanners: Recent<String, Option<ScannerDevice>>,
@@ -98,6 +100,7 @@ impl Services {
             live: LiveItems::default(),
             catalogue: CatalogueCache::default(),
             users: Recent::default(),
+            sessions: Recent::default(),
             scanners: Recent::default(),
         })
     }

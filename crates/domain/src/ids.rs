@@ -81,6 +81,8 @@ id_type!(
     ItemId,
     /// A user account.
     UserId,
+    /// A login: the refresh tokens rotated from one sign-in, and the access tokens issued with them.
+    SessionId,
     /// A role granted to a user.
     GrantId,
     /// A ticket: one person, one programme item.

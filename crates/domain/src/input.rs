@@ -45,7 +45,73 @@ fn bounded_text(field: &str, raw: &str, max: usize) -> Result<String, InvalidInp
             "must not contain control characters",
         ));
     }
+    if let Some(hidden) = hidden_character(text) {
+        return Err(InvalidInput::new(
+            field,
+            format!(
+                "must not contain invisible or direction-changing characters (U+{:04X})",
+                u32::from(hidden)
+            ),
+        ));
+    }
     Ok(text.to_owned())
+}
+
+/// The first character of `text` that changes how text around it is shown
+/// without being seen itself: bidirectional controls (U+202E shows
+/// "Anna\u{202E}lla" as "Annaall"), zero-width and other invisible format
+/// characters (Unicode category Cf), line and paragraph separators, and
+/// Hangul fillers. They make one name pass for another on a ticket read at
+/// the door or in a list of accounts. Zero-width joiners and non-joiners
+/// are kept between two characters of a script that needs them (Persian,
+/// Sinhala, the Indic scripts, emoji sequences); next to ASCII, a space or
+/// an end of the text they only hide.
+fn hidden_character(text: &str) -> Option<char> {
+    let chars: Vec<char> = text.chars().collect();
+    let joins =
+        |c: Option<&char>| c.is_some_and(|&c| !c.is_ascii() && !c.is_whitespace() && !is_hidden(c));
+    chars.iter().enumerate().find_map(|(at, &c)| {
+        let refused = match c {
+            '\u{200C}' | '\u{200D}' => {
+                !(joins(at.checked_sub(1).and_then(|before| chars.get(before)))
+                    && joins(chars.get(at + 1)))
+            }
+            _ => is_hidden(c),
+        };
+        refused.then_some(c)
+    })
+}
+
+/// Format characters (Unicode 16's category Cf), line and paragraph
+/// separators, and the Hangul fillers, which show as nothing.
+fn is_hidden(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
 }
 
 macro_rules! text_type {
@@ -326,16 +392,17 @@ impl Minutes {
 pub struct CountryCode(String);
 
 impl CountryCode {
-    /// Parses two ASCII letters, in either case.
+    /// Parses an assigned code, in either case: user-assigned codes such as
+    /// ZZ or XK, and codes withdrawn from the standard, are refused.
     pub fn parse(field: &str, raw: &str) -> Result<Self, InvalidInput> {
         let code = raw.trim().to_ascii_uppercase();
-        if code.len() == 2 && code.chars().all(|c| c.is_ascii_uppercase()) {
+        if ASSIGNED_COUNTRY_CODES.binary_search(&code.as_str()).is_ok() {
             Ok(Self(code))
         } else {
             Err(InvalidInput::new(
                 field,
                 format!(
-                    "'{}' is not an ISO 3166-1 alpha-2 country code such as TH",
+                    "'{}' is not an assigned ISO 3166-1 alpha-2 country code such as TH",
                     raw.trim()
                 ),
             ))
@@ -347,6 +414,26 @@ impl CountryCode {
         &self.0
     }
 }
+
+/// The 249 officially assigned ISO 3166-1 alpha-2 codes, sorted.
+const ASSIGNED_COUNTRY_CODES: [&str; 249] = [
+    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ",
+    "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS",
+    "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN",
+    "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE",
+    "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF",
+    "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM",
+    "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM",
+    "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC",
+    "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK",
+    "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA",
+    "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG",
+    "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW",
+    "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS",
+    "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO",
+    "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
+    "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
+];
 
 /// A runtime in minutes: 1 to 1,000.
 pub fn parse_runtime(field: &str, raw: i64) -> Result<u32, InvalidInput> {
@@ -403,6 +490,105 @@ mod tests {
             Name::parse("name", " Hall 1 ").map(Name::into_string),
             Ok("Hall 1".into())
         );
+    }
+
+    #[test]
+    fn names_refuse_direction_controls_and_invisible_characters() {
+        for (bad, hidden) in [
+            ("Anna\u{202E}lla", "U+202E"),
+            ("\u{2067}Admin", "U+2067"),
+            ("Ad\u{200B}min", "U+200B"),
+            ("Admin\u{200D}x", "U+200D"),
+            ("\u{FEFF}Hall 1", "U+FEFF"),
+            ("Hall\u{2060}1", "U+2060"),
+            ("Mai\u{061C}", "U+061C"),
+            ("Linh\u{00AD}", "U+00AD"),
+            ("Hall\u{2028}1", "U+2028"),
+            ("\u{3164}", "U+3164"),
+            ("Dara\u{E0041}", "U+E0041"),
+        ] {
+            let refused = Name::parse("holderNames", bad).unwrap_err();
+            assert_eq!(refused.field, "holderNames");
+            assert!(refused.message.contains(hidden), "{bad:?}: {refused}");
+            assert!(Label::parse("gate", bad).is_err(), "{bad:?}");
+            assert!(Address::parse("address", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn names_keep_the_joiners_their_scripts_need() {
+        for good in [
+            "\u{0645}\u{06CC}\u{200C}\u{062E}\u{0648}\u{0627}\u{0647}\u{0645}",
+            "\u{0D38}\u{0D4D}\u{200D}\u{0D30}",
+            "\u{1F469}\u{200D}\u{1F3A4}",
+            "\u{1780}\u{17D2}\u{179A}\u{17BB}\u{1798}",
+            "Nguy\u{1EC5}n Th\u{1ECB} Mai",
+            "\u{0E2A}\u{0E21}\u{0E0A}\u{0E32}\u{0E22}",
+        ] {
+            assert_eq!(
+                Name::parse("displayName", good).map(Name::into_string),
+                Ok(good.to_owned())
+            );
+        }
+        for bad in ["\u{200D}\u{1F3A4}", "\u{1F469}\u{200D}", "a\u{200C}b"] {
+            assert!(Name::parse("displayName", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn country_codes_must_be_assigned() {
+        let letters = 'A'..='Z';
+        let accepted = letters
+            .clone()
+            .flat_map(|first| {
+                letters
+                    .clone()
+                    .map(move |second| format!("{first}{second}"))
+            })
+            .filter(|code| CountryCode::parse("countries", code).is_ok())
+            .count();
+        assert_eq!(accepted, 249);
+        assert_eq!(
+            CountryCode::parse("countries", " vn ").map(|code| code.0),
+            Ok("VN".into())
+        );
+        for bad in ["ZZ", "XK", "AA", "UK", "YU", "", "V", "VNM", "1A"] {
+            let refused = CountryCode::parse("countries", bad).unwrap_err();
+            assert_eq!(refused.field, "countries");
+        }
+        assert!(
+            ASSIGNED_COUNTRY_CODES
+                .windows(2)
+                .all(|pair| pair[0] < pair[1]),
+            "the list must stay sorted for binary search"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_hidden_character_anywhere_is_refused(
+            name in "[\\p{L}\\p{M}\\p{N} ]{1,40}",
+            at in 0_usize..=40,
+            hidden in proptest::sample::select(vec![
+                '\u{061C}', '\u{200B}', '\u{200C}', '\u{200D}', '\u{200E}', '\u{200F}',
+                '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2060}',
+                '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}', '\u{FEFF}', '\u{00AD}',
+            ]),
+        ) {
+            let mut chars: Vec<char> = format!("x{name}x").chars().collect();
+            let at = at.min(chars.len() - 1).max(1);
+            // A joiner between two letters of a joining script is allowed:
+            // put it next to ASCII so that it only hides.
+            chars.splice(at..at, ['x', hidden, 'x']);
+            let text: String = chars.into_iter().collect();
+            proptest::prop_assert!(Name::parse("title", &text).is_err(), "{text:?} was accepted");
+        }
+
+        #[test]
+        fn visible_names_are_kept(name in "[\\p{L}\\p{M}\\p{N}\\p{P}][\\p{L}\\p{M}\\p{N}\\p{P} ]{0,60}[\\p{L}\\p{N}]") {
+            proptest::prop_assume!(!name.chars().any(is_hidden));
+            proptest::prop_assert_eq!(Name::parse("title", &name).map(Name::into_string), Ok(name.clone()));
+        }
     }
 
     #[test]

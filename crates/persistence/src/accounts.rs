@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use usher_domain::accounts::User;
-use usher_domain::ids::{FestivalId, GrantId, UserId, VenueId};
+use usher_domain::ids::{FestivalId, GrantId, SessionId, UserId, VenueId};
 use usher_domain::input::{Email, Name};
 use usher_domain::roles::{Permissions, Role, RoleGrant};
 use usher_domain::time::{self, Timestamp};
@@ -43,9 +43,14 @@ pub struct StoredCredentials {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefreshOutcome {
     /// It was valid; the new token now stands in its place.
-    Rotated(UserId),
-    /// It had been used before: the whole login is revoked.
-    Reused,
+    Rotated {
+        /// Whose login it is.
+        user: UserId,
+        /// The login, which goes on.
+        session: SessionId,
+    },
+    /// It had been used before: this whole login is revoked.
+    Reused(SessionId),
     /// Unknown, expired or revoked.
     Invalid,
 }
@@ -236,22 +241,47 @@ impl Store {
         Ok(user)
     }
 
-    /// Records the first refresh token of a new login.
+    /// Records the first refresh token of a new login, and returns the login.
     #[tracing::instrument(level = "debug", skip_all, fields(user = %user_id), err(level = "debug"))]
     pub async fn start_session(
         &self,
         user_id: UserId,
         token_hash: String,
         expires_at: Timestamp,
-    ) -> Result<(), StoreError> {
+    ) -> Result<SessionId, StoreError> {
+        let session = SessionId::generate();
         insert_refresh_token(
             &self.db,
             user_id.as_uuid(),
-            Uuid::now_v7(),
+            session.as_uuid(),
             token_hash,
             expires_at,
         )
-        .await
+        .await?;
+        Ok(session)
+    }
+
+    /// Whose login `session` is, while it goes on: None once it was ended
+    /// by a logout or a reused refresh token, or left unused until its
+    /// refresh token expired. One indexed read.
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    pub async fn live_session_owner(
+        &self,
+        session: SessionId,
+        now: Timestamp,
+    ) -> Result<Option<UserId>, StoreError> {
+        use refresh_token::Column;
+
+        let owner = refresh_token::Entity::find()
+            .select_only()
+            .column(Column::AccountId)
+            .filter(Column::FamilyId.eq(session.as_uuid()))
+            .filter(Column::RevokedAt.is_null())
+            .filter(Column::ExpiresAt.gt(now))
+            .into_tuple::<Uuid>()
+            .one(&self.db)
+            .await?;
+        Ok(owner.map(UserId::from))
     }
 
     /// Spends the refresh token with hash `old_hash` and puts `new_hash` in its
@@ -292,10 +322,13 @@ impl Store {
                 expires_at,
             )
             .await?;
-            RefreshOutcome::Rotated(old.account_id.into())
+            RefreshOutcome::Rotated {
+                user: old.account_id.into(),
+                session: old.family_id.into(),
+            }
         } else if old.used_at.is_some() && old.revoked_at.is_none() {
             revoke_family(&transaction, old.family_id, now).await?;
-            RefreshOutcome::Reused
+            RefreshOutcome::Reused(old.family_id.into())
         } else {
             RefreshOutcome::Invalid
         };
@@ -303,10 +336,10 @@ impl Store {
         Ok(outcome)
     }
 
-    /// Ends the login that `token_hash` belongs to. False when no live login
-    /// had that token.
+    /// Ends the login that `token_hash` belongs to, and returns it. None when
+    /// no live login had that token.
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    pub async fn end_session(&self, token_hash: &str) -> Result<bool, StoreError> {
+    pub async fn end_session(&self, token_hash: &str) -> Result<Option<SessionId>, StoreError> {
         let transaction = self.begin_write().await?;
         let Some(token) = refresh_token::Entity::find()
             .filter(refresh_token::Column::TokenHash.eq(token_hash))
@@ -314,11 +347,11 @@ impl Store {
             .one(&transaction)
             .await?
         else {
-            return Ok(false);
+            return Ok(None);
         };
         revoke_family(&transaction, token.family_id, time::now()).await?;
         transaction.commit().await?;
-        Ok(true)
+        Ok(Some(token.family_id.into()))
     }
 }
 

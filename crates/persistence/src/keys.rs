@@ -1,5 +1,6 @@
 //! The keys that sign ticket codes. Every instance reads them from here, so
-//! a key rotated from the command line reaches all of them.
+//! a key rotated from the command line reaches all of them. Their private
+//! halves are sealed when the store has a secret key.
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -9,6 +10,7 @@ use usher_domain::time::{self, Timestamp};
 
 use crate::entities::signing_key;
 use crate::error::StoreError;
+use crate::secrets::signing_key_row;
 use crate::store::Store;
 
 /// A stored Ed25519 key pair.
@@ -43,23 +45,25 @@ impl Store {
             .order_by_desc(signing_key::Column::Kid)
             .all(&self.db)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| StoredSigningKey {
-                kid: row.kid,
-                private_key: row.private_key,
-                public_key: row.public_key,
-                created_at: row.created_at,
+        rows.into_iter()
+            .map(|row| {
+                Ok(StoredSigningKey {
+                    private_key: self.opened_secret(&signing_key_row(&row.kid), row.private_key)?,
+                    kid: row.kid,
+                    public_key: row.public_key,
+                    created_at: row.created_at,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Stores a new key; from now on it signs.
     #[tracing::instrument(level = "debug", skip_all, fields(kid = key.kid), err(level = "debug"))]
     pub async fn add_signing_key(&self, key: StoredSigningKey) -> Result<(), StoreError> {
+        let private_key = self.sealed_secret(&signing_key_row(&key.kid), key.private_key)?;
         signing_key::ActiveModel {
             kid: Set(key.kid),
-            private_key: Set(key.private_key),
+            private_key: Set(private_key),
             public_key: Set(key.public_key),
             created_at: Set(key.created_at),
             retired_at: Set(None),

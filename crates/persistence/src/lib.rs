@@ -30,5 +30,6 @@ pub use door::{Manifest, ScanAttempt, ScanResult};
 pub use error::StoreError;
 pub use group_commit::WriterStats;
 pub use keys::StoredSigningKey;
+pub use secrets::{BadSecretKey, SecretKey};
 pub use store::{Backend, Store, StoreOptions, Synchronous, redact_password};
 pub use tickets::NewReservation;

@@ -16,6 +16,7 @@ use crate::attendance::count_statements;
 use crate::door::DoorScans;
 use crate::error::StoreError;
 use crate::group_commit::{Writer, WriterStats};
+use crate::secrets::SecretKey;
 use crate::tickets::Reservations;
 
 /// Which database engine is behind the store.
@@ -45,6 +46,9 @@ pub struct StoreOptions {
     pub pool_size: Option<u32>,
     /// SQLite durability.
     pub synchronous: Synchronous,
+    /// The key that seals the secrets kept in the database; without one
+    /// they are kept in clear.
+    pub secret_key: Option<SecretKey>,
 }
 
 /// A connection pool to a migrated database.
@@ -55,6 +59,7 @@ pub struct Store {
     statements: Arc<AtomicU64>,
     pub(crate) door: Arc<Writer<DoorScans>>,
     pub(crate) reservations: Arc<Writer<Reservations>>,
+    pub(crate) secret_key: Option<SecretKey>,
 }
 
 /// Any number of instances may migrate at once on PostgreSQL: they take
@@ -63,21 +68,25 @@ const MIGRATION_LOCK: i64 = 0x0075_7368_6572;
 
 impl Store {
     /// Connects to `url`, creating the SQLite file if needed, and brings the
-    /// schema up to date. Starts the writer tasks on the current tokio
-    /// runtime.
+    /// schema up to date. With a secret key, checks that it opens the
+    /// secrets already sealed and seals those still in clear. Starts the
+    /// writer tasks on the current tokio runtime.
     #[tracing::instrument(skip_all, err)]
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
         Self::migrate(url, options).await?;
         let mut db = open(url, options, None).await?;
         let statements = Arc::new(AtomicU64::new(0));
         count_statements(&mut db, statements.clone());
-        Ok(Self {
+        let store = Self {
             door: Arc::new(Writer::spawn(db.clone())),
             reservations: Arc::new(Writer::spawn(db.clone())),
             db,
             url: url.to_owned(),
             statements,
-        })
+            secret_key: options.secret_key.clone(),
+        };
+        store.seal_stored_secrets().await?;
+        Ok(store)
     }
 
     /// Applies every pending migration over a single connection: DDL through

@@ -16,7 +16,7 @@ use usher_api::codes::generate_signing_key;
 use usher_domain::ids::VenueId;
 use usher_domain::input::{Email, Name, Password};
 use usher_domain::roles::{Role, RoleGrant};
-use usher_persistence::{NewUser, Store, StoreOptions, Synchronous};
+use usher_persistence::{NewUser, SecretKey, Store, StoreOptions, Synchronous};
 
 #[derive(Parser)]
 #[command(
@@ -86,6 +86,10 @@ pub struct DatabaseArgs {
         default_value = "normal"
     )]
     sqlite_synchronous: SqliteSynchronous,
+    /// A file holding the 32-byte key (64 hex digits or base64) that seals the
+    /// secrets kept in the database; make one with `openssl rand -hex 32`.
+    #[arg(long, env = "USHER_SECRET_KEY_FILE")]
+    secret_key_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -95,18 +99,30 @@ pub enum SqliteSynchronous {
 }
 
 impl DatabaseArgs {
-    fn store_options(&self) -> StoreOptions {
-        StoreOptions {
+    fn store_options(&self) -> anyhow::Result<StoreOptions> {
+        let secret_key = self
+            .secret_key_file
+            .as_ref()
+            .map(|path| {
+                let text = std::fs::read_to_string(path).with_context(|| {
+                    format!("cannot read the secret key file {}", path.display())
+                })?;
+                SecretKey::parse(&text)
+                    .with_context(|| format!("no key in the secret key file {}", path.display()))
+            })
+            .transpose()?;
+        Ok(StoreOptions {
             pool_size: self.database_pool_size,
             synchronous: match self.sqlite_synchronous {
                 SqliteSynchronous::Normal => Synchronous::Normal,
                 SqliteSynchronous::Full => Synchronous::Full,
             },
-        }
+            secret_key,
+        })
     }
 
     async fn connect(&self) -> anyhow::Result<Store> {
-        Ok(Store::connect(self.database_url.expose_secret(), &self.store_options()).await?)
+        Ok(Store::connect(self.database_url.expose_secret(), &self.store_options()?).await?)
     }
 }
 
@@ -169,7 +185,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => serve(args).await,
         Command::Migrate(args) => {
-            Store::migrate(args.database_url.expose_secret(), &args.store_options()).await?;
+            Store::migrate(args.database_url.expose_secret(), &args.store_options()?).await?;
             println!("database is up to date");
             Ok(())
         }
@@ -195,7 +211,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ticket_key_pem,
         bind: args.bind,
         database_url: args.database.database_url.expose_secret().to_owned(),
-        store: args.database.store_options(),
+        store: args.database.store_options()?,
         auth: AuthSettings {
             argon2_memory_kib: args.password_hash_kib,
             ..AuthSettings::default()

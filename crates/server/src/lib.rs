@@ -33,6 +33,12 @@ impl Application {
     /// asked, and binds the listening socket.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let store = Store::connect(&settings.database_url, &settings.store).await?;
+        if !store.seals_secrets() {
+            tracing::warn!(
+                "the access-token secret and the ticket keys are kept in the database in clear: \
+                 give --secret-key-file (USHER_SECRET_KEY_FILE) to seal them"
+            );
+        }
         let services = Arc::new(
             Services::new(
                 store,

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::catalogue::{create_item, festival};
-use crate::helpers::{Db, Socket, TestApp, spawn_app_with, test_auth_settings};
+use crate::helpers::{Db, Socket, TestApp, spawn_app_with_auth, test_auth_settings};
 use crate::on_both_databases;
 use crate::tickets::cancel;
 
@@ -249,7 +249,7 @@ async fn a_refused_token_in_connection_init_closes_with_4403(app: TestApp) {
 async fn an_expired_access_token_closes_its_open_socket() {
     let mut settings = test_auth_settings();
     settings.access_token_ttl = Duration::from_secs(3);
-    let app = spawn_app_with(Db::Sqlite, settings)
+    let app = spawn_app_with_auth(Db::Sqlite, settings)
         .await
         .expect("SQLite is always available");
     let token = app.attendee("short@usher.test").await;
@@ -269,7 +269,7 @@ async fn an_expired_access_token_closes_its_open_socket() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_socket_that_never_initialises_is_closed_with_4408() {
-    let app = spawn_app_with(Db::Sqlite, test_auth_settings())
+    let app = spawn_app_with_auth(Db::Sqlite, test_auth_settings())
         .await
         .expect("SQLite is always available");
     let mut socket = app.connect_socket(None).await;

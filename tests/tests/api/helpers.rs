@@ -97,6 +97,18 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// The database at `url`, left in place when this is dropped: for a
+    /// second server on a test's database.
+    pub fn shared(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            _sqlite_dir: None,
+            postgres: None,
+        }
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let Some((admin_url, name)) = self.postgres.take() else {
@@ -135,23 +147,44 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app(db: Db) -> Option<TestApp> {
-    spawn_app_with(db, test_auth_settings()).await
+    spawn_app_with_auth(db, test_auth_settings()).await
 }
 
 /// Like `spawn_app`, with other token lifetimes or password costs.
-pub async fn spawn_app_with(db: Db, auth: AuthSettings) -> Option<TestApp> {
+pub async fn spawn_app_with_auth(db: Db, auth: AuthSettings) -> Option<TestApp> {
     let database = TestDatabase::create(db).await?;
+    Some(
+        start_app(database, db, StoreOptions::default(), auth)
+            .await
+            .expect("build the application"),
+    )
+}
+
+/// A server on `database` with these store options; the error of a server
+/// that does not start.
+pub async fn spawn_app_with(
+    database: TestDatabase,
+    db: Db,
+    store: StoreOptions,
+) -> anyhow::Result<TestApp> {
+    start_app(database, db, store, test_auth_settings()).await
+}
+
+async fn start_app(
+    database: TestDatabase,
+    db: Db,
+    store: StoreOptions,
+    auth: AuthSettings,
+) -> anyhow::Result<TestApp> {
     let settings = Settings {
         bind: "127.0.0.1:0".parse().expect("address"),
         database_url: database.url.clone(),
-        store: StoreOptions::default(),
+        store,
         auth,
         demo: false,
         ticket_key_pem: None,
     };
-    let application = Application::build(&settings)
-        .await
-        .expect("build the application");
+    let application = Application::build(&settings).await?;
     let address = format!(
         "http://{}",
         application.local_addr().expect("bound address")
@@ -166,7 +199,7 @@ pub async fn spawn_app_with(db: Db, auth: AuthSettings) -> Option<TestApp> {
             .await
             .expect("server ran");
     });
-    Some(TestApp {
+    Ok(TestApp {
         address,
         client: reqwest::Client::new(),
         store,

@@ -38,9 +38,8 @@ pub struct GrantRoleInput {
 /// Starts a login for `user`: a fresh access token and the first refresh
 /// token of a new session.
 async fn sign_in(services: &Services, user: User) -> ApiResult<AuthPayload> {
-    let (access_token, expires_at) = services.auth.access_token(user.id)?;
     let refresh_token = new_refresh_token();
-    services
+    let session = services
         .store
         .start_session(
             user.id,
@@ -48,6 +47,7 @@ async fn sign_in(services: &Services, user: User) -> ApiResult<AuthPayload> {
             services.auth.refresh_expiry()?,
         )
         .await?;
+    let (access_token, expires_at) = services.auth.access_token(user.id, session)?;
     Ok(AuthPayload {
         access_token,
         refresh_token,
@@ -122,9 +122,10 @@ impl AccountsMutation {
                 services.auth.refresh_expiry()?,
             )
             .await?;
-        let user_id = match outcome {
-            RefreshOutcome::Rotated(user_id) => user_id,
-            RefreshOutcome::Reused => {
+        let (user_id, session) = match outcome {
+            RefreshOutcome::Rotated { user, session } => (user, session),
+            RefreshOutcome::Reused(session) => {
+                services.sessions.forget(&session);
                 return Err(ApiError::Unauthenticated(
                     "this refresh token was already used; the login is ended, sign in again".into(),
                 ));
@@ -142,7 +143,7 @@ impl AccountsMutation {
             .into_iter()
             .next()
             .ok_or_else(|| ApiError::Unauthenticated("the account no longer exists".into()))?;
-        let (access_token, expires_at) = services.auth.access_token(user.id)?;
+        let (access_token, expires_at) = services.auth.access_token(user.id, session)?;
         Ok(AuthPayload {
             access_token,
             refresh_token: next_token,
@@ -151,10 +152,18 @@ impl AccountsMutation {
         })
     }
 
-    /// Ends the login this refresh token belongs to; false if none was live.
+    /// Ends the login this refresh token belongs to, and the access tokens
+    /// issued with it; false if none was live.
     async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> ApiResult<bool> {
-        let store = &services(ctx)?.store;
-        Ok(store.end_session(&token_hash(&refresh_token)).await?)
+        let services = services(ctx)?;
+        let ended = services
+            .store
+            .end_session(&token_hash(&refresh_token))
+            .await?;
+        if let Some(session) = ended {
+            services.sessions.forget(&session);
+        }
+        Ok(ended.is_some())
     }
 
     /// Admins grant any role; organizers grant ORGANIZER and DOOR_STAFF
