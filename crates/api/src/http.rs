@@ -27,6 +27,7 @@ use usher_domain::input::Timezone;
 use crate::Services;
 use crate::auth::{SCANNER_TOKEN_PREFIX, TokenSubject, Viewer, token_hash};
 use crate::charts;
+use crate::documents;
 use crate::error::ApiError;
 use crate::loaders::loaders;
 use crate::monitoring;
@@ -46,6 +47,7 @@ struct AppState {
     services: Arc<Services>,
     schema: UsherSchema,
     parsed: Arc<ParsedQueries>,
+    root_fields: Arc<monitoring::RootFields>,
 }
 
 /// Every route of the server, over `services`.
@@ -55,6 +57,7 @@ pub fn router(services: Arc<Services>) -> Router {
         schema: build_schema(services.clone()),
         services,
         parsed: Arc::default(),
+        root_fields: Arc::new(monitoring::RootFields::of_schema()),
     };
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
@@ -115,8 +118,12 @@ async fn graphql(
     };
     let mut request = request.into_inner();
     let document = state.parsed.document(&request.query);
-    let operation = document.as_ref().map(monitoring::root_fields);
+    let mut operation = None;
     if let Some(document) = document {
+        if let Err(error) = documents::check(&document, &request.variables) {
+            return async_graphql::Response::from_errors(vec![server_error(error)]).into();
+        }
+        operation = Some(state.root_fields.label(&document));
         request.set_parsed_query(document);
     }
     let request = request
@@ -150,7 +157,9 @@ async fn graphql_ws(
     };
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| websocket::serve(socket, state.schema, protocol, state.services))
+        .on_upgrade(move |socket| {
+            websocket::serve(socket, state.schema, protocol, state.services, state.parsed)
+        })
 }
 
 /// The attendance report of a festival as CSV (RFC 4180), one row per
@@ -421,7 +430,7 @@ pub(crate) async fn ensure_login_goes_on(
     }
 }
 
-fn server_error(error: ApiError) -> ServerError {
+pub(crate) fn server_error(error: ApiError) -> ServerError {
     let error: async_graphql::Error = error.into();
     let mut server_error = ServerError::new(error.message, None);
     server_error.extensions = error.extensions;

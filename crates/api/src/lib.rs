@@ -11,6 +11,7 @@ pub mod auth;
 mod catalogue_cache;
 mod charts;
 pub mod codes;
+mod documents;
 pub mod error;
 pub mod events;
 mod http;

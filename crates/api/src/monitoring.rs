@@ -6,7 +6,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use async_graphql::Response;
-use async_graphql::parser::types::{ExecutableDocument, Selection};
+use std::collections::HashSet;
+
+use async_graphql::parser::types::{ExecutableDocument, Selection, TypeKind, TypeSystemDefinition};
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response as HttpResponse;
@@ -99,27 +101,73 @@ pub async fn track_requests(request: Request, next: Next) -> HttpResponse {
     response
 }
 
-/// The label of an operation: its root fields (e.g. `checkIn`, or
-/// `festival+me`: names from the schema, so the labels stay few whatever
-/// clients send).
-pub fn root_fields(document: &ExecutableDocument) -> String {
-    let mut fields: Vec<&str> = document
-        .operations
-        .iter()
-        .flat_map(|(_, operation)| operation.node.selection_set.node.items.iter())
-        .filter_map(|selection| match &selection.node {
-            Selection::Field(field) => Some(field.node.name.node.as_str()),
-            _ => None,
-        })
-        .collect();
-    fields.sort_unstable();
-    fields.dedup();
-    fields.join("+")
+/// The root fields of the schema, the only names operations are labelled
+/// with: whatever clients send, the labels stay few.
+pub struct RootFields(HashSet<String>);
+
+impl RootFields {
+    /// The root fields of Usher's schema.
+    pub fn of_schema() -> Self {
+        let mut names = HashSet::new();
+        if let Ok(schema) = async_graphql::parser::parse_schema(crate::schema::sdl()) {
+            for definition in schema.definitions {
+                if let TypeSystemDefinition::Type(definition) = definition
+                    && ["QueryRoot", "MutationRoot", "SubscriptionRoot"]
+                        .contains(&definition.node.name.node.as_str())
+                    && let TypeKind::Object(object) = &definition.node.kind
+                {
+                    names.extend(
+                        object
+                            .fields
+                            .iter()
+                            .map(|field| field.node.name.node.to_string()),
+                    );
+                }
+            }
+        }
+        Self(names)
+    }
+
+    /// The label of an operation: its root field (`checkIn`), two joined
+    /// (`festival+me`), `multiple` for more, and `unknown` when it names a
+    /// field the schema does not have.
+    pub fn label(&self, document: &ExecutableDocument) -> String {
+        let mut fields: Vec<&str> = document
+            .operations
+            .iter()
+            .flat_map(|(_, operation)| operation.node.selection_set.node.items.iter())
+            .filter_map(|selection| match &selection.node {
+                Selection::Field(field) => Some(field.node.name.node.as_str()),
+                _ => None,
+            })
+            .collect();
+        if fields
+            .iter()
+            .any(|field| *field != "__typename" && !self.0.contains(*field))
+        {
+            return "unknown".to_owned();
+        }
+        fields.sort_unstable();
+        fields.dedup();
+        if fields.len() > 2 {
+            return "multiple".to_owned();
+        }
+        fields.join("+")
+    }
 }
 
 /// Counts and times a GraphQL operation, labelled by its root fields and
-/// its outcome (ok, or the first error's code).
+/// its outcome (ok, or the first error's code); one that did not validate
+/// is labelled `invalid`, whatever it named.
 pub fn operation(root_fields: String, response: &Response, took: Duration) {
+    let did_not_run = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty());
+    let root_fields = if did_not_run {
+        "invalid".to_owned()
+    } else {
+        root_fields
+    };
     let outcome = response.errors.first().map_or_else(
         || "ok".to_owned(),
         |error| {

@@ -30,10 +30,12 @@ use tokio::sync::mpsc;
 
 use crate::Services;
 use crate::auth::Viewer;
+use crate::documents;
 use crate::error::ApiError;
-use crate::http::viewer_from_token;
+use crate::http::{server_error, viewer_from_token};
 use crate::live::ConnectionSubscriptions;
 use crate::loaders::loaders;
+use crate::parsed_queries::ParsedQueries;
 use crate::schema::UsherSchema;
 
 /// A client that has not sent `connection_init` by then is closed with 4408.
@@ -101,11 +103,32 @@ struct Envelope<'a> {
     kind: &'a str,
 }
 
+/// A client message that starts an operation.
+#[derive(Deserialize)]
+struct Start {
+    id: String,
+    payload: async_graphql::Request,
+}
+
 /// Whether a client message starts an operation (a query, a mutation or a
 /// subscription), in either protocol.
 fn starts_operation(message: &[u8]) -> bool {
     serde_json::from_slice::<Envelope<'_>>(message)
         .is_ok_and(|envelope| matches!(envelope.kind, "subscribe" | "start"))
+}
+
+/// The error message refusing an operation whose document asks too much,
+/// or None to let the protocol run it (and report what it finds wrong).
+fn refusal(message: &[u8], parsed: &ParsedQueries) -> Option<String> {
+    let start: Start = serde_json::from_slice(message).ok()?;
+    let document = parsed.document(&start.payload.query)?;
+    let error = documents::check(&document, &start.payload.variables).err()?;
+    let refusal = serde_json::json!({
+        "id": start.id,
+        "type": "error",
+        "payload": [server_error(error)],
+    });
+    Some(refusal.to_string())
 }
 
 /// Serves one upgraded connection until either side ends it.
@@ -114,6 +137,7 @@ pub(crate) async fn serve(
     schema: UsherSchema,
     protocol: WebSocketProtocols,
     services: Arc<Services>,
+    parsed: Arc<ParsedQueries>,
 ) {
     let (mut sink, mut source) = socket.split();
     let (outgoing, mut to_send) = mpsc::channel::<Message>(OUTGOING_QUEUE);
@@ -190,9 +214,17 @@ pub(crate) async fn serve(
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                     Some(Ok(Message::Close(_)) | Err(_)) | None => break,
                 };
-                if starts_operation(&bytes) && !credential.still_valid(&services).await {
-                    close(FORBIDDEN, "Forbidden: the credential was revoked or has expired");
-                    break;
+                if starts_operation(&bytes) {
+                    if !credential.still_valid(&services).await {
+                        close(FORBIDDEN, "Forbidden: the credential was revoked or has expired");
+                        break;
+                    }
+                    if let Some(refusal) = refusal(&bytes, &parsed) {
+                        if outgoing.try_send(Message::Text(refusal.into())).is_err() {
+                            break;
+                        }
+                        continue;
+                    }
                 }
                 if incoming.try_send(bytes).is_err() {
                     close(TOO_MANY_MESSAGES, "Too many messages at once");

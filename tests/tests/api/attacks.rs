@@ -17,6 +17,11 @@ on_both_databases!(
     a_connection_holds_a_bounded_number_of_subscriptions,
     a_revoked_scanner_token_closes_its_open_socket,
     a_refused_token_in_connection_init_closes_with_4403,
+    a_fragment_bomb_is_refused_in_milliseconds,
+    one_document_holds_one_login_register_refresh_or_upload,
+    nul_characters_are_refused_as_bad_input,
+    repeated_directives_are_refused,
+    invented_field_names_never_become_metric_labels,
 );
 
 const RESERVE: &str =
@@ -277,4 +282,164 @@ async fn a_socket_that_never_initialises_is_closed_with_4408() {
     let code = socket.closed_within(Duration::from_secs(15)).await;
 
     assert_eq!(code, Some(4408));
+}
+
+/// Fragments F1…F`levels`, each spreading the one before twice: a document
+/// of a kilobyte that expands to 2^`levels` fields.
+fn fragment_bomb(levels: usize) -> String {
+    let mut document = String::from("{ ...F0 } fragment F0 on QueryRoot { __typename }");
+    for level in 1..=levels {
+        let previous = level - 1;
+        document.push_str(&format!(
+            " fragment F{level} on QueryRoot {{ ...F{previous} ...F{previous} }}"
+        ));
+    }
+    document.replacen("...F0 }", &format!("...F{levels} }}"), 1)
+}
+
+async fn a_fragment_bomb_is_refused_in_milliseconds(app: TestApp) {
+    let bomb = fragment_bomb(28);
+    assert!(bomb.len() < 2_000, "{} bytes", bomb.len());
+
+    let started = Instant::now();
+    let (first, second) = tokio::join!(
+        app.gql(None, &bomb, json!({})),
+        app.gql(None, &bomb, json!({})),
+    );
+    let took = started.elapsed();
+    let health = Instant::now();
+    let healthy = app.get(&app.url("/healthz"), None).await;
+
+    for refused in [&first, &second] {
+        assert_eq!(refused.error_code(), "BAD_USER_INPUT");
+        assert!(refused.0["data"].is_null(), "{}", refused.0);
+    }
+    assert!(
+        first.0["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expands to more than"),
+        "{}",
+        first.0
+    );
+    assert!(took < Duration::from_millis(500), "two bombs took {took:?}");
+    assert_eq!(healthy.status().as_u16(), 200);
+    assert!(health.elapsed() < Duration::from_millis(500));
+}
+
+async fn one_document_holds_one_login_register_refresh_or_upload(app: TestApp) {
+    app.attendee("target@usher.test").await;
+    let guesses: String = (0..200)
+        .map(|guess| {
+            format!(
+                r#"g{guess}: login(input: {{ email: "target@usher.test", password: "guess number {guess}" }}) {{ accessToken }} "#
+            )
+        })
+        .collect();
+    let registrations: String = (0..100)
+        .map(|bot| {
+            format!(
+                r#"b{bot}: register(input: {{ email: "bot{bot}@usher.test", password: "a long enough password", displayName: "Bot" }}) {{ accessToken }} "#
+            )
+        })
+        .collect();
+    let through_fragments = "mutation { ...Twice } fragment Twice on MutationRoot { a: refresh(refreshToken: \"x\") { accessToken } b: refresh(refreshToken: \"y\") { accessToken } }";
+    let uploads = "mutation($scans: [OfflineScanInput!]!) { a: syncOfflineScans(scans: $scans) { outcome } b: syncOfflineScans(scans: $scans) { outcome } }";
+
+    let started = Instant::now();
+    let guessed = app
+        .gql(None, &format!("mutation {{ {guesses} }}"), json!({}))
+        .await;
+    let guessing_took = started.elapsed();
+    let registered = app
+        .gql(None, &format!("mutation {{ {registrations} }}"), json!({}))
+        .await;
+    let refreshed = app.gql(None, through_fragments, json!({})).await;
+    let uploaded = app.gql(None, uploads, json!({ "scans": [] })).await;
+
+    for refused in [&guessed, &registered, &refreshed, &uploaded] {
+        assert_eq!(refused.error_code(), "BAD_USER_INPUT", "{}", refused.0);
+        assert!(refused.0["data"].is_null(), "{}", refused.0);
+    }
+    assert!(
+        guessing_took < Duration::from_millis(500),
+        "no password was hashed: {guessing_took:?}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM account WHERE email LIKE 'bot%'")
+            .await,
+        0,
+        "no bot account was made"
+    );
+}
+
+async fn nul_characters_are_refused_as_bad_input(app: TestApp) {
+    let literal = app
+        .gql(
+            None,
+            r#"{ festivalBySlug(slug: "a\u0000b") { id } }"#,
+            json!({}),
+        )
+        .await;
+    let variable = app
+        .gql(
+            None,
+            "query($slug: String!) { festivalBySlug(slug: $slug) { id } }",
+            json!({ "slug": "a\u{0}b" }),
+        )
+        .await;
+    let nested = app
+        .gql(
+            None,
+            "mutation($input: LoginInput!) { login(input: $input) { accessToken } }",
+            json!({ "input": { "email": "a\u{0}@usher.test", "password": "whatever it is" } }),
+        )
+        .await;
+
+    for refused in [&literal, &variable, &nested] {
+        assert_eq!(refused.error_code(), "BAD_USER_INPUT", "{}", refused.0);
+        assert!(refused.0["data"].is_null(), "{}", refused.0);
+    }
+}
+
+async fn repeated_directives_are_refused(app: TestApp) {
+    let twice = app
+        .gql(
+            None,
+            "{ festivals @include(if: true) @include(if: true) { id } }",
+            json!({}),
+        )
+        .await;
+    let many: String = (0..200)
+        .map(|alias| format!("f{alias}: festivals @skip(if: false) {{ id }} "))
+        .collect();
+    let flood = app.gql(None, &format!("{{ {many} }}"), json!({})).await;
+
+    for refused in [&twice, &flood] {
+        assert_eq!(refused.error_code(), "BAD_USER_INPUT", "{}", refused.0);
+        assert!(
+            refused.0.to_string().len() < 1_000,
+            "a short answer: {}",
+            refused.0
+        );
+    }
+}
+
+async fn invented_field_names_never_become_metric_labels(app: TestApp) {
+    let invented: String = (0..500).map(|name| format!("invented{name} ")).collect();
+    let answer = app.gql(None, &format!("{{ {invented} }}"), json!({})).await;
+    assert_eq!(answer.error_code(), "BAD_USER_INPUT");
+
+    let metrics = app
+        .get(&app.url("/metrics"), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+
+    assert!(!metrics.contains("invented"), "no invented label");
+    assert!(
+        metrics.contains(r#"usher_graphql_operations_total{operation="invalid""#),
+        "{metrics}"
+    );
 }

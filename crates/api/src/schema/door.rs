@@ -457,6 +457,7 @@ impl DoorMutation {
 
     /// Uploads scans decided by a scanner while it was offline. All scans of
     /// a ticket are ordered by scannedAt: the earliest admissible one admits.
+    #[graphql(complexity = "scans.len() + child_complexity")]
     async fn sync_offline_scans(
         &self,
         ctx: &Context<'_>,
