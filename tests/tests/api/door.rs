@@ -694,7 +694,11 @@ async fn hostile_codes_are_invalid_never_internal(app: TestApp) {
         assert_eq!(outcome(&response), "INVALID_CODE", "{code:?}");
     }
     let with_nul = scan(&app, &d.staff, &json!("\u{0}ÿþ"), &d.festival.venue, None).await;
-    assert_eq!(with_nul.error_code(), "BAD_USER_INPUT", "no string holds a NUL");
+    assert_eq!(
+        with_nul.error_code(),
+        "BAD_USER_INPUT",
+        "no string holds a NUL"
+    );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM scan WHERE outcome = 'INVALID_CODE'")
             .await,
