@@ -15,6 +15,7 @@ use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use tokio::sync::{Semaphore, SemaphorePermit};
 use usher_domain::accounts::User;
 use usher_domain::door::ScannerDevice;
 use usher_domain::ids::{SessionId, UserId};
@@ -22,6 +23,7 @@ use usher_domain::input::Password;
 use usher_domain::time::{self, Timestamp};
 
 use crate::error::{ApiError, ApiResult};
+use crate::throttle::ThrottleSettings;
 
 const ISSUER: &str = "usher";
 const AUDIENCE: &str = "usher-api";
@@ -41,6 +43,8 @@ pub struct AuthSettings {
     pub argon2_memory_kib: u32,
     /// Argon2id passes.
     pub argon2_iterations: u32,
+    /// How many sign-ins and registrations are let through.
+    pub throttles: ThrottleSettings,
 }
 
 impl Default for AuthSettings {
@@ -52,6 +56,7 @@ impl Default for AuthSettings {
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
+            throttles: ThrottleSettings::default(),
         }
     }
 }
@@ -97,6 +102,9 @@ pub struct Auth {
     /// a token checked once stay good until it expires; whether its login
     /// goes on is asked separately, on every request.
     verified: Arc<RwLock<HashMap<String, (TokenSubject, i64)>>>,
+    /// Turns to hash a password: at most half the cores hash at once, so
+    /// that no flood of sign-ins takes the whole machine from the door.
+    hashing: Arc<Semaphore>,
 }
 
 impl Auth {
@@ -125,6 +133,11 @@ impl Auth {
             settings,
             decoy_hash,
             verified: Arc::default(),
+            hashing: Arc::new(Semaphore::new(
+                std::thread::available_parallelism()
+                    .map_or(1, usize::from)
+                    .div_ceil(2),
+            )),
         })
     }
 
@@ -210,6 +223,7 @@ impl Auth {
 
     /// Hashes a new password with argon2id, on a blocking thread.
     pub async fn hash_password(&self, password: Password) -> ApiResult<String> {
+        let _turn = self.hashing_turn().await?;
         let argon2 = self.argon2.clone();
         tokio::task::spawn_blocking(move || hash_with(&argon2, password.expose()))
             .await
@@ -217,9 +231,17 @@ impl Auth {
             .map_err(ApiError::internal)
     }
 
+    async fn hashing_turn(&self) -> ApiResult<SemaphorePermit<'_>> {
+        self.hashing
+            .acquire()
+            .await
+            .map_err(|_| ApiError::internal(anyhow::anyhow!("password hashing closed")))
+    }
+
     /// Whether `password` matches `hash`; with no hash (unknown email) it
     /// spends the same time and says no.
     pub async fn verify_password(&self, password: String, hash: Option<String>) -> ApiResult<bool> {
+        let _turn = self.hashing_turn().await?;
         let argon2 = self.argon2.clone();
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.decoy_hash.clone());

@@ -2,6 +2,7 @@
 //! and readiness probes, and the hardening every request passes through
 //! (body limit, request id, tracing).
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -9,8 +10,9 @@ use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{ErrorExtensionValues, ServerError};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::Extension;
 use axum::Router;
-use axum::extract::{Path, Request, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Path, Request, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderName, StatusCode, header};
 use axum::middleware;
 use axum::response::{Html, IntoResponse, Response};
@@ -35,6 +37,7 @@ use crate::parsed_queries::ParsedQueries;
 use crate::reports::FestivalReport;
 use crate::schema::may_watch;
 use crate::schema::{UsherSchema, build_schema};
+use crate::throttle::ClientAddress;
 use crate::websocket;
 
 /// Request bodies larger than this get 413.
@@ -107,6 +110,7 @@ async fn graphiql() -> Html<String> {
 
 async fn graphql(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> GraphQLResponse {
@@ -126,9 +130,12 @@ async fn graphql(
         operation = Some(state.root_fields.label(&document));
         request.set_parsed_query(document);
     }
-    let request = request
+    let mut request = request
         .data(viewer)
         .data(loaders(state.services.store.clone()));
+    if let Some(Extension(ConnectInfo(peer))) = peer {
+        request = request.data(ClientAddress(peer.ip()));
+    }
     let started = Instant::now();
     let mut response = state.schema.execute(request).await;
     for error in &mut response.errors {
@@ -145,6 +152,7 @@ async fn graphql(
 /// payload, as `{"Authorization": "Bearer <token>"}` or `{"token": "<token>"}`.
 async fn graphql_ws(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -158,7 +166,15 @@ async fn graphql_ws(
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
-            websocket::serve(socket, state.schema, protocol, state.services, state.parsed)
+            let address = peer.map(|Extension(ConnectInfo(peer))| ClientAddress(peer.ip()));
+            websocket::serve(
+                socket,
+                state.schema,
+                protocol,
+                state.services,
+                state.parsed,
+                address,
+            )
         })
 }
 

@@ -23,6 +23,7 @@ pub mod qr;
 mod recent;
 mod reports;
 pub mod schema;
+pub mod throttle;
 mod websocket;
 
 use base64::Engine;
@@ -43,6 +44,7 @@ use crate::events::Events;
 use crate::live::LiveItems;
 use crate::qr::QrRenderer;
 use crate::recent::Recent;
+use crate::throttle::Throttles;
 
 /// What every request needs: the store, the authenticator, the ticket
 /// keys and the QR renderer.
@@ -59,6 +61,8 @@ pub struct Services {
     pub events: Events,
     /// The items subscribers watch, each read once per change.
     pub live: LiveItems,
+    /// Sign-ins and registrations let through per account and address.
+    pub throttles: Throttles,
     /// Venues and festivals, which never change once created.
     pub catalogue: CatalogueCache,
     /// Users signed in during the last moments.
@@ -89,6 +93,7 @@ impl Services {
             .shared_secret(ACCESS_TOKEN_SECRET, STANDARD.encode(fresh))
             .await?;
         let secret = STANDARD.decode(secret)?;
+        let throttles = Throttles::new(&settings.throttles);
         let auth = Auth::new(&secret, settings)?;
         let ticket_keys = TicketKeys::load(store.clone(), ticket_key_pem).await?;
         let events = Events::new(&store);
@@ -99,6 +104,7 @@ impl Services {
             qr: QrRenderer::default(),
             events,
             live: LiveItems::default(),
+            throttles,
             catalogue: CatalogueCache::default(),
             users: Recent::default(),
             sessions: Recent::default(),

@@ -37,6 +37,7 @@ use crate::live::ConnectionSubscriptions;
 use crate::loaders::loaders;
 use crate::parsed_queries::ParsedQueries;
 use crate::schema::UsherSchema;
+use crate::throttle::ClientAddress;
 
 /// A client that has not sent `connection_init` by then is closed with 4408.
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -138,6 +139,7 @@ pub(crate) async fn serve(
     protocol: WebSocketProtocols,
     services: Arc<Services>,
     parsed: Arc<ParsedQueries>,
+    address: Option<ClientAddress>,
 ) {
     let (mut sink, mut source) = socket.split();
     let (outgoing, mut to_send) = mpsc::channel::<Message>(OUTGOING_QUEUE);
@@ -156,6 +158,9 @@ pub(crate) async fn serve(
     let credential = Arc::new(Credential::default());
     let mut connection_data = Data::default();
     connection_data.insert(ConnectionSubscriptions::default());
+    if let Some(address) = address {
+        connection_data.insert(address);
+    }
     let on_init = {
         let credential = credential.clone();
         let services = services.clone();

@@ -58,6 +58,8 @@ impl Target {
                 &database_url,
             ])
             .env("USHER_PASSWORD_HASH_KIB", "64")
+            .env("USHER_SIGN_INS_PER_ADDRESS_PER_MINUTE", "1000000")
+            .env("USHER_REGISTRATIONS_PER_ADDRESS_PER_HOUR", "1000000")
             .env("RUST_LOG", "warn")
             .current_dir(directory.path())
             .stdout(Stdio::piped())

@@ -13,6 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use usher_api::Services;
 use usher_api::auth::AuthSettings;
 use usher_api::codes::generate_signing_key;
+use usher_api::throttle::ThrottleSettings;
 use usher_domain::ids::VenueId;
 use usher_domain::input::{Email, Name, Password};
 use usher_domain::roles::{Role, RoleGrant};
@@ -138,6 +139,15 @@ pub struct ServeArgs {
     /// default). Lower it only for load tests, where thousands sign up at once.
     #[arg(long, env = "USHER_PASSWORD_HASH_KIB", default_value_t = AuthSettings::default().argon2_memory_kib)]
     password_hash_kib: u32,
+    /// Sign-ins let through per account per minute (on each instance).
+    #[arg(long, env = "USHER_SIGN_INS_PER_ACCOUNT_PER_MINUTE", default_value_t = ThrottleSettings::default().sign_ins_per_account_per_minute)]
+    sign_ins_per_account_per_minute: u32,
+    /// Sign-ins and refreshes let through per client address per minute.
+    #[arg(long, env = "USHER_SIGN_INS_PER_ADDRESS_PER_MINUTE", default_value_t = ThrottleSettings::default().sign_ins_per_address_per_minute)]
+    sign_ins_per_address_per_minute: u32,
+    /// New accounts let through per client address per hour.
+    #[arg(long, env = "USHER_REGISTRATIONS_PER_ADDRESS_PER_HOUR", default_value_t = ThrottleSettings::default().registrations_per_address_per_hour)]
+    registrations_per_address_per_hour: u32,
     /// An Ed25519 private key (PKCS#8 PEM) that signs ticket codes instead of
     /// the keys kept in the database.
     #[arg(long, env = "USHER_TICKET_KEY_FILE")]
@@ -214,6 +224,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         store: args.database.store_options()?,
         auth: AuthSettings {
             argon2_memory_kib: args.password_hash_kib,
+            throttles: ThrottleSettings {
+                sign_ins_per_account_per_minute: args.sign_ins_per_account_per_minute,
+                sign_ins_per_address_per_minute: args.sign_ins_per_address_per_minute,
+                registrations_per_address_per_hour: args.registrations_per_address_per_hour,
+            },
             ..AuthSettings::default()
         },
         demo: args.demo,

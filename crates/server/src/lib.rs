@@ -92,9 +92,12 @@ impl Application {
             self.services.clone(),
         ));
         let router = usher_api::router(self.services.clone());
-        axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
         refresher.abort();
         listener.abort();
         self.services.store.clone().close().await?;

@@ -7,7 +7,10 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::catalogue::{create_item, festival};
-use crate::helpers::{Db, Socket, TestApp, spawn_app_with_auth, test_auth_settings};
+use usher_api::auth::AuthSettings;
+use usher_api::throttle::ThrottleSettings;
+
+use crate::helpers::{Db, PASSWORD, Socket, TestApp, spawn_app_with_auth, test_auth_settings};
 use crate::on_both_databases;
 use crate::tickets::cancel;
 
@@ -442,4 +445,83 @@ async fn invented_field_names_never_become_metric_labels(app: TestApp) {
         metrics.contains(r#"usher_graphql_operations_total{operation="invalid""#),
         "{metrics}"
     );
+}
+
+/// A server with the throttles a festival runs with (cheap hashes only).
+async fn throttled_app() -> TestApp {
+    let settings = AuthSettings {
+        throttles: ThrottleSettings::default(),
+        ..test_auth_settings()
+    };
+    spawn_app_with_auth(Db::Sqlite, settings)
+        .await
+        .expect("SQLite is always available")
+}
+
+const LOGIN: &str = "mutation($input: LoginInput!) { login(input: $input) { accessToken } }";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn guessing_a_password_is_throttled_per_account() {
+    let app = throttled_app().await;
+    app.attendee("target@usher.test").await;
+    app.attendee("bystander@usher.test").await;
+    let attempt = |password: &'static str| {
+        app.gql(
+            None,
+            LOGIN,
+            json!({ "input": { "email": "target@usher.test", "password": password } }),
+        )
+    };
+
+    let mut answers = Vec::new();
+    for _ in 0..12 {
+        answers.push(attempt("not the password").await.error_code().to_owned());
+    }
+    let right_password_now = attempt(PASSWORD).await;
+    let bystander = app.login("bystander@usher.test").await;
+
+    // Ten sign-ins a minute for one account, then RATE_LIMITED, whatever
+    // the password.
+    assert_eq!(
+        answers
+            .iter()
+            .filter(|code| *code == "INVALID_CREDENTIALS")
+            .count(),
+        10,
+        "{answers:?}"
+    );
+    assert_eq!(answers[10..], ["RATE_LIMITED", "RATE_LIMITED"]);
+    assert_eq!(right_password_now.error_code(), "RATE_LIMITED");
+    let retry_after = right_password_now.0["errors"][0]["extensions"]["retryAfterSeconds"]
+        .as_u64()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert!(right_password_now.0["data"].is_null());
+    assert!(!bystander.is_empty(), "another account signs in");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn registrations_are_throttled_per_address() {
+    let app = throttled_app().await;
+    let register = "mutation($input: RegisterInput!) { register(input: $input) { accessToken } }";
+    let mut codes = Vec::new();
+    for bot in 0..61 {
+        let answer = app
+            .gql(
+                None,
+                register,
+                json!({ "input": { "email": format!("bot{bot}@usher.test"), "password": PASSWORD, "displayName": "Bot" } }),
+            )
+            .await;
+        codes.push(
+            answer.0["errors"][0]["extensions"]["code"]
+                .as_str()
+                .unwrap_or("ok")
+                .to_owned(),
+        );
+    }
+
+    assert!(codes[..60].iter().all(|code| code == "ok"), "{codes:?}");
+    assert_eq!(codes[60], "RATE_LIMITED");
+    assert_eq!(app.count("SELECT COUNT(*) FROM account").await, 60);
 }

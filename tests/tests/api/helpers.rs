@@ -17,6 +17,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use usher_api::auth::AuthSettings;
+use usher_api::throttle::ThrottleSettings;
 use usher_domain::input::{Email, Name};
 use usher_domain::roles::RoleGrant;
 use usher_persistence::{NewUser, Store, StoreOptions};
@@ -34,11 +35,17 @@ const POSTGRES_ENV: &str = "USHER_TEST_DATABASE_URL";
 
 pub const PASSWORD: &str = "a long enough password";
 
-/// Cheap password hashes: tests register many users.
+/// Cheap password hashes and no throttles worth the name: tests register
+/// many users from one address.
 pub fn test_auth_settings() -> AuthSettings {
     AuthSettings {
         argon2_memory_kib: 256,
         argon2_iterations: 1,
+        throttles: ThrottleSettings {
+            sign_ins_per_account_per_minute: 100_000,
+            sign_ins_per_address_per_minute: 100_000,
+            registrations_per_address_per_hour: 100_000,
+        },
         ..AuthSettings::default()
     }
 }

@@ -12,6 +12,7 @@ use crate::auth::{new_refresh_token, token_hash};
 use crate::error::{ApiError, ApiResult};
 use crate::schema::types::{AuthPayload, Role, UserNode};
 use crate::schema::{parse_id, services, viewer};
+use crate::throttle::ClientAddress;
 
 #[derive(InputObject)]
 pub struct RegisterInput {
@@ -77,6 +78,7 @@ impl AccountsMutation {
         let password = Password::parse("password", &input.password)?;
         let display_name = Name::parse("displayName", &input.display_name)?;
         let services = services(ctx)?;
+        services.throttles.register(client_address(ctx))?;
         let password_hash = services.auth.hash_password(password).await?;
         let user = services
             .store
@@ -94,6 +96,9 @@ impl AccountsMutation {
 
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> ApiResult<AuthPayload> {
         let services = services(ctx)?;
+        services
+            .throttles
+            .sign_in(&input.email, client_address(ctx))?;
         let credentials = match Email::parse("email", &input.email) {
             Ok(email) => services.store.credentials(&email).await?,
             Err(_) => None,
@@ -113,6 +118,7 @@ impl AccountsMutation {
     /// its whole login: someone else has a copy.
     async fn refresh(&self, ctx: &Context<'_>, refresh_token: String) -> ApiResult<AuthPayload> {
         let services = services(ctx)?;
+        services.throttles.refresh(client_address(ctx))?;
         let next_token = new_refresh_token();
         let outcome = services
             .store
@@ -190,4 +196,9 @@ impl AccountsMutation {
         let user = services(ctx)?.store.grant_role(&email, &grant).await?;
         Ok(UserNode(user))
     }
+}
+
+/// The address the request came from, when the server knows it.
+fn client_address(ctx: &Context<'_>) -> Option<ClientAddress> {
+    ctx.data_opt::<ClientAddress>().copied()
 }
