@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 
+use crate::listen::ConnectionLimits;
 use crate::settings::{DEFAULT_BIND, DEFAULT_DATABASE_URL, Settings};
 use crate::telemetry::LogFormat;
 use crate::{Application, shutdown_signal};
@@ -148,6 +149,10 @@ pub struct ServeArgs {
     /// New accounts let through per client address per hour.
     #[arg(long, env = "USHER_REGISTRATIONS_PER_ADDRESS_PER_HOUR", default_value_t = ThrottleSettings::default().registrations_per_address_per_hour)]
     registrations_per_address_per_hour: u32,
+    /// Connections served at once; more wait until one closes. A connection
+    /// that sends no request head within 10 s is closed.
+    #[arg(long, env = "USHER_MAX_CONNECTIONS", default_value_t = ConnectionLimits::default().max_connections)]
+    max_connections: usize,
     /// An Ed25519 private key (PKCS#8 PEM) that signs ticket codes instead of
     /// the keys kept in the database.
     #[arg(long, env = "USHER_TICKET_KEY_FILE")]
@@ -232,6 +237,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             ..AuthSettings::default()
         },
         demo: args.demo,
+        connections: ConnectionLimits {
+            max_connections: args.max_connections,
+            ..ConnectionLimits::default()
+        },
     };
     let application = Application::build(&settings).await?;
     let address = application.local_addr()?;

@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod demo;
+pub mod listen;
 pub mod settings;
 pub mod telemetry;
 
@@ -26,6 +27,7 @@ pub struct Application {
     listener: TcpListener,
     services: Arc<Services>,
     demo: Option<demo::DemoAccounts>,
+    connections: listen::ConnectionLimits,
 }
 
 impl Application {
@@ -63,6 +65,7 @@ impl Application {
             listener,
             services,
             demo,
+            connections: settings.connections.clone(),
         })
     }
 
@@ -92,12 +95,7 @@ impl Application {
             self.services.clone(),
         ));
         let router = usher_api::router(self.services.clone());
-        axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await?;
+        listen::serve(self.listener, router, &self.connections, shutdown).await;
         refresher.abort();
         listener.abort();
         self.services.store.clone().close().await?;

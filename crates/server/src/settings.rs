@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 use usher_api::auth::AuthSettings;
 use usher_persistence::StoreOptions;
 
+use crate::listen::ConnectionLimits;
+
 /// The SQLite file in the working directory, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://usher.db";
 /// Where the server listens unless told otherwise.
@@ -26,6 +28,8 @@ pub struct Settings {
     /// An Ed25519 PKCS#8 PEM key that signs ticket codes instead of the
     /// keys kept in the database.
     pub ticket_key_pem: Option<String>,
+    /// Connections served at once and the deadline for a request head.
+    pub connections: ConnectionLimits,
 }
 
 impl std::fmt::Debug for Settings {

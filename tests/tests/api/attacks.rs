@@ -10,7 +10,14 @@ use crate::catalogue::{create_item, festival};
 use usher_api::auth::AuthSettings;
 use usher_api::throttle::ThrottleSettings;
 
-use crate::helpers::{Db, PASSWORD, Socket, TestApp, spawn_app_with_auth, test_auth_settings};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use usher_server::listen::ConnectionLimits;
+
+use crate::helpers::{
+    Db, PASSWORD, Socket, TestApp, spawn_app_with_auth, spawn_app_with_connections,
+    test_auth_settings,
+};
 use crate::on_both_databases;
 use crate::tickets::cancel;
 
@@ -524,4 +531,50 @@ async fn registrations_are_throttled_per_address() {
     assert!(codes[..60].iter().all(|code| code == "ok"), "{codes:?}");
     assert_eq!(codes[60], "RATE_LIMITED");
     assert_eq!(app.count("SELECT COUNT(*) FROM account").await, 60);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn slow_and_idle_connections_are_closed_and_capped() {
+    let limits = ConnectionLimits {
+        max_connections: 8,
+        header_read_timeout: Duration::from_secs(1),
+    };
+    let app = spawn_app_with_connections(Db::Sqlite, limits)
+        .await
+        .expect("SQLite is always available");
+    let address = app.address.trim_start_matches("http://").to_owned();
+    // Eight clients take every connection: half send half a request head
+    // and stop, half send nothing at all.
+    let mut attackers = Vec::new();
+    for attacker in 0..8 {
+        let mut stream = TcpStream::connect(&address).await.unwrap();
+        if attacker % 2 == 0 {
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: usher\r\n")
+                .await
+                .unwrap();
+        }
+        attackers.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let started = Instant::now();
+    let served = tokio::time::timeout(Duration::from_secs(5), app.get(&app.url("/healthz"), None))
+        .await
+        .expect("served once the attackers' time ran out");
+    let waited = started.elapsed();
+
+    assert_eq!(served.status().as_u16(), 200);
+    assert!(waited < Duration::from_secs(3), "{waited:?}");
+    for mut attacker in attackers {
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(3), attacker.read_to_end(&mut answer))
+            .await
+            .expect("the server closed the connection");
+        assert!(read.is_ok() || answer.is_empty());
+        assert!(
+            !String::from_utf8_lossy(&answer).contains("200 OK"),
+            "an unfinished request is not served"
+        );
+    }
 }

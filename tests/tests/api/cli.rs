@@ -172,6 +172,7 @@ async fn the_demo_festival_loads_once_with_open_doors_and_accounts(app: TestApp)
         auth: test_auth_settings(),
         demo: true,
         ticket_key_pem: None,
+        connections: Default::default(),
     };
 
     let first = Application::build(&settings).await.unwrap();

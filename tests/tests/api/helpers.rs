@@ -21,6 +21,7 @@ use usher_api::throttle::ThrottleSettings;
 use usher_domain::input::{Email, Name};
 use usher_domain::roles::RoleGrant;
 use usher_persistence::{NewUser, Store, StoreOptions};
+use usher_server::listen::ConnectionLimits;
 use usher_server::{Application, Settings};
 
 /// Which database a test runs on.
@@ -161,9 +162,32 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
 pub async fn spawn_app_with_auth(db: Db, auth: AuthSettings) -> Option<TestApp> {
     let database = TestDatabase::create(db).await?;
     Some(
-        start_app(database, db, StoreOptions::default(), auth)
-            .await
-            .expect("build the application"),
+        start_app(
+            database,
+            db,
+            StoreOptions::default(),
+            auth,
+            ConnectionLimits::default(),
+        )
+        .await
+        .expect("build the application"),
+    )
+}
+
+/// Like `spawn_app`, serving fewer connections or with a shorter deadline
+/// for request heads.
+pub async fn spawn_app_with_connections(db: Db, connections: ConnectionLimits) -> Option<TestApp> {
+    let database = TestDatabase::create(db).await?;
+    Some(
+        start_app(
+            database,
+            db,
+            StoreOptions::default(),
+            test_auth_settings(),
+            connections,
+        )
+        .await
+        .expect("build the application"),
     )
 }
 
@@ -174,7 +198,14 @@ pub async fn spawn_app_with(
     db: Db,
     store: StoreOptions,
 ) -> anyhow::Result<TestApp> {
-    start_app(database, db, store, test_auth_settings()).await
+    start_app(
+        database,
+        db,
+        store,
+        test_auth_settings(),
+        ConnectionLimits::default(),
+    )
+    .await
 }
 
 async fn start_app(
@@ -182,6 +213,7 @@ async fn start_app(
     db: Db,
     store: StoreOptions,
     auth: AuthSettings,
+    connections: ConnectionLimits,
 ) -> anyhow::Result<TestApp> {
     let settings = Settings {
         bind: "127.0.0.1:0".parse().expect("address"),
@@ -190,6 +222,7 @@ async fn start_app(
         auth,
         demo: false,
         ticket_key_pem: None,
+        connections,
     };
     let application = Application::build(&settings).await?;
     let address = format!(
