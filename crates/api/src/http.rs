@@ -27,7 +27,7 @@ use usher_domain::ids::{FestivalId, ItemId};
 use usher_domain::input::Timezone;
 
 use crate::Services;
-use crate::auth::{SCANNER_TOKEN_PREFIX, TokenSubject, Viewer, token_hash};
+use crate::auth::{SCANNER_TOKEN_PREFIX, Viewer, token_hash};
 use crate::charts;
 use crate::documents;
 use crate::error::ApiError;
@@ -408,42 +408,21 @@ pub(crate) async fn viewer_from_token(
     let subject = services.auth.verify_access_token(token).ok_or_else(|| {
         ApiError::Unauthenticated("invalid or expired access token; refresh or sign in".into())
     })?;
-    ensure_login_goes_on(services, subject).await?;
-    let user_id = subject.user;
-    let user = services
-        .users
-        .get(&user_id, || async {
-            Ok(store.users_by_id(&[user_id]).await?.into_iter().next())
-        })
-        .await?
-        .ok_or_else(|| ApiError::Unauthenticated("the account no longer exists".into()))?;
-    Ok(Viewer::User(Box::new(user)))
-}
-
-/// Refuses an access token whose login has ended: signed out, or ended
-/// because its refresh token was presented twice. A login is read at most
-/// once every two seconds per instance, whatever the number of requests
-/// that carry its tokens; the instance that ends a login forgets it at once.
-pub(crate) async fn ensure_login_goes_on(
-    services: &Services,
-    subject: TokenSubject,
-) -> Result<(), ApiError> {
-    let store = &services.store;
-    let owner = services
-        .sessions
+    services
+        .logins
         .get(&subject.session, || async {
             let now = usher_domain::time::now();
-            Ok(store.live_session_owner(subject.session, now).await?)
+            Ok(store.user_of_live_login(subject.session, now).await?)
         })
-        .await?;
-    if owner == Some(subject.user) {
-        Ok(())
-    } else {
-        Err(ApiError::Unauthenticated(
-            "this login has ended (signed out, or its refresh token was used twice); sign in again"
-                .into(),
-        ))
-    }
+        .await?
+        .filter(|user| user.id == subject.user)
+        .map(|user| Viewer::User(Box::new(user)))
+        .ok_or_else(|| {
+            ApiError::Unauthenticated(
+                "this login has ended (signed out, or its refresh token was used twice); sign in again"
+                    .into(),
+            )
+        })
 }
 
 pub(crate) fn server_error(error: ApiError) -> ServerError {

@@ -31,7 +31,7 @@ use base64::engine::general_purpose::STANDARD;
 use rand::RngCore;
 use usher_domain::accounts::User;
 use usher_domain::door::ScannerDevice;
-use usher_domain::ids::{SessionId, UserId};
+use usher_domain::ids::SessionId;
 use usher_persistence::Store;
 
 pub use http::{MAX_BODY_BYTES, router};
@@ -65,10 +65,9 @@ pub struct Services {
     pub throttles: Throttles,
     /// Venues and festivals, which never change once created.
     pub catalogue: CatalogueCache,
-    /// Users signed in during the last moments.
-    pub users: Recent<UserId, Option<User>>,
-    /// Logins used during the last moments, with their user while they go on.
-    pub sessions: Recent<SessionId, Option<UserId>>,
+    /// Logins used during the last moments, with their user while they go
+    /// on (a login that ended has none).
+    pub logins: Recent<SessionId, Option<User>>,
     /// Scanner devices that scanned during the last moments, by the hash of
     /// their token.
     pub scanners: Recent<String, Option<ScannerDevice>>,
@@ -106,8 +105,7 @@ impl Services {
             live: LiveItems::default(),
             throttles,
             catalogue: CatalogueCache::default(),
-            users: Recent::default(),
-            sessions: Recent::default(),
+            logins: Recent::default(),
             scanners: Recent::default(),
         })
     }

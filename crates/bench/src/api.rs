@@ -60,6 +60,11 @@ impl Api {
         }
     }
 
+    /// The server's base URL, e.g. `http://127.0.0.1:8080`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// Like `gql`, but an error is a failure of the bench's preparation.
     pub async fn must(
         &self,

@@ -12,6 +12,7 @@ mod api;
 mod ceiling;
 mod measure;
 mod scenarios;
+mod subscribers;
 mod target;
 
 use std::path::PathBuf;
@@ -78,6 +79,14 @@ enum Scenario {
         #[arg(long, default_value_t = 500)]
         items: u32,
     },
+    /// S subscribers of one item's availability (50 per connection), then
+    /// C changes to it, each timed until every subscriber has it.
+    Subscribers {
+        #[arg(long, default_value_t = 10_000)]
+        subscribers: usize,
+        #[arg(long, default_value_t = 20)]
+        changes: usize,
+    },
     /// The conditional updates of a rush and a door rush straight on the
     /// store, with 1 task and with K.
     Ceiling {
@@ -137,6 +146,13 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
         } => {
             let (target, api) = connect().await?;
             scenarios::mixed(&api, &target, seconds, concurrency).await?
+        }
+        Scenario::Subscribers {
+            subscribers,
+            changes,
+        } => {
+            let (target, api) = connect().await?;
+            subscribers::run(&api, &target, subscribers, changes).await?
         }
         Scenario::Report { tickets, items } => {
             let (target, api) = connect().await?;

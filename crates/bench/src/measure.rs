@@ -18,7 +18,7 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    fn new() -> Self {
+    pub fn new() -> Self {
         Self {
             // Microseconds, up to a minute, three significant figures.
             latencies: Histogram::new_with_bounds(1, 60_000_000, 3)
@@ -27,7 +27,7 @@ impl Recorder {
         }
     }
 
-    fn record(&mut self, took: Duration, outcome: String) {
+    pub fn record(&mut self, took: Duration, outcome: String) {
         let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX).max(1);
         let _ = self.latencies.record(micros);
         *self.outcomes.entry(outcome).or_default() += 1;

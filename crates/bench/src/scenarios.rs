@@ -11,7 +11,7 @@ use crate::api::{Answer, Api, string};
 use crate::measure::{self, Results};
 use crate::target::Target;
 
-const RESERVE: &str = "mutation Reserve($item: ID!, $quantity: Int!) { reserveTickets(input: { itemId: $item, quantity: $quantity }) { tickets { id code } } }";
+pub const RESERVE: &str = "mutation Reserve($item: ID!, $quantity: Int!) { reserveTickets(input: { itemId: $item, quantity: $quantity }) { tickets { id code } } }";
 const CHECK_IN: &str = "mutation CheckIn($code: String!, $venue: ID!) { checkIn(input: { code: $code, venueId: $venue }) { outcome ticket { id } } }";
 const ITEM_STATE: &str = "query ItemState($id: ID!) { item(id: $id) { ticketCapacity ticketsLeft attendance { issued checkedIn venueCapacity } } }";
 
@@ -27,7 +27,11 @@ fn at(minutes: i64) -> String {
 }
 
 /// A festival with one venue; its id and the venue's id.
-async fn festival(api: &Api, hall: u32, allow_overlap: bool) -> anyhow::Result<(String, String)> {
+pub async fn festival(
+    api: &Api,
+    hall: u32,
+    allow_overlap: bool,
+) -> anyhow::Result<(String, String)> {
     let slug = format!("bench-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
     let festival = api
         .must(
@@ -48,7 +52,7 @@ async fn festival(api: &Api, hall: u32, allow_overlap: bool) -> anyhow::Result<(
 }
 
 /// An item starting in `minutes` (doors open 30 minutes before).
-async fn item(
+pub async fn item(
     api: &Api,
     festival: &str,
     venue: &str,

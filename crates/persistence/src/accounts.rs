@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use usher_domain::accounts::User;
 use usher_domain::ids::{FestivalId, GrantId, SessionId, UserId, VenueId};
@@ -261,15 +261,16 @@ impl Store {
         Ok(session)
     }
 
-    /// Whose login `session` is, while it goes on: None once it was ended
-    /// by a logout or a reused refresh token, or left unused until its
-    /// refresh token expired. One indexed read.
+    /// The user of login `session`, while it goes on: None once it was
+    /// ended by a logout or a reused refresh token, or left unused until its
+    /// refresh token expired. The same two reads as `users_by_id`: the
+    /// login's liveness is part of the account's.
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    pub async fn live_session_owner(
+    pub async fn user_of_live_login(
         &self,
         session: SessionId,
         now: Timestamp,
-    ) -> Result<Option<UserId>, StoreError> {
+    ) -> Result<Option<User>, StoreError> {
         use refresh_token::Column;
 
         let owner = refresh_token::Entity::find()
@@ -278,10 +279,16 @@ impl Store {
             .filter(Column::FamilyId.eq(session.as_uuid()))
             .filter(Column::RevokedAt.is_null())
             .filter(Column::ExpiresAt.gt(now))
-            .into_tuple::<Uuid>()
-            .one(&self.db)
+            .into_query();
+        let rows = account::Entity::find()
+            .filter(account::Column::Id.in_subquery(owner))
+            .all(&self.db)
             .await?;
-        Ok(owner.map(UserId::from))
+        Ok(load_users(&self.db, rows)
+            .await?
+            .into_iter()
+            .next()
+            .map(|(user, _)| user))
     }
 
     /// Spends the refresh token with hash `old_hash` and puts `new_hash` in its
