@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::entities::{account, festival, refresh_token, role_grant, venue};
 use crate::error::{StoreError, corrupt, on_unique_violation};
 use crate::rows::{in_list, stored};
-use crate::store::Store;
+use crate::store::{Store, commit};
 
 /// An account to create.
 #[derive(Debug, Clone)]
@@ -150,6 +150,15 @@ impl Store {
         new: NewUser,
         grants: &[RoleGrant],
     ) -> Result<User, StoreError> {
+        self.write(|| self.create_user_once(new.clone(), grants))
+            .await
+    }
+
+    async fn create_user_once(
+        &self,
+        new: NewUser,
+        grants: &[RoleGrant],
+    ) -> Result<User, StoreError> {
         let transaction = self.begin_write().await?;
         let id = UserId::generate();
         let email = new.email.as_str().to_owned();
@@ -171,7 +180,7 @@ impl Store {
             insert_grant(&transaction, id, grant).await?;
         }
         let user = self.user_in(&transaction, id).await?;
-        transaction.commit().await?;
+        commit(transaction).await?;
         Ok(user)
     }
 
@@ -222,6 +231,10 @@ impl Store {
     /// Gives the account with `email` a role; giving it again changes nothing.
     #[tracing::instrument(level = "debug", skip_all, fields(role = grant.role().as_str()), err(level = "debug"))]
     pub async fn grant_role(&self, email: &Email, grant: &RoleGrant) -> Result<User, StoreError> {
+        self.write(|| self.grant_role_once(email, grant)).await
+    }
+
+    async fn grant_role_once(&self, email: &Email, grant: &RoleGrant) -> Result<User, StoreError> {
         let transaction = self.begin_write().await?;
         let id: UserId = account::Entity::find()
             .filter(account::Column::Email.eq(email.as_str()))
@@ -232,7 +245,7 @@ impl Store {
             .into();
         insert_grant(&transaction, id, grant).await?;
         let user = self.user_in(&transaction, id).await?;
-        transaction.commit().await?;
+        commit(transaction).await?;
         Ok(user)
     }
 
@@ -244,14 +257,28 @@ impl Store {
         token_hash: String,
         expires_at: Timestamp,
     ) -> Result<(), StoreError> {
+        self.write(|| self.start_session_once(user_id, token_hash.clone(), expires_at))
+            .await
+    }
+
+    async fn start_session_once(
+        &self,
+        user_id: UserId,
+        token_hash: String,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        // A transaction, not a lone INSERT, so that a broken connection
+        // tells whether it may run again.
+        let transaction = self.begin_write().await?;
         insert_refresh_token(
-            &self.db,
+            &transaction,
             user_id.as_uuid(),
             Uuid::now_v7(),
             token_hash,
             expires_at,
         )
-        .await
+        .await?;
+        commit(transaction).await
     }
 
     /// Spends the refresh token with hash `old_hash` and puts `new_hash` in its
@@ -259,6 +286,16 @@ impl Store {
     /// someone replayed it.
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     pub async fn rotate_session(
+        &self,
+        old_hash: &str,
+        new_hash: String,
+        expires_at: Timestamp,
+    ) -> Result<RefreshOutcome, StoreError> {
+        self.write(|| self.rotate_session_once(old_hash, new_hash.clone(), expires_at))
+            .await
+    }
+
+    async fn rotate_session_once(
         &self,
         old_hash: &str,
         new_hash: String,
@@ -299,7 +336,7 @@ impl Store {
         } else {
             RefreshOutcome::Invalid
         };
-        transaction.commit().await?;
+        commit(transaction).await?;
         Ok(outcome)
     }
 
@@ -307,6 +344,10 @@ impl Store {
     /// had that token.
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     pub async fn end_session(&self, token_hash: &str) -> Result<bool, StoreError> {
+        self.write(|| self.end_session_once(token_hash)).await
+    }
+
+    async fn end_session_once(&self, token_hash: &str) -> Result<bool, StoreError> {
         let transaction = self.begin_write().await?;
         let Some(token) = refresh_token::Entity::find()
             .filter(refresh_token::Column::TokenHash.eq(token_hash))
@@ -317,7 +358,7 @@ impl Store {
             return Ok(false);
         };
         revoke_family(&transaction, token.family_id, time::now()).await?;
-        transaction.commit().await?;
+        commit(transaction).await?;
         Ok(true)
     }
 }

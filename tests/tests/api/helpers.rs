@@ -51,6 +51,16 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// A SQLite database in a file the test chose (e.g. on a small disk of
+    /// its own); the test removes it.
+    pub fn sqlite_file(path: &std::path::Path) -> Self {
+        Self {
+            url: format!("sqlite://{}", path.display()),
+            _sqlite_dir: None,
+            postgres: None,
+        }
+    }
+
     /// A fresh database, or None for PostgreSQL when no server is configured.
     pub async fn create(db: Db) -> Option<Self> {
         match db {
@@ -141,6 +151,11 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
 /// Like `spawn_app`, with other token lifetimes or password costs.
 pub async fn spawn_app_with(db: Db, auth: AuthSettings) -> Option<TestApp> {
     let database = TestDatabase::create(db).await?;
+    Some(spawn_app_on(db, database, auth).await)
+}
+
+/// Starts the application on a database the test made.
+pub async fn spawn_app_on(db: Db, database: TestDatabase, auth: AuthSettings) -> TestApp {
     let settings = Settings {
         bind: "127.0.0.1:0".parse().expect("address"),
         database_url: database.url.clone(),
@@ -166,7 +181,7 @@ pub async fn spawn_app_with(db: Db, auth: AuthSettings) -> Option<TestApp> {
             .await
             .expect("server ran");
     });
-    Some(TestApp {
+    TestApp {
         address,
         client: reqwest::Client::new(),
         store,
@@ -174,7 +189,7 @@ pub async fn spawn_app_with(db: Db, auth: AuthSettings) -> Option<TestApp> {
         shutdown: Some(shutdown),
         server: Some(server),
         database,
-    })
+    }
 }
 
 /// A GraphQL response, with helpers to read it.

@@ -16,5 +16,6 @@ mod cli;
 mod door;
 mod hardening;
 mod keys;
+mod outages;
 mod schema_file;
 mod tickets;
