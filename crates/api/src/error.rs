@@ -145,6 +145,10 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(message) => Self::AlreadyExists(message),
             StoreError::Invalid(invalid) => invalid.into(),
             StoreError::Refused(refusal) => Self::Refused(refusal),
+            StoreError::Unavailable(outage) => {
+                tracing::warn!(error = %outage, "database unavailable");
+                Self::Unavailable(outage.message().to_owned())
+            }
             StoreError::Unexpected(error) => Self::internal(error),
         }
     }

@@ -25,6 +25,7 @@ use tower_http::trace::TraceLayer;
 use usher_domain::accounts::User;
 use usher_domain::ids::{FestivalId, ItemId};
 use usher_domain::input::Timezone;
+use usher_persistence::{OutageKind, StoreError};
 
 use crate::Services;
 use crate::auth::{SCANNER_TOKEN_PREFIX, Viewer, token_hash};
@@ -200,14 +201,14 @@ async fn attendance_csv(
     {
         Ok(Some(festival)) => festival,
         Ok(None) => return (StatusCode::NOT_FOUND, "no such festival").into_response(),
-        Err(error) => return internal(error),
+        Err(error) => return failure(error),
     };
     if !user.permissions.can_organize(festival_id) {
         return (StatusCode::FORBIDDEN, "only organizers of this festival").into_response();
     }
     let report = match FestivalReport::load(&services.store, festival_id, |_| true).await {
         Ok(report) => report,
-        Err(error) => return internal(error.into()),
+        Err(error) => return failure(error.into()),
     };
     match attendance_csv_text(&report, festival.timezone) {
         Ok(text) => (
@@ -224,7 +225,7 @@ async fn attendance_csv(
             text,
         )
             .into_response(),
-        Err(error) => internal(ApiError::internal(error)),
+        Err(error) => failure(ApiError::internal(error)),
     }
 }
 
@@ -323,7 +324,7 @@ async fn arrivals_svg(
             Some(item) => item,
             None => return not_found(),
         },
-        Err(error) => return internal(error.into()),
+        Err(error) => return failure(error.into()),
     };
     if !may_watch(&viewer, &item) {
         return (
@@ -338,15 +339,15 @@ async fn arrivals_svg(
         .await
     {
         Ok(festival) => festival.map_or(Timezone::UTC, |festival| festival.timezone),
-        Err(error) => return internal(error),
+        Err(error) => return failure(error),
     };
     let chart = match services.store.check_in_times(item_id).await {
         Ok(times) => charts::arrivals_svg(&item, &times, timezone),
-        Err(error) => return internal(error.into()),
+        Err(error) => return failure(error.into()),
     };
     match chart {
         Ok(svg) => ([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response(),
-        Err(error) => internal(ApiError::internal(anyhow::anyhow!("cannot draw: {error}"))),
+        Err(error) => failure(ApiError::internal(anyhow::anyhow!("cannot draw: {error}"))),
     }
 }
 
@@ -359,6 +360,7 @@ async fn signed_in(services: &Services, headers: &HeaderMap) -> Result<Box<User>
             "send `Authorization: Bearer <accessToken>`",
         )
             .into_response()),
+        Err(error @ ApiError::Unavailable(_)) => Err(failure(error)),
         Err(error) => Err((StatusCode::UNAUTHORIZED, error.message()).into_response()),
     }
 }
@@ -412,7 +414,9 @@ pub(crate) async fn viewer_from_token(
         .logins
         .get(&subject.session, || async {
             let now = usher_domain::time::now();
-            Ok(store.user_of_live_login(subject.session, now).await?)
+            Ok(store
+                .user_of_live_login(subject.user, subject.session, now)
+                .await?)
         })
         .await?
         .filter(|user| user.id == subject.user)
@@ -482,12 +486,17 @@ async fn held_ticket_code(
         .store
         .ticket_of_holder(ticket_id, user.id)
         .await
-        .map_err(|error| internal(error.into()))?
+        .map_err(|error| failure(error.into()))?
         .ok_or_else(not_found)?;
-    services.ticket_keys.sign(ticket.claims()).map_err(internal)
+    services.ticket_keys.sign(ticket.claims()).map_err(failure)
 }
 
-fn internal(error: ApiError) -> Response {
+/// The answer to a request that failed on the server's side: 503 with a
+/// reason when the database is away or cannot write, 500 otherwise.
+fn failure(error: ApiError) -> Response {
+    if let ApiError::Unavailable(message) = error {
+        return (StatusCode::SERVICE_UNAVAILABLE, message).into_response();
+    }
     error.log_if_internal();
     (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
 }
@@ -500,7 +509,7 @@ async fn ticket_qr_svg(
     match held_ticket_code(&state, &headers, &id).await {
         Ok(code) => match state.services.qr.svg(&code) {
             Ok(svg) => ([(header::CONTENT_TYPE, "image/svg+xml")], svg.to_string()).into_response(),
-            Err(error) => internal(error),
+            Err(error) => failure(error),
         },
         Err(response) => response,
     }
@@ -514,7 +523,7 @@ async fn ticket_qr_png(
     match held_ticket_code(&state, &headers, &id).await {
         Ok(code) => match state.services.qr.png(&code) {
             Ok(png) => ([(header::CONTENT_TYPE, "image/png")], png.to_vec()).into_response(),
-            Err(error) => internal(error),
+            Err(error) => failure(error),
         },
         Err(response) => response,
     }
@@ -533,8 +542,12 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.services.store.ping().await {
+    match state.services.store.check_ready().await {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(StoreError::Unavailable(outage)) if outage.kind() == OutageKind::CannotWrite => {
+            tracing::warn!(error = %outage, "database cannot write");
+            (StatusCode::SERVICE_UNAVAILABLE, "database cannot write").into_response()
+        }
         Err(error) => {
             tracing::warn!(error = %error, "database unreachable");
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()

@@ -47,7 +47,10 @@ pub type LoadError = Arc<StoreError>;
 
 impl From<LoadError> for ApiError {
     fn from(error: LoadError) -> Self {
-        ApiError::internal(anyhow::anyhow!("batched load failed: {error}"))
+        match error.as_ref() {
+            StoreError::Unavailable(outage) => StoreError::Unavailable(outage.clone()).into(),
+            _ => ApiError::internal(anyhow::anyhow!("batched load failed: {error}")),
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::entities::{account, festival, refresh_token, role_grant, venue};
 use crate::error::{StoreError, corrupt, on_unique_violation};
 use crate::rows::{in_list, stored};
-use crate::store::Store;
+use crate::store::{Store, commit};
 
 /// An account to create.
 #[derive(Debug, Clone)]
@@ -155,6 +155,15 @@ impl Store {
         new: NewUser,
         grants: &[RoleGrant],
     ) -> Result<User, StoreError> {
+        self.write(|| self.create_user_once(new.clone(), grants))
+            .await
+    }
+
+    async fn create_user_once(
+        &self,
+        new: NewUser,
+        grants: &[RoleGrant],
+    ) -> Result<User, StoreError> {
         let transaction = self.begin_write().await?;
         let id = UserId::generate();
         let email = new.email.as_str().to_owned();
@@ -176,7 +185,7 @@ impl Store {
             insert_grant(&transaction, id, grant).await?;
         }
         let user = self.user_in(&transaction, id).await?;
-        transaction.commit().await?;
+        commit(transaction).await?;
         Ok(user)
     }
 
@@ -227,6 +236,10 @@ impl Store {
     /// Gives the account with `email` a role; giving it again changes nothing.
     #[tracing::instrument(level = "debug", skip_all, fields(role = grant.role().as_str()), err(level = "debug"))]
     pub async fn grant_role(&self, email: &Email, grant: &RoleGrant) -> Result<User, StoreError> {
+        self.write(|| self.grant_role_once(email, grant)).await
+    }
+
+    async fn grant_role_once(&self, email: &Email, grant: &RoleGrant) -> Result<User, StoreError> {
         let transaction = self.begin_write().await?;
         let id: UserId = account::Entity::find()
             .filter(account::Column::Email.eq(email.as_str()))
@@ -237,7 +250,7 @@ impl Store {
             .into();
         insert_grant(&transaction, id, grant).await?;
         let user = self.user_in(&transaction, id).await?;
-        transaction.commit().await?;
+        commit(transaction).await?;
         Ok(user)
     }
 
@@ -250,24 +263,40 @@ impl Store {
         expires_at: Timestamp,
     ) -> Result<SessionId, StoreError> {
         let session = SessionId::generate();
+        self.write(|| self.start_session_once(user_id, session, token_hash.clone(), expires_at))
+            .await?;
+        Ok(session)
+    }
+
+    async fn start_session_once(
+        &self,
+        user_id: UserId,
+        session: SessionId,
+        token_hash: String,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        // A transaction, not a lone INSERT, so that a broken connection
+        // tells whether it may run again.
+        let transaction = self.begin_write().await?;
         insert_refresh_token(
-            &self.db,
+            &transaction,
             user_id.as_uuid(),
             session.as_uuid(),
             token_hash,
             expires_at,
         )
         .await?;
-        Ok(session)
+        commit(transaction).await
     }
 
-    /// The user of login `session`, while it goes on: None once it was
+    /// User `user`, while their login `session` goes on: None once it was
     /// ended by a logout or a reused refresh token, or left unused until its
     /// refresh token expired. The same two reads as `users_by_id`: the
     /// login's liveness is part of the account's.
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     pub async fn user_of_live_login(
         &self,
+        user: UserId,
         session: SessionId,
         now: Timestamp,
     ) -> Result<Option<User>, StoreError> {
@@ -280,7 +309,7 @@ impl Store {
             .filter(Column::RevokedAt.is_null())
             .filter(Column::ExpiresAt.gt(now))
             .into_query();
-        let rows = account::Entity::find()
+        let rows = account::Entity::find_by_id(user.as_uuid())
             .filter(account::Column::Id.in_subquery(owner))
             .all(&self.db)
             .await?;
@@ -296,6 +325,16 @@ impl Store {
     /// someone replayed it.
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     pub async fn rotate_session(
+        &self,
+        old_hash: &str,
+        new_hash: String,
+        expires_at: Timestamp,
+    ) -> Result<RefreshOutcome, StoreError> {
+        self.write(|| self.rotate_session_once(old_hash, new_hash.clone(), expires_at))
+            .await
+    }
+
+    async fn rotate_session_once(
         &self,
         old_hash: &str,
         new_hash: String,
@@ -339,7 +378,7 @@ impl Store {
         } else {
             RefreshOutcome::Invalid
         };
-        transaction.commit().await?;
+        commit(transaction).await?;
         Ok(outcome)
     }
 
@@ -347,6 +386,10 @@ impl Store {
     /// no live login had that token.
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     pub async fn end_session(&self, token_hash: &str) -> Result<Option<SessionId>, StoreError> {
+        self.write(|| self.end_session_once(token_hash)).await
+    }
+
+    async fn end_session_once(&self, token_hash: &str) -> Result<Option<SessionId>, StoreError> {
         let transaction = self.begin_write().await?;
         let Some(token) = refresh_token::Entity::find()
             .filter(refresh_token::Column::TokenHash.eq(token_hash))
@@ -357,7 +400,7 @@ impl Store {
             return Ok(None);
         };
         revoke_family(&transaction, token.family_id, time::now()).await?;
-        transaction.commit().await?;
+        commit(transaction).await?;
         Ok(Some(token.family_id.into()))
     }
 }

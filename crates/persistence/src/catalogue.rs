@@ -20,7 +20,7 @@ use usher_domain::time::{self, Timestamp};
 use crate::entities::{festival, film, programme_item, ticket, venue};
 use crate::error::{StoreError, corrupt, on_unique_violation};
 use crate::rows::{convert_all, count, from_json, in_list, stored, stored_count, to_json};
-use crate::store::Store;
+use crate::store::{Store, commit};
 use crate::tickets::{close_waitlist, promote_waitlist};
 
 /// A festival to create.
@@ -548,6 +548,14 @@ impl Store {
         item_id: ItemId,
         changes: &ItemChanges,
     ) -> Result<Item, StoreError> {
+        self.write(|| self.update_item_once(item_id, changes)).await
+    }
+
+    async fn update_item_once(
+        &self,
+        item_id: ItemId,
+        changes: &ItemChanges,
+    ) -> Result<Item, StoreError> {
         use programme_item::Column;
 
         let transaction = self.begin_write().await?;
@@ -596,7 +604,7 @@ impl Store {
         }
         promote_waitlist(&transaction, item_id, time::now()).await?;
         let item = load_item(&transaction, item_id).await?;
-        transaction.commit().await?;
+        commit(transaction).await?;
         Ok(item)
     }
 
@@ -604,6 +612,10 @@ impl Store {
     /// cancelling it again changes nothing.
     #[tracing::instrument(level = "debug", skip_all, fields(item = %item_id), err(level = "debug"))]
     pub async fn cancel_item(&self, item_id: ItemId) -> Result<Item, StoreError> {
+        self.write(|| self.cancel_item_once(item_id)).await
+    }
+
+    async fn cancel_item_once(&self, item_id: ItemId) -> Result<Item, StoreError> {
         use programme_item::Column;
 
         let now = time::now();
@@ -637,7 +649,7 @@ impl Store {
             close_waitlist(&transaction, item_id, now).await?;
         }
         let item = load_item(&transaction, item_id).await?;
-        transaction.commit().await?;
+        commit(transaction).await?;
         Ok(item)
     }
 

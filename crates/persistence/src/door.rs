@@ -30,7 +30,7 @@ use crate::group_commit::Batch;
 use crate::rows::{
     MOST_ROWS_PER_STATEMENT, convert_all, in_list, insert_padded, stored, stored_count,
 };
-use crate::store::{Store, begin_write};
+use crate::store::{Store, begin_write, commit};
 
 /// A scan to decide and record.
 #[derive(Debug, Clone)]
@@ -296,7 +296,7 @@ impl Batch for DoorScans {
         insert_padded(&transaction, &scans)
             .await
             .map_err(scan_recorded_already)?;
-        transaction.commit().await?;
+        commit(transaction).await?;
         Ok(judged.into_iter().map(Ok).collect())
     }
 }
@@ -534,6 +534,17 @@ impl Store {
         item: &Item,
         venue: &Venue,
     ) -> Result<ScanResult, StoreError> {
+        self.write(|| self.admit_earlier_offline_scan_once(attempt, ticket.clone(), item, venue))
+            .await
+    }
+
+    async fn admit_earlier_offline_scan_once(
+        &self,
+        attempt: &ScanAttempt,
+        ticket: Ticket,
+        item: &Item,
+        venue: &Venue,
+    ) -> Result<ScanResult, StoreError> {
         let later = |ticket: Ticket| ScanResult {
             outcome: CheckInOutcome::AlreadyCheckedIn,
             ticket: Some(ticket),
@@ -586,7 +597,7 @@ impl Store {
             conflict: false,
         };
         record(&transaction, attempt, &result).await?;
-        transaction.commit().await?;
+        commit(transaction).await?;
         Ok(result)
     }
 
@@ -629,6 +640,10 @@ impl Store {
     /// Puts a checked-in ticket back to ACTIVE and frees its place inside.
     #[tracing::instrument(level = "debug", skip_all, fields(ticket = %ticket_id), err(level = "debug"))]
     pub async fn undo_check_in(&self, ticket_id: TicketId) -> Result<Ticket, StoreError> {
+        self.write(|| self.undo_check_in_once(ticket_id)).await
+    }
+
+    async fn undo_check_in_once(&self, ticket_id: TicketId) -> Result<Ticket, StoreError> {
         use programme_item::Column;
 
         let current = find_ticket(&self.db, ticket_id)
@@ -668,7 +683,7 @@ impl Store {
         let ticket = find_ticket(&transaction, ticket_id)
             .await?
             .ok_or(StoreError::NotFound("ticket"))?;
-        transaction.commit().await?;
+        commit(transaction).await?;
         Ok(ticket)
     }
 

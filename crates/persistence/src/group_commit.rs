@@ -2,7 +2,9 @@
 //! written wait together and go into the next one, so that a rush pays one
 //! commit (and on SQLite one write lock, on PostgreSQL one WAL flush) per
 //! batch instead of one per request. An idle writer takes a lone request at
-//! once: nothing waits for a batch to fill.
+//! once: nothing waits for a batch to fill. A batch whose connection broke
+//! before COMMIT runs once more; a database that is away answers the whole
+//! batch UNAVAILABLE at once.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -12,6 +14,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::StoreError;
+use crate::health::{Health, write_retrying};
 
 /// Requests in one transaction at most.
 const MOST_PER_BATCH: usize = 256;
@@ -66,10 +69,10 @@ pub(crate) struct Writer<B: Batch> {
 impl<B: Batch> Writer<B> {
     /// Starts the writer task on the current tokio runtime. It ends when the
     /// last handle to its queue is dropped.
-    pub(crate) fn spawn(db: DatabaseConnection) -> Self {
+    pub(crate) fn spawn(db: DatabaseConnection, health: Arc<Health>) -> Self {
         let (queue, requests) = mpsc::unbounded_channel();
         let counts = Arc::new(Counts::default());
-        tokio::spawn(write::<B>(db, requests, counts.clone()));
+        tokio::spawn(write::<B>(db, health, requests, counts.clone()));
         Self { queue, counts }
     }
 
@@ -100,6 +103,7 @@ fn unanswered() -> StoreError {
 
 async fn write<B: Batch>(
     db: DatabaseConnection,
+    health: Arc<Health>,
     mut queue: mpsc::UnboundedReceiver<Pending<B>>,
     counts: Arc<Counts>,
 ) {
@@ -110,8 +114,12 @@ async fn write<B: Batch>(
         counts
             .requests
             .fetch_add(requests.len() as u64, Ordering::Relaxed);
-        let answers = match B::apply(&db, &requests).await {
+        let answers = match write_retrying(&health, || B::apply(&db, &requests)).await {
             Ok(answers) => answers,
+            Err(StoreError::Unavailable(outage)) => requests
+                .iter()
+                .map(|_| Err(outage.clone().into()))
+                .collect(),
             Err(error) if requests.len() == 1 => vec![Err(error)],
             Err(error) => {
                 // One request must not fail its neighbours: each goes alone.

@@ -11,7 +11,7 @@ use usher_domain::time::{self, Timestamp};
 use crate::entities::signing_key;
 use crate::error::StoreError;
 use crate::secrets::signing_key_row;
-use crate::store::Store;
+use crate::store::{Store, commit};
 
 /// A stored Ed25519 key pair.
 #[derive(Clone)]
@@ -77,6 +77,10 @@ impl Store {
     /// not retired cannot be retired; rotate first.
     #[tracing::instrument(level = "debug", skip_all, fields(kid), err(level = "debug"))]
     pub async fn retire_signing_key(&self, kid: &str) -> Result<(), StoreError> {
+        self.write(|| self.retire_signing_key_once(kid)).await
+    }
+
+    async fn retire_signing_key_once(&self, kid: &str) -> Result<(), StoreError> {
         let transaction = self.begin_write().await?;
         let live = signing_key::Entity::find()
             .filter(signing_key::Column::RetiredAt.is_null())
@@ -95,7 +99,7 @@ impl Store {
             .filter(signing_key::Column::Kid.eq(kid))
             .exec(&transaction)
             .await?;
-        transaction.commit().await?;
+        commit(transaction).await?;
         Ok(())
     }
 }

@@ -1,10 +1,12 @@
-//! Connecting to the database, migrating it, and beginning write
-//! transactions that wait their turn instead of failing.
+//! Connecting to the database, migrating it, beginning write transactions
+//! that wait their turn instead of failing, and committing them.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use sea_orm::sqlx::Connection as _;
+use sea_orm::sqlx::pool::PoolConnectionMetadata;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
@@ -14,8 +16,9 @@ use usher_migrations::{Migrator, MigratorTrait};
 
 use crate::attendance::count_statements;
 use crate::door::DoorScans;
-use crate::error::StoreError;
+use crate::error::{OutageKind, StoreError, commit_failed};
 use crate::group_commit::{Writer, WriterStats};
+use crate::health::{Health, write_retrying};
 use crate::secrets::SecretKey;
 use crate::tickets::Reservations;
 
@@ -57,6 +60,7 @@ pub struct Store {
     pub(crate) db: DatabaseConnection,
     pub(crate) url: String,
     statements: Arc<AtomicU64>,
+    health: Arc<Health>,
     pub(crate) door: Arc<Writer<DoorScans>>,
     pub(crate) reservations: Arc<Writer<Reservations>>,
     pub(crate) secret_key: Option<SecretKey>,
@@ -74,15 +78,17 @@ impl Store {
     #[tracing::instrument(skip_all, err)]
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
         Self::migrate(url, options).await?;
-        let mut db = open(url, options, None).await?;
+        let health = Arc::new(Health::default());
+        let mut db = open(url, options, None, health.clone()).await?;
         let statements = Arc::new(AtomicU64::new(0));
         count_statements(&mut db, statements.clone());
         let store = Self {
-            door: Arc::new(Writer::spawn(db.clone())),
-            reservations: Arc::new(Writer::spawn(db.clone())),
+            door: Arc::new(Writer::spawn(db.clone(), health.clone())),
+            reservations: Arc::new(Writer::spawn(db.clone(), health.clone())),
             db,
             url: url.to_owned(),
             statements,
+            health,
             secret_key: options.secret_key.clone(),
         };
         store.seal_stored_secrets().await?;
@@ -93,7 +99,7 @@ impl Store {
     /// a multi-connection SQLite pool can fail spuriously.
     #[tracing::instrument(skip_all, err)]
     pub async fn migrate(url: &str, options: &StoreOptions) -> Result<(), StoreError> {
-        let db = open(url, options, Some(1)).await?;
+        let db = open(url, options, Some(1), Arc::default()).await?;
         let backend = db.get_database_backend();
         if backend == DbBackend::Postgres {
             db.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
@@ -147,6 +153,57 @@ impl Store {
         Ok(())
     }
 
+    /// Checks that the database answers and, if the last write failed for
+    /// want of disk, that it can write again (by writing).
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    pub async fn check_ready(&self) -> Result<(), StoreError> {
+        self.ping().await?;
+        let Some(failure) = self.health.cannot_write() else {
+            return Ok(());
+        };
+        match tokio::time::timeout(WRITE_PROBE_TIMEOUT, self.probe_write()).await {
+            Ok(Ok(())) => {
+                self.health.wrote();
+                Ok(())
+            }
+            Ok(Err(StoreError::Unavailable(outage)))
+                if outage.kind() == OutageKind::CannotWrite =>
+            {
+                Err(outage.into())
+            }
+            Ok(Err(_)) | Err(_) => Err(failure.into()),
+        }
+    }
+
+    /// Commits a write of one page (SQLite: the header's user version, set
+    /// to what it is; PostgreSQL: a transaction id), which needs room on
+    /// disk like any other.
+    async fn probe_write(&self) -> Result<(), StoreError> {
+        let transaction = self.begin_write().await?;
+        match self.db.get_database_backend() {
+            DbBackend::Postgres => {
+                transaction
+                    .execute_unprepared("SELECT txid_current()")
+                    .await?;
+            }
+            _ => {
+                let version = transaction
+                    .query_one_raw(sea_orm::Statement::from_string(
+                        DbBackend::Sqlite,
+                        "PRAGMA user_version",
+                    ))
+                    .await?
+                    .map(|row| row.try_get_by_index::<i64>(0))
+                    .transpose()?
+                    .unwrap_or_default();
+                transaction
+                    .execute_unprepared(&format!("PRAGMA user_version = {version}"))
+                    .await?;
+            }
+        }
+        commit(transaction).await
+    }
+
     /// Closes every connection.
     pub async fn close(self) -> Result<(), StoreError> {
         self.db.close().await?;
@@ -160,6 +217,25 @@ impl Store {
     pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
         begin_write(&self.db).await
     }
+
+    /// Runs a write transaction (`attempt` begins and commits it), once
+    /// more if its connection broke before COMMIT; remembers whether the
+    /// database could write.
+    pub(crate) async fn write<T, F, Fut>(&self, attempt: F) -> Result<T, StoreError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, StoreError>>,
+    {
+        write_retrying(&self.health, attempt).await
+    }
+}
+
+/// How long readiness waits for its test write.
+const WRITE_PROBE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Commits; a failure is never retry-safe (see [`commit_failed`]).
+pub(crate) async fn commit(transaction: DatabaseTransaction) -> Result<(), StoreError> {
+    transaction.commit().await.map_err(commit_failed)
 }
 
 /// [`Store::begin_write`] on a connection pool.
@@ -173,10 +249,43 @@ pub(crate) async fn begin_write(
     Ok(db.begin_with_options(options).await?)
 }
 
+/// A connection idle this long may have been dropped meanwhile: it is
+/// pinged before use. Pinging on every acquire would be a round trip on
+/// every transaction.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
+
+/// Whether a pooled connection is pinged before use: when idle long, or
+/// when connections broke lately.
+fn needs_ping(health: &Health, metadata: &PoolConnectionMetadata) -> bool {
+    metadata.idle_for >= PING_IF_IDLE_FOR || health.testing_connections()
+}
+
+/// Whether a connection given back to the pool may be used again. A
+/// connection still inside a transaction may not: after a failed COMMIT
+/// (SQLite rolls back by itself on a full disk) the ROLLBACK on drop fails
+/// too, and the driver still counts the transaction open; the next BEGIN on
+/// that connection would become a SAVEPOINT (a deferred transaction, "database
+/// is locked"), and its ROLLBACK TO would keep the write lock for good.
+async fn reusable<C: sea_orm::sqlx::Connection>(
+    connection: &mut C,
+) -> Result<bool, sea_orm::sqlx::Error> {
+    if !connection.is_in_transaction() {
+        return Ok(true);
+    }
+    // A rollback queued by a dropped transaction runs before the ping.
+    connection.ping().await?;
+    if connection.is_in_transaction() {
+        tracing::warn!("a connection came back inside a transaction; closing it");
+        return Ok(false);
+    }
+    Ok(true)
+}
+
 async fn open(
     url: &str,
     options: &StoreOptions,
     pool_size: Option<u32>,
+    health: Arc<Health>,
 ) -> Result<DatabaseConnection, StoreError> {
     let is_sqlite = url.starts_with("sqlite:");
     let pool_size = pool_size
@@ -187,10 +296,36 @@ async fn open(
         .max_connections(pool_size)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(30))
-        // A ping on every acquire is a round trip on every transaction;
-        // only a connection idle this long may have been dropped meanwhile.
-        .test_before_acquire_if_idle_for(Duration::from_secs(30))
+        .test_before_acquire(false)
         .sqlx_logging(false);
+    let tested = health.clone();
+    connect
+        .map_sqlx_postgres_before_acquire(move |connection, metadata| {
+            let ping = needs_ping(&tested, &metadata);
+            Box::pin(async move {
+                if ping {
+                    connection.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+        .map_sqlx_postgres_pool_opts(|pool| {
+            pool.after_release(|connection, _| Box::pin(reusable(connection)))
+        });
+    let tested = health;
+    connect
+        .map_sqlx_sqlite_before_acquire(move |connection, metadata| {
+            let ping = needs_ping(&tested, &metadata);
+            Box::pin(async move {
+                if ping {
+                    connection.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+        .map_sqlx_sqlite_pool_opts(|pool| {
+            pool.after_release(|connection, _| Box::pin(reusable(connection)))
+        });
     if is_sqlite {
         let synchronous = match options.synchronous {
             Synchronous::Normal => SqliteSynchronous::Normal,

@@ -31,7 +31,7 @@ use crate::entities::{account, festival, programme_item, reservation, ticket, wa
 use crate::error::{StoreError, corrupt};
 use crate::group_commit::Batch;
 use crate::rows::{convert_all, count, in_list, insert_padded, stored, stored_count};
-use crate::store::{Store, begin_write};
+use crate::store::{Store, begin_write, commit};
 
 const HELD: [&str; 2] = ["ACTIVE", "CHECKED_IN"];
 const WAITING: &str = "WAITING";
@@ -349,7 +349,7 @@ impl Batch for Reservations {
             .map(|(reservation, key)| (reservation, *key))
             .collect();
         insert(&transaction, &issued).await?;
-        transaction.commit().await?;
+        commit(transaction).await?;
         Ok(answers)
     }
 }
@@ -575,6 +575,16 @@ impl Store {
         holder: UserId,
         now: Timestamp,
     ) -> Result<Ticket, StoreError> {
+        self.write(|| self.cancel_ticket_once(ticket_id, holder, now))
+            .await
+    }
+
+    async fn cancel_ticket_once(
+        &self,
+        ticket_id: TicketId,
+        holder: UserId,
+        now: Timestamp,
+    ) -> Result<Ticket, StoreError> {
         let current = self
             .ticket_of_holder(ticket_id, holder)
             .await?
@@ -621,7 +631,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound("ticket"))?
             .try_into()?;
-        transaction.commit().await?;
+        commit(transaction).await?;
         Ok(ticket)
     }
 
@@ -670,6 +680,17 @@ impl Store {
         quantity: Quantity,
         now: Timestamp,
     ) -> Result<WaitlistEntry, StoreError> {
+        self.write(|| self.join_waitlist_once(item_id, holder, quantity, now))
+            .await
+    }
+
+    async fn join_waitlist_once(
+        &self,
+        item_id: ItemId,
+        holder: UserId,
+        quantity: Quantity,
+        now: Timestamp,
+    ) -> Result<WaitlistEntry, StoreError> {
         let transaction = self.begin_write().await?;
         let item = load_item(&transaction, item_id).await?;
         if let Some(refusal) = window_refusal(&item, now) {
@@ -712,7 +733,7 @@ impl Store {
                 "you are already on this item's waitlist".to_owned()
             })
         })?;
-        transaction.commit().await?;
+        commit(transaction).await?;
         self.waitlist_of_holder(holder)
             .await?
             .into_iter()

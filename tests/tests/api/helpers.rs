@@ -59,6 +59,16 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// A SQLite database in a file the test chose (e.g. on a small disk of
+    /// its own); the test removes it.
+    pub fn sqlite_file(path: &std::path::Path) -> Self {
+        Self {
+            url: format!("sqlite://{}", path.display()),
+            _sqlite_dir: None,
+            postgres: None,
+        }
+    }
+
     /// A fresh database, or None for PostgreSQL when no server is configured.
     pub async fn create(db: Db) -> Option<Self> {
         match db {
@@ -189,6 +199,19 @@ pub async fn spawn_app_with_connections(db: Db, connections: ConnectionLimits) -
         .await
         .expect("build the application"),
     )
+}
+
+/// Starts the application on a database the test made.
+pub async fn spawn_app_on(db: Db, database: TestDatabase, auth: AuthSettings) -> TestApp {
+    start_app(
+        database,
+        db,
+        StoreOptions::default(),
+        auth,
+        ConnectionLimits::default(),
+    )
+    .await
+    .expect("build the application")
 }
 
 /// A server on `database` with these store options; the error of a server

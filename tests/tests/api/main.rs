@@ -18,5 +18,6 @@ mod door;
 mod hardening;
 mod inputs;
 mod keys;
+mod outages;
 mod schema_file;
 mod tickets;

@@ -3,6 +3,9 @@
 //! requests usually share a batch, but not always; these tests build the
 //! batches themselves so that every such case is certain to be exercised.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use chrono::Duration;
 use usher_domain::catalogue::{Item, ProgrammeKind, Schedule, ScheduleParts, Venue};
 use usher_domain::door::{CheckInOutcome, Scan, ScannedBy};
@@ -330,7 +333,8 @@ impl Batch for Doubling {
 
 #[tokio::test]
 async fn a_failed_batch_is_retried_one_request_at_a_time() {
-    let writer = super::Writer::<Doubling>::spawn(sea_orm::DatabaseConnection::default());
+    let writer =
+        super::Writer::<Doubling>::spawn(sea_orm::DatabaseConnection::default(), Arc::default());
 
     // On this single-threaded runtime all four are queued before the
     // writer runs: they share a batch.
@@ -347,4 +351,83 @@ async fn a_failed_batch_is_retried_one_request_at_a_time() {
     assert_eq!(answers.3.unwrap(), 8);
     let stats = writer.stats();
     assert_eq!((stats.batches, stats.requests), (1, 4));
+}
+
+fn connection_reset() -> sea_orm::DbErr {
+    let io = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+    sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(Arc::new(
+        sea_orm::sqlx::Error::Io(io),
+    )))
+}
+
+/// Loses its connection before COMMIT on the first try, then succeeds.
+struct BrokenOnce;
+
+static BROKEN_ONCE_TRIES: AtomicUsize = AtomicUsize::new(0);
+
+impl Batch for BrokenOnce {
+    const NAME: &'static str = "broken-once";
+    type Request = i32;
+    type Answer = i32;
+
+    async fn apply(
+        _: &sea_orm::DatabaseConnection,
+        requests: &[i32],
+    ) -> Result<Vec<Result<i32, StoreError>>, StoreError> {
+        if BROKEN_ONCE_TRIES.fetch_add(1, Ordering::SeqCst) == 0 {
+            return Err(connection_reset().into());
+        }
+        Ok(requests.iter().map(|number| Ok(*number)).collect())
+    }
+}
+
+#[tokio::test]
+async fn a_batch_whose_connection_broke_before_commit_runs_once_more() {
+    let writer =
+        super::Writer::<BrokenOnce>::spawn(sea_orm::DatabaseConnection::default(), Arc::default());
+
+    let answers = tokio::join!(writer.submit(1), writer.submit(2));
+
+    assert_eq!((answers.0.unwrap(), answers.1.unwrap()), (1, 2));
+    assert_eq!(BROKEN_ONCE_TRIES.load(Ordering::SeqCst), 2);
+}
+
+/// Loses its connection while committing, every time.
+struct BrokenAtCommit;
+
+static BROKEN_AT_COMMIT_TRIES: AtomicUsize = AtomicUsize::new(0);
+
+impl Batch for BrokenAtCommit {
+    const NAME: &'static str = "broken-at-commit";
+    type Request = i32;
+    type Answer = i32;
+
+    async fn apply(
+        _: &sea_orm::DatabaseConnection,
+        _: &[i32],
+    ) -> Result<Vec<Result<i32, StoreError>>, StoreError> {
+        BROKEN_AT_COMMIT_TRIES.fetch_add(1, Ordering::SeqCst);
+        Err(crate::error::commit_failed(connection_reset()))
+    }
+}
+
+#[tokio::test]
+async fn a_batch_whose_commit_was_cut_off_is_not_run_again_and_answers_unavailable() {
+    let writer = super::Writer::<BrokenAtCommit>::spawn(
+        sea_orm::DatabaseConnection::default(),
+        Arc::default(),
+    );
+
+    let answers = tokio::join!(writer.submit(1), writer.submit(2), writer.submit(3));
+
+    // Neither again as a batch nor one by one: the server may have
+    // committed it.
+    assert_eq!(BROKEN_AT_COMMIT_TRIES.load(Ordering::SeqCst), 1);
+    for answer in [answers.0, answers.1, answers.2] {
+        let Err(StoreError::Unavailable(outage)) = answer else {
+            panic!("expected UNAVAILABLE: {answer:?}");
+        };
+        assert_eq!(outage.kind(), crate::OutageKind::Unreachable);
+        assert!(outage.message().contains("may or may not have been made"));
+    }
 }
