@@ -12,6 +12,7 @@ mod m20261126_000001_create_catalogue;
 mod m20261126_000002_create_accounts;
 mod m20261126_000003_create_tickets;
 mod m20261126_000004_create_door;
+mod m20261201_000001_add_account_age_brake;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_create_accounts::Migration),
             Box::new(m20261126_000003_create_tickets::Migration),
             Box::new(m20261126_000004_create_door::Migration),
+            Box::new(m20261201_000001_add_account_age_brake::Migration),
         ]
     }
 }

@@ -1,7 +1,9 @@
-//! Venues and festivals are never changed once created (the API has no
-//! mutation for it), so each instance keeps those it has read: the door's
-//! common path then costs no query for its venue or its festival's time
-//! zone.
+//! Venues are never changed once created, nor are festivals but for their
+//! ticket settings (`updateFestival`), which nothing read from here uses:
+//! each instance keeps those it has read, and the door's common path then
+//! costs no query for its venue or its festival's time zone. The rules that
+//! do read a festival's settings read them in the transaction that applies
+//! them.
 
 use std::collections::HashMap;
 use std::hash::Hash;

@@ -66,7 +66,9 @@ impl ApiError {
             Self::Refused(ReservationRefusal::LimitExceeded { .. }) => "LIMIT_EXCEEDED",
             Self::Refused(ReservationRefusal::Overlapping) => "OVERLAPPING_TICKET",
             Self::Refused(ReservationRefusal::Closed(_)) => "RESERVATION_CLOSED",
-            Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::RateLimited { .. } | Self::Refused(ReservationRefusal::AccountTooNew { .. }) => {
+                "RATE_LIMITED"
+            }
             Self::Unavailable(_) => "UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
         }
@@ -176,6 +178,7 @@ impl From<ApiError> for async_graphql::Error {
                 retry_after_seconds,
                 ..
             } => Some(*retry_after_seconds),
+            ApiError::Refused(refusal) => refusal.retry_after_seconds(),
             _ => None,
         };
         async_graphql::Error::new(error.message()).extend_with(|_, extensions| {

@@ -3,6 +3,7 @@
 use crate::ids::UserId;
 use crate::input::{Email, Name};
 use crate::roles::Permissions;
+use crate::time::Timestamp;
 
 /// A user account with its roles.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,4 +16,6 @@ pub struct User {
     pub display_name: Name,
     /// What the user may do beyond attending.
     pub permissions: Permissions,
+    /// When the account was created: how settled it is.
+    pub created_at: Timestamp,
 }

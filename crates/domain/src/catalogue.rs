@@ -3,7 +3,8 @@
 
 use crate::ids::{FestivalId, FilmId, ItemId, VenueId};
 use crate::input::{
-    Address, Capacity, CountryCode, InvalidInput, Label, Minutes, Name, Slug, TicketLimit, Timezone,
+    Address, Capacity, CountryCode, InvalidInput, Label, MinAccountAge, Minutes, Name, Slug,
+    TicketLimit, Timezone,
 };
 use crate::time::Timestamp;
 
@@ -25,6 +26,17 @@ pub struct Festival {
     /// Whether an attendee may hold tickets for items that overlap in time
     /// (off by default).
     pub allow_overlapping_tickets: bool,
+    /// How old an account must be to reserve the items that ask for a
+    /// settled account; none = no brake.
+    pub min_account_age: Option<MinAccountAge>,
+}
+
+/// A change an organizer makes to a festival's settings; `None` keeps the
+/// current value.
+#[derive(Debug, Clone, Default)]
+pub struct FestivalChanges {
+    /// A new account-age brake: `Some(None)` turns it off.
+    pub min_account_age: Option<Option<MinAccountAge>>,
 }
 
 /// A venue of a festival.
@@ -92,6 +104,9 @@ pub struct Item {
     pub max_tickets_per_attendee: TicketLimit,
     /// When it was cancelled, if it was.
     pub cancelled_at: Option<Timestamp>,
+    /// Whether only accounts as old as the festival's `min_account_age` may
+    /// reserve it or wait for it (for the most wanted items).
+    pub requires_settled_account: bool,
 }
 
 impl Item {
@@ -128,6 +143,8 @@ pub struct ItemChanges {
     pub starts_at: Option<Timestamp>,
     /// See `reservation_opens_at`.
     pub ends_at: Option<Timestamp>,
+    /// Whether the festival's account-age brake applies to the item.
+    pub requires_settled_account: Option<bool>,
 }
 
 impl ItemChanges {

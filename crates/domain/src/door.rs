@@ -307,6 +307,7 @@ mod tests {
             admitted: 0,
             max_tickets_per_attendee: TicketLimit::DEFAULT,
             cancelled_at: None,
+            requires_settled_account: false,
         }
     }
 

@@ -4,7 +4,7 @@
 use crate::catalogue::{Item, ProgrammeStatus};
 use crate::ids::{ItemId, ReservationId, TicketId, UserId, WaitlistEntryId};
 pub use crate::input::Quantity;
-use crate::input::{InvalidInput, Name};
+use crate::input::{InvalidInput, MinAccountAge, Name};
 use crate::time::Timestamp;
 
 /// The state of a ticket.
@@ -136,6 +136,67 @@ pub enum ReservationRefusal {
     /// Outside the reservation window, or the item is cancelled.
     #[error("reservations for this item are {0}")]
     Closed(&'static str),
+    /// The item asks for a settled account and the attendee's is too new.
+    #[error(
+        "accounts younger than {min_age_minutes} minutes cannot reserve this item yet; try again in {}",
+        in_minutes(*.retry_after_seconds)
+    )]
+    AccountTooNew {
+        /// The festival's minimum account age.
+        min_age_minutes: u32,
+        /// Seconds until the account is old enough.
+        retry_after_seconds: u64,
+    },
+}
+
+/// Seconds as whole minutes, rounded up, for a person.
+fn in_minutes(seconds: u64) -> String {
+    match seconds.div_ceil(60) {
+        1 => "1 minute".to_owned(),
+        minutes => format!("{minutes} minutes"),
+    }
+}
+
+impl ReservationRefusal {
+    /// When asking again may succeed, for a refusal that time lifts.
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            Self::AccountTooNew {
+                retry_after_seconds,
+                ..
+            } => Some(*retry_after_seconds),
+            Self::SoldOut { .. }
+            | Self::LimitExceeded { .. }
+            | Self::Overlapping
+            | Self::Closed(_) => None,
+        }
+    }
+}
+
+/// Checks the festival's account-age brake: an item that asks for a settled
+/// account takes reservations (and waitlist places) only from accounts at
+/// least `min_age` old. Bots make their accounts in the minutes before a
+/// rush; people made theirs days before, or can wait.
+pub fn check_account_age(
+    item: &Item,
+    min_age: Option<MinAccountAge>,
+    account_created_at: Timestamp,
+    now: Timestamp,
+) -> Result<(), ReservationRefusal> {
+    let Some(min_age) = min_age.filter(|_| item.requires_settled_account) else {
+        return Ok(());
+    };
+    let settled_at = account_created_at + min_age.duration();
+    if now >= settled_at {
+        return Ok(());
+    }
+    let wait = settled_at - now;
+    let whole = u64::try_from(wait.num_seconds()).unwrap_or(0);
+    let part = wait.subsec_nanos() > 0;
+    Err(ReservationRefusal::AccountTooNew {
+        min_age_minutes: min_age.minutes(),
+        retry_after_seconds: whole + u64::from(part),
+    })
 }
 
 /// Why an item takes no reservations now, if it does not.
@@ -244,6 +305,7 @@ mod tests {
             admitted: 0,
             max_tickets_per_attendee: TicketLimit::DEFAULT,
             cancelled_at: None,
+            requires_settled_account: false,
         }
     }
 
@@ -283,6 +345,77 @@ mod tests {
             check_attendee(&item, 0, one, true),
             Err(ReservationRefusal::Overlapping)
         );
+    }
+
+    fn braked(minutes: i64) -> (Item, Option<MinAccountAge>) {
+        let mut item = item(0);
+        item.requires_settled_account = true;
+        (
+            item,
+            MinAccountAge::parse("minAccountAgeMinutes", minutes).unwrap(),
+        )
+    }
+
+    #[test]
+    fn an_account_exactly_the_minimum_age_reserves_and_one_a_second_younger_waits_a_second() {
+        let (item, hour) = braked(60);
+        let now = time::now();
+
+        assert_eq!(
+            check_account_age(&item, hour, now - Duration::minutes(60), now),
+            Ok(())
+        );
+        assert_eq!(
+            check_account_age(&item, hour, now - Duration::seconds(3599), now),
+            Err(ReservationRefusal::AccountTooNew {
+                min_age_minutes: 60,
+                retry_after_seconds: 1
+            })
+        );
+    }
+
+    #[test]
+    fn a_new_account_is_told_how_long_to_wait_rounded_up() {
+        let (item, hour) = braked(60);
+        let now = time::now();
+
+        let just_made = check_account_age(&item, hour, now, now).unwrap_err();
+        let made_a_moment_ago =
+            check_account_age(&item, hour, now - Duration::milliseconds(1500), now).unwrap_err();
+
+        assert_eq!(just_made.retry_after_seconds(), Some(3600));
+        assert_eq!(made_a_moment_ago.retry_after_seconds(), Some(3599));
+        assert_eq!(
+            just_made.to_string(),
+            "accounts younger than 60 minutes cannot reserve this item yet; try again in 60 minutes"
+        );
+        assert_eq!(
+            check_account_age(&item, hour, now - Duration::seconds(3599), now)
+                .unwrap_err()
+                .to_string(),
+            "accounts younger than 60 minutes cannot reserve this item yet; try again in 1 minute"
+        );
+    }
+
+    #[test]
+    fn the_brake_holds_only_items_that_ask_for_it_in_festivals_that_set_it() {
+        let now = time::now();
+        let (mut item, hour) = braked(60);
+
+        assert_eq!(check_account_age(&item, None, now, now), Ok(()));
+        item.requires_settled_account = false;
+        assert_eq!(check_account_age(&item, hour, now, now), Ok(()));
+    }
+
+    #[test]
+    fn the_minimum_age_is_off_at_zero_and_at_most_a_week() {
+        assert_eq!(MinAccountAge::parse("m", 0), Ok(None));
+        assert_eq!(
+            MinAccountAge::parse("m", 10_080).map(|age| age.map(MinAccountAge::minutes)),
+            Ok(Some(10_080))
+        );
+        assert!(MinAccountAge::parse("m", 10_081).is_err());
+        assert!(MinAccountAge::parse("m", -1).is_err());
     }
 
     #[test]

@@ -103,6 +103,7 @@ async fn load_users(
                 email: stored("account", Email::parse("email", &row.email))?,
                 display_name: stored("account", Name::parse("displayName", &row.display_name))?,
                 permissions: Permissions::new(grants.remove(&row.id).unwrap_or_default()),
+                created_at: row.created_at,
             };
             Ok((user, row.password_hash))
         })

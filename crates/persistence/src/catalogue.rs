@@ -8,11 +8,13 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use usher_domain::catalogue::{
-    Festival, Film, Item, ItemChanges, ProgrammeKind, Schedule, ScheduleParts, Venue,
+    Festival, FestivalChanges, Film, Item, ItemChanges, ProgrammeKind, Schedule, ScheduleParts,
+    Venue,
 };
 use usher_domain::ids::{FestivalId, FilmId, ItemId, VenueId};
 use usher_domain::input::{
-    Address, Capacity, CountryCode, InvalidInput, Label, Minutes, Name, Slug, TicketLimit, Timezone,
+    Address, Capacity, CountryCode, InvalidInput, Label, MinAccountAge, Minutes, Name, Slug,
+    TicketLimit, Timezone,
 };
 use usher_domain::tickets::TicketStatus;
 use usher_domain::time::{self, Timestamp};
@@ -38,6 +40,8 @@ pub struct NewFestival {
     pub hosts: Vec<Label>,
     /// Whether attendees may hold tickets for overlapping items.
     pub allow_overlapping_tickets: bool,
+    /// How old an account must be to reserve the items that ask for it.
+    pub min_account_age: Option<MinAccountAge>,
 }
 
 /// A venue to create.
@@ -93,6 +97,8 @@ pub struct NewItem {
     pub ticket_capacity: Option<Capacity>,
     /// Per-attendee limit.
     pub max_tickets_per_attendee: TicketLimit,
+    /// Whether the festival's account-age brake applies.
+    pub requires_settled_account: bool,
 }
 
 /// Which items of a festival's programme to list, in order of start time
@@ -144,6 +150,7 @@ impl TryFrom<festival::Model> for Festival {
                 .map(|host| stored(T, Label::parse("hosts", host)))
                 .collect::<Result<_, _>>()?,
             allow_overlapping_tickets: row.allow_overlapping_tickets,
+            min_account_age: stored_min_account_age(row.min_account_age_minutes)?,
         })
     }
 }
@@ -239,8 +246,24 @@ impl TryFrom<programme_item::Model> for Item {
                 TicketLimit::parse("maxTicketsPerAttendee", row.max_tickets_per_attendee.into()),
             )?,
             cancelled_at: row.cancelled_at,
+            requires_settled_account: row.requires_settled_account,
         })
     }
+}
+
+/// A festival's account-age brake as stored: null when off.
+pub(crate) fn stored_min_account_age(
+    minutes: Option<i32>,
+) -> Result<Option<MinAccountAge>, StoreError> {
+    Ok(minutes
+        .map(|minutes| {
+            stored(
+                "festival",
+                MinAccountAge::parse("minAccountAgeMinutes", minutes.into()),
+            )
+        })
+        .transpose()?
+        .flatten())
 }
 
 /// The item with this id, as the connection (or transaction) sees it.
@@ -299,6 +322,9 @@ impl Store {
             hosts: Set(to_json(new.hosts.iter().map(Label::as_str))),
             created_at: Set(time::now()),
             allow_overlapping_tickets: Set(new.allow_overlapping_tickets),
+            min_account_age_minutes: Set(new
+                .min_account_age
+                .map(|age| stored_count(age.minutes()))),
         }
         .insert(&self.db)
         .await
@@ -328,6 +354,32 @@ impl Store {
             .all(&self.db)
             .await?;
         convert_all(rows)
+    }
+
+    /// Changes a festival's settings.
+    #[tracing::instrument(level = "debug", skip_all, fields(festival = %festival_id), err(level = "debug"))]
+    pub async fn update_festival(
+        &self,
+        festival_id: FestivalId,
+        changes: &FestivalChanges,
+    ) -> Result<Festival, StoreError> {
+        use festival::Column;
+
+        if let Some(min_age) = changes.min_account_age {
+            festival::Entity::update_many()
+                .col_expr(
+                    Column::MinAccountAgeMinutes,
+                    Expr::val(min_age.map(|age| stored_count(age.minutes()))),
+                )
+                .filter(Column::Id.eq(festival_id.as_uuid()))
+                .exec(&self.db)
+                .await?;
+        }
+        festival::Entity::find_by_id(festival_id.as_uuid())
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound("festival"))?
+            .try_into()
     }
 
     /// The festival with this slug.
@@ -462,6 +514,7 @@ impl Store {
             late_entry_minutes: Set(stored_count(parts.late_entry.get())),
             cancelled_at: Set(None),
             created_at: Set(time::now()),
+            requires_settled_account: Set(new.requires_settled_account),
         }
         .insert(&self.db)
         .await?;
@@ -586,6 +639,14 @@ impl Store {
             .col_expr(
                 Column::ReservationClosesAt,
                 Expr::val(schedule.reservation_closes_at),
+            )
+            .col_expr(
+                Column::RequiresSettledAccount,
+                Expr::val(
+                    changes
+                        .requires_settled_account
+                        .unwrap_or(current.requires_settled_account),
+                ),
             )
             .filter(Column::Id.eq(item_id.as_uuid()))
             .filter(Column::TicketsIssued.lte(capacity_value))

@@ -16,6 +16,7 @@ pub(crate) mod festival {
         pub hosts: String,
         pub created_at: DateTimeUtc,
         pub allow_overlapping_tickets: bool,
+        pub min_account_age_minutes: Option<i32>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -95,6 +96,7 @@ pub(crate) mod programme_item {
         pub late_entry_minutes: i32,
         pub cancelled_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
+        pub requires_settled_account: bool,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,7 +9,7 @@
 //! accounts by id), so that PostgreSQL transactions never wait on each other
 //! in a cycle.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -18,15 +18,15 @@ use sea_orm::{
 };
 use usher_domain::catalogue::{Item, Schedule};
 use usher_domain::ids::{FestivalId, ItemId, ReservationId, TicketId, UserId, WaitlistEntryId};
-use usher_domain::input::Name;
+use usher_domain::input::{MinAccountAge, Name};
 use usher_domain::tickets::{
-    Quantity, Reservation, ReservationRefusal, Ticket, TicketStatus, WaitlistEntry, check_attendee,
-    refusal_without_room, window_refusal,
+    Quantity, Reservation, ReservationRefusal, Ticket, TicketStatus, WaitlistEntry,
+    check_account_age, check_attendee, refusal_without_room, window_refusal,
 };
 use usher_domain::time::Timestamp;
 use uuid::Uuid;
 
-use crate::catalogue::{load_item, lock_items};
+use crate::catalogue::{load_item, lock_items, stored_min_account_age};
 use crate::entities::{account, festival, programme_item, reservation, ticket, waitlist_entry};
 use crate::error::{StoreError, corrupt};
 use crate::group_commit::Batch;
@@ -43,6 +43,9 @@ pub struct NewReservation {
     pub item_id: ItemId,
     /// The attendee reserving.
     pub holder_id: UserId,
+    /// When the attendee's account was created, for the festival's
+    /// account-age brake (the signed-in user carries it: no query).
+    pub holder_since: Timestamp,
     /// How many tickets.
     pub quantity: Quantity,
     /// One name per ticket.
@@ -229,23 +232,52 @@ impl Holdings {
     }
 }
 
-async fn festivals_allowing_overlap(
-    db: &impl ConnectionTrait,
-    items: &[&Item],
-) -> Result<HashSet<FestivalId>, StoreError> {
-    let ids: BTreeSet<Uuid> = items
-        .iter()
-        .map(|item| item.festival_id.as_uuid())
-        .collect();
-    let allowing: Vec<Uuid> = festival::Entity::find()
-        .select_only()
-        .column(festival::Column::Id)
-        .filter(festival::Column::Id.is_in(in_list(ids)))
-        .filter(festival::Column::AllowOverlappingTickets.eq(true))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(allowing.into_iter().map(FestivalId::from).collect())
+/// What a festival's settings say about new tickets.
+#[derive(Debug, Clone, Copy, Default)]
+struct FestivalRules {
+    allow_overlapping_tickets: bool,
+    min_account_age: Option<MinAccountAge>,
+}
+
+/// The rules of the festivals of `items`, in one query.
+struct RulesByFestival(HashMap<FestivalId, FestivalRules>);
+
+impl RulesByFestival {
+    async fn of(db: &impl ConnectionTrait, items: &[&Item]) -> Result<Self, StoreError> {
+        use festival::Column;
+
+        let ids: BTreeSet<Uuid> = items
+            .iter()
+            .map(|item| item.festival_id.as_uuid())
+            .collect();
+        let rows: Vec<(Uuid, bool, Option<i32>)> = festival::Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .column(Column::AllowOverlappingTickets)
+            .column(Column::MinAccountAgeMinutes)
+            .filter(Column::Id.is_in(in_list(ids)))
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut rules = HashMap::with_capacity(rows.len());
+        for (id, allow_overlapping_tickets, min_age) in rows {
+            let festival = FestivalRules {
+                allow_overlapping_tickets,
+                min_account_age: stored_min_account_age(min_age)?,
+            };
+            rules.insert(FestivalId::from(id), festival);
+        }
+        Ok(Self(rules))
+    }
+
+    fn of_item(&self, item: &Item) -> FestivalRules {
+        self.0.get(&item.festival_id).copied().unwrap_or_default()
+    }
+
+    /// Whether the overlap rule holds for `item`.
+    fn overlaps_matter(&self, item: &Item) -> bool {
+        !self.of_item(item).allow_overlapping_tickets
+    }
 }
 
 /// The reservations' group commit: every reservation that arrives while the
@@ -285,10 +317,8 @@ impl Batch for Reservations {
             .into_iter()
             .collect();
         let listed: Vec<&Item> = items.values().collect();
-        let overlap_allowed = festivals_allowing_overlap(&transaction, &listed).await?;
-        let overlaps_matter = listed
-            .iter()
-            .any(|item| !overlap_allowed.contains(&item.festival_id));
+        let festivals = RulesByFestival::of(&transaction, &listed).await?;
+        let overlaps_matter = listed.iter().any(|item| festivals.overlaps_matter(item));
         let mut holdings = Holdings::of(&transaction, &holders, &listed, overlaps_matter).await?;
         let issued_before: HashMap<ItemId, u32> = items
             .values()
@@ -320,7 +350,7 @@ impl Batch for Reservations {
                 *now,
                 item,
                 holders.contains(&holder),
-                !overlap_allowed.contains(&item.festival_id),
+                festivals.of_item(item),
                 &holdings,
             ) {
                 answers.push(Err(refusal));
@@ -354,16 +384,22 @@ impl Batch for Reservations {
     }
 }
 
-/// Whether a reservation may be made now, given what the attendee holds.
+/// Whether a reservation may be made now, given the festival's rules and
+/// what the attendee holds. A closed item says so first (waiting will not
+/// help), then a too new account (waiting will), then stock.
 fn decide_reservation(
     new: &NewReservation,
     now: Timestamp,
     item: &Item,
     holder_exists: bool,
-    overlaps_matter: bool,
+    festival: FestivalRules,
     holdings: &Holdings,
 ) -> Result<(), StoreError> {
-    if window_refusal(item, now).is_some() || item.tickets_left() < new.quantity.get() {
+    if let Some(refusal) = window_refusal(item, now) {
+        return Err(refusal.into());
+    }
+    check_account_age(item, festival.min_account_age, new.holder_since, now)?;
+    if item.tickets_left() < new.quantity.get() {
         return Err(refusal_without_room(item, now, new.quantity).into());
     }
     if !holder_exists {
@@ -374,7 +410,7 @@ fn decide_reservation(
         item,
         holdings.held(holder, item.id),
         new.quantity,
-        overlaps_matter && holdings.overlapping(holder, item),
+        !festival.allow_overlapping_tickets && holdings.overlapping(holder, item),
     )?;
     Ok(())
 }
@@ -487,9 +523,8 @@ pub(crate) async fn promote_waitlist(
         .map(|account| (account.id, account))
         .collect();
     let holders: BTreeSet<Uuid> = accounts.keys().copied().collect();
-    let overlaps_matter = !festivals_allowing_overlap(db, &[&item])
-        .await?
-        .contains(&item.festival_id);
+    let festival = RulesByFestival::of(db, &[&item]).await?.of_item(&item);
+    let overlaps_matter = !festival.allow_overlapping_tickets;
     let mut holdings = Holdings::of(db, &holders, &[&item], overlaps_matter).await?;
     for entry in queue {
         let wanted = count("waitlist_entry", entry.quantity)?;
@@ -500,14 +535,19 @@ pub(crate) async fn promote_waitlist(
             "waitlist_entry",
             Quantity::parse("quantity", entry.quantity.into()),
         )?;
+        let Some(account) = accounts.get(&entry.account_id) else {
+            continue;
+        };
+        // An entry that joined before the brake was set waits until its
+        // account is old enough, like one its holder's limits keep out.
+        if check_account_age(&item, festival.min_account_age, account.created_at, now).is_err() {
+            continue;
+        }
         let held = holdings.held(entry.account_id, item.id);
         let overlapping = overlaps_matter && holdings.overlapping(entry.account_id, &item);
         if check_attendee(&item, held, quantity, overlapping).is_err() {
             continue;
         }
-        let Some(account) = accounts.get(&entry.account_id) else {
-            continue;
-        };
         if !move_issued(db, item_id, stored_count(wanted), None).await? {
             break;
         }
@@ -671,12 +711,15 @@ impl Store {
     }
 
     /// Puts an attendee in line for a sold-out item. One place per attendee
-    /// and item; the quantity must be one they may hold.
+    /// and item; the quantity must be one they may hold, and the festival's
+    /// account-age brake holds as for a reservation (`holder_since`: when
+    /// the account was created).
     #[tracing::instrument(level = "debug", skip_all, fields(item = %item_id), err(level = "debug"))]
     pub async fn join_waitlist(
         &self,
         item_id: ItemId,
         holder: UserId,
+        holder_since: Timestamp,
         quantity: Quantity,
         now: Timestamp,
     ) -> Result<WaitlistEntry, StoreError> {
@@ -696,6 +739,10 @@ impl Store {
         if let Some(refusal) = window_refusal(&item, now) {
             return Err(refusal.into());
         }
+        let festival = RulesByFestival::of(&transaction, &[&item])
+            .await?
+            .of_item(&item);
+        check_account_age(&item, festival.min_account_age, holder_since, now)?;
         if item.tickets_left() >= quantity.get() {
             return Err(usher_domain::InvalidInput::new(
                 "quantity",

@@ -295,6 +295,7 @@ async fn create_item(
                 .transpose()
                 .map_err(fail)?,
             max_tickets_per_attendee: TicketLimit::DEFAULT,
+            requires_settled_account: false,
         })
         .await?;
     Ok(())
@@ -375,6 +376,7 @@ async fn create_festival(services: &Services) -> anyhow::Result<Festival> {
             timezone: Timezone::parse("timezone", "Asia/Shanghai").map_err(fail)?,
             hosts: labels(&HOSTS, "hosts")?,
             allow_overlapping_tickets: false,
+            min_account_age: None,
         })
         .await?;
     let tz = festival.timezone.tz();

@@ -8,6 +8,7 @@
 
 mod helpers;
 
+mod account_age;
 mod accounts;
 mod attacks;
 mod attendance;

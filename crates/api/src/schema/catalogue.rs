@@ -1,15 +1,15 @@
 //! The catalogue: festivals, venues, films and programme items, read by
 //! anyone and set up by organizers.
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use usher_domain::accounts::User;
 use usher_domain::catalogue::{
-    DEFAULT_DOORS_OPEN, DEFAULT_LATE_ENTRY, ItemChanges, Schedule, ScheduleParts,
+    DEFAULT_DOORS_OPEN, DEFAULT_LATE_ENTRY, FestivalChanges, ItemChanges, Schedule, ScheduleParts,
 };
 use usher_domain::ids::{FestivalId, FilmId, ItemId, VenueId};
 use usher_domain::input::{
-    Address, Capacity, CountryCode, Minutes, Name, Slug, TicketLimit, Timezone, parse_labels,
-    parse_runtime,
+    Address, Capacity, CountryCode, MinAccountAge, Minutes, Name, Slug, TicketLimit, Timezone,
+    parse_labels, parse_runtime,
 };
 use usher_domain::time;
 use usher_persistence::{NewFestival, NewFilm, NewItem, NewVenue};
@@ -85,6 +85,16 @@ pub struct CreateFestivalInput {
     pub hosts: Option<Vec<String>>,
     /// Let attendees hold tickets for items that overlap in time (default false).
     pub allow_overlapping_tickets: Option<bool>,
+    /// 0 to 10080: accounts younger than this may not reserve items that
+    /// require a settled account. Null or 0 = no brake.
+    pub min_account_age_minutes: Option<i32>,
+}
+
+fn min_account_age(raw: Option<i32>) -> ApiResult<Option<MinAccountAge>> {
+    Ok(raw
+        .map(|minutes| MinAccountAge::parse("minAccountAgeMinutes", minutes.into()))
+        .transpose()?
+        .flatten())
 }
 
 impl TryFrom<CreateFestivalInput> for NewFestival {
@@ -98,6 +108,28 @@ impl TryFrom<CreateFestivalInput> for NewFestival {
             timezone: Timezone::parse("timezone", &input.timezone)?,
             hosts: parse_labels("hosts", &input.hosts.unwrap_or_default())?,
             allow_overlapping_tickets: input.allow_overlapping_tickets.unwrap_or(false),
+            min_account_age: min_account_age(input.min_account_age_minutes)?,
+        })
+    }
+}
+
+#[derive(InputObject)]
+pub struct UpdateFestivalInput {
+    pub festival_id: ID,
+    /// 0 to 10080; null or 0 turns the brake off, absent keeps it.
+    pub min_account_age_minutes: MaybeUndefined<i32>,
+}
+
+impl TryFrom<&UpdateFestivalInput> for FestivalChanges {
+    type Error = ApiError;
+
+    fn try_from(input: &UpdateFestivalInput) -> ApiResult<Self> {
+        Ok(Self {
+            min_account_age: match input.min_account_age_minutes {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(minutes) => Some(min_account_age(Some(minutes))?),
+            },
         })
     }
 }
@@ -192,6 +224,9 @@ pub struct CreateItemInput {
     pub doors_open_minutes: Option<i32>,
     /// Default 15: admission closes this long after startsAt.
     pub late_entry_minutes: Option<i32>,
+    /// Default false: true holds the festival's minAccountAgeMinutes brake
+    /// on this item (for the most wanted ones).
+    pub requires_settled_account: Option<bool>,
 }
 
 fn minutes_or(field: &str, raw: Option<i32>, default: Minutes) -> ApiResult<Minutes> {
@@ -252,6 +287,7 @@ impl TryFrom<CreateItemInput> for NewItem {
                 .map(|limit| TicketLimit::parse("maxTicketsPerAttendee", limit.into()))
                 .transpose()?
                 .unwrap_or(TicketLimit::DEFAULT),
+            requires_settled_account: input.requires_settled_account.unwrap_or(false),
         })
     }
 }
@@ -266,6 +302,8 @@ pub struct UpdateItemInput {
     pub reservation_closes_at: Option<DateTime>,
     pub starts_at: Option<DateTime>,
     pub ends_at: Option<DateTime>,
+    /// Whether the festival's minAccountAgeMinutes brake holds on this item.
+    pub requires_settled_account: Option<bool>,
 }
 
 impl TryFrom<&UpdateItemInput> for ItemChanges {
@@ -291,6 +329,7 @@ impl TryFrom<&UpdateItemInput> for ItemChanges {
             )?,
             starts_at: optional(input.starts_at.as_ref(), "startsAt")?,
             ends_at: optional(input.ends_at.as_ref(), "endsAt")?,
+            requires_settled_account: input.requires_settled_account,
         })
     }
 }
@@ -327,6 +366,23 @@ impl CatalogueMutation {
             .create_festival(input.try_into()?)
             .await?;
         Ok(FestivalNode(festival))
+    }
+
+    /// Changes a festival's settings; organizers of the festival and admins.
+    async fn update_festival(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateFestivalInput,
+    ) -> ApiResult<FestivalNode> {
+        let changes = FestivalChanges::try_from(&input)?;
+        let festival_id: FestivalId = parse_id("festivalId", &input.festival_id)?;
+        require_organizer(ctx, festival_id)?;
+        Ok(FestivalNode(
+            services(ctx)?
+                .store
+                .update_festival(festival_id, &changes)
+                .await?,
+        ))
     }
 
     async fn create_venue(

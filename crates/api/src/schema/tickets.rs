@@ -180,7 +180,9 @@ pub struct TicketsMutation;
 
 #[Object]
 impl TicketsMutation {
-    /// Reserves free tickets: all of them or none.
+    /// Reserves free tickets: all of them or none. An item that requires a
+    /// settled account refuses accounts younger than the festival's
+    /// minAccountAgeMinutes with RATE_LIMITED and retryAfterSeconds.
     async fn reserve_tickets(
         &self,
         ctx: &Context<'_>,
@@ -191,6 +193,7 @@ impl TicketsMutation {
         let new = NewReservation {
             item_id: parse_id("itemId", &input.item_id)?,
             holder_id: user.id,
+            holder_since: user.created_at,
             quantity,
             holder_names: tickets::holder_names(
                 "holderNames",
@@ -231,7 +234,7 @@ impl TicketsMutation {
         Ok(TicketNode(ticket))
     }
 
-    /// Joins a sold-out item's waitlist.
+    /// Joins a sold-out item's waitlist (braked like reserveTickets).
     async fn join_waitlist(
         &self,
         ctx: &Context<'_>,
@@ -243,7 +246,7 @@ impl TicketsMutation {
         let services = services(ctx)?;
         let entry = services
             .store
-            .join_waitlist(item_id, user.id, quantity, time::now())
+            .join_waitlist(item_id, user.id, user.created_at, quantity, time::now())
             .await?;
         services.events.item_changed(item_id);
         Ok(WaitlistEntryNode(entry))

@@ -81,6 +81,12 @@ impl FestivalNode {
         self.0.allow_overlapping_tickets
     }
 
+    /// How many minutes old an account must be to reserve the items that
+    /// require a settled account; null when there is no such brake.
+    async fn min_account_age_minutes(&self) -> Option<i32> {
+        self.0.min_account_age.map(|age| int(age.minutes()))
+    }
+
     async fn venues(&self, ctx: &Context<'_>) -> ApiResult<Vec<VenueNode>> {
         let venues = loaders(ctx)?.load_one(VenuesOf(self.0.id)).await?;
         Ok(venues
@@ -238,6 +244,12 @@ impl ItemNode {
 
     async fn max_tickets_per_attendee(&self) -> i32 {
         int(self.0.max_tickets_per_attendee.get())
+    }
+
+    /// Whether only accounts at least the festival's minAccountAgeMinutes
+    /// old may reserve it or join its waitlist.
+    async fn requires_settled_account(&self) -> bool {
+        self.0.requires_settled_account
     }
 
     async fn reservation_opens_at(&self) -> DateTime {

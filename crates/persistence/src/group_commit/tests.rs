@@ -46,6 +46,7 @@ async fn festival(hall: u32, tickets: u32) -> Festival {
             timezone: Timezone::UTC,
             hosts: Vec::new(),
             allow_overlapping_tickets: false,
+            min_account_age: None,
         })
         .await
         .unwrap();
@@ -80,6 +81,7 @@ async fn festival(hall: u32, tickets: u32) -> Festival {
             schedule,
             ticket_capacity: Some(Capacity::parse("ticketCapacity", tickets.into()).unwrap()),
             max_tickets_per_attendee: TicketLimit::parse("limit", 2).unwrap(),
+            requires_settled_account: false,
         };
         items.push(store.create_item(item).await.unwrap());
     }
@@ -118,6 +120,7 @@ fn reservation(
     let new = NewReservation {
         item_id: item.id,
         holder_id: holder,
+        holder_since: time::now(),
         quantity: Quantity::parse("quantity", quantity.into()).unwrap(),
         holder_names: vec![Name::parse("name", "Holder").unwrap(); quantity as usize],
         idempotency_key: key.map(str::to_owned),
