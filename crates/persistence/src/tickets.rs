@@ -723,7 +723,7 @@ impl Store {
         quantity: Quantity,
         now: Timestamp,
     ) -> Result<WaitlistEntry, StoreError> {
-        self.write(|| self.join_waitlist_once(item_id, holder, quantity, now))
+        self.write(|| self.join_waitlist_once(item_id, holder, holder_since, quantity, now))
             .await
     }
 
@@ -731,6 +731,7 @@ impl Store {
         &self,
         item_id: ItemId,
         holder: UserId,
+        holder_since: Timestamp,
         quantity: Quantity,
         now: Timestamp,
     ) -> Result<WaitlistEntry, StoreError> {
