@@ -98,16 +98,20 @@ async fn load_users(
     }
     rows.into_iter()
         .map(|row| {
-            let user = User {
-                id: row.id.into(),
-                email: stored("account", Email::parse("email", &row.email))?,
-                display_name: stored("account", Name::parse("displayName", &row.display_name))?,
-                permissions: Permissions::new(grants.remove(&row.id).unwrap_or_default()),
-                created_at: row.created_at,
-            };
+            let user = user_from_row(&row, grants.remove(&row.id).unwrap_or_default())?;
             Ok((user, row.password_hash))
         })
         .collect()
+}
+
+fn user_from_row(row: &account::Model, grants: Vec<RoleGrant>) -> Result<User, StoreError> {
+    Ok(User {
+        id: row.id.into(),
+        email: stored("account", Email::parse("email", &row.email))?,
+        display_name: stored("account", Name::parse("displayName", &row.display_name))?,
+        permissions: Permissions::new(grants),
+        created_at: row.created_at,
+    })
 }
 
 async fn insert_grant(
@@ -292,8 +296,8 @@ impl Store {
 
     /// User `user`, while their login `session` goes on: None once it was
     /// ended by a logout or a reused refresh token, or left unused until its
-    /// refresh token expired. The same two reads as `users_by_id`: the
-    /// login's liveness is part of the account's.
+    /// refresh token expired. One read: the account, its grants and the
+    /// login's liveness together.
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     pub async fn user_of_live_login(
         &self,
@@ -312,13 +316,20 @@ impl Store {
             .into_query();
         let rows = account::Entity::find_by_id(user.as_uuid())
             .filter(account::Column::Id.in_subquery(owner))
+            .find_with_related(role_grant::Entity)
+            .order_by_asc(role_grant::Column::CreatedAt)
             .all(&self.db)
             .await?;
-        Ok(load_users(&self.db, rows)
-            .await?
-            .into_iter()
+        rows.into_iter()
             .next()
-            .map(|(user, _)| user))
+            .map(|(row, grants)| {
+                let grants = grants
+                    .iter()
+                    .map(grant_from_row)
+                    .collect::<Result<Vec<_>, _>>()?;
+                user_from_row(&row, grants)
+            })
+            .transpose()
     }
 
     /// Spends the refresh token with hash `old_hash` and puts `new_hash` in its
