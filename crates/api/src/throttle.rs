@@ -81,13 +81,11 @@ impl Throttles {
 
     /// One sign-in attempt for `email` from `address`, or RATE_LIMITED.
     pub fn sign_in(&self, email: &str, address: Option<ClientAddress>) -> ApiResult<()> {
-        if let Some(ClientAddress(address)) = address {
-            take(
-                &self.sign_ins_per_address,
-                &address,
-                "too many sign-ins from your address",
-            )?;
-        }
+        take_for(
+            &self.sign_ins_per_address,
+            address,
+            "too many sign-ins from your address",
+        )?;
         take(
             &self.sign_ins_per_account,
             &email.trim().to_lowercase(),
@@ -97,26 +95,32 @@ impl Throttles {
 
     /// One refresh from `address`, or RATE_LIMITED.
     pub fn refresh(&self, address: Option<ClientAddress>) -> ApiResult<()> {
-        match address {
-            Some(ClientAddress(address)) => take(
-                &self.sign_ins_per_address,
-                &address,
-                "too many sign-ins from your address",
-            ),
-            None => Ok(()),
-        }
+        take_for(
+            &self.sign_ins_per_address,
+            address,
+            "too many sign-ins from your address",
+        )
     }
 
     /// One registration from `address`, or RATE_LIMITED.
     pub fn register(&self, address: Option<ClientAddress>) -> ApiResult<()> {
-        match address {
-            Some(ClientAddress(address)) => take(
-                &self.registrations_per_address,
-                &address,
-                "too many new accounts from your address",
-            ),
-            None => Ok(()),
-        }
+        take_for(
+            &self.registrations_per_address,
+            address,
+            "too many new accounts from your address",
+        )
+    }
+}
+
+/// Takes one cell of `address`'s quota, when the address is known.
+fn take_for(
+    limiter: &Limiter<IpAddr>,
+    address: Option<ClientAddress>,
+    what: &str,
+) -> ApiResult<()> {
+    match address {
+        Some(ClientAddress(address)) => take(limiter, &address, what),
+        None => Ok(()),
     }
 }
 

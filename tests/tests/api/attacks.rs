@@ -127,15 +127,19 @@ async fn a_websocket_client_that_stops_reading_hurts_only_itself(app: TestApp) {
     attacker.closed_within(Duration::from_secs(30)).await;
 }
 
-/// The subscriptions the server holds open, from /metrics.
-async fn open_subscriptions(app: &TestApp) -> u64 {
-    let metrics = app
-        .get(&app.url("/metrics"), None)
+/// What /metrics shows now.
+async fn metrics(app: &TestApp) -> String {
+    app.get(&app.url("/metrics"), None)
         .await
         .text()
         .await
-        .unwrap();
-    metrics
+        .unwrap()
+}
+
+/// The subscriptions the server holds open, from /metrics.
+async fn open_subscriptions(app: &TestApp) -> u64 {
+    metrics(app)
+        .await
         .lines()
         .find_map(|line| line.strip_prefix("usher_subscriptions_open "))
         .and_then(|value| value.trim().parse::<f64>().ok())
@@ -440,12 +444,7 @@ async fn invented_field_names_never_become_metric_labels(app: TestApp) {
     let answer = app.gql(None, &format!("{{ {invented} }}"), json!({})).await;
     assert_eq!(answer.error_code(), "BAD_USER_INPUT");
 
-    let metrics = app
-        .get(&app.url("/metrics"), None)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics(&app).await;
 
     assert!(!metrics.contains("invented"), "no invented label");
     assert!(

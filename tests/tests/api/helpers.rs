@@ -171,17 +171,7 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
 /// Like `spawn_app`, with other token lifetimes or password costs.
 pub async fn spawn_app_with_auth(db: Db, auth: AuthSettings) -> Option<TestApp> {
     let database = TestDatabase::create(db).await?;
-    Some(
-        start_app(
-            database,
-            db,
-            StoreOptions::default(),
-            auth,
-            ConnectionLimits::default(),
-        )
-        .await
-        .expect("build the application"),
-    )
+    Some(spawn_app_on(db, database, auth).await)
 }
 
 /// Like `spawn_app`, serving fewer connections or with a shorter deadline
