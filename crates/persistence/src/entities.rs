@@ -120,16 +120,7 @@ pub(crate) mod account {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {
-        #[sea_orm(has_many = "super::role_grant::Entity")]
-        RoleGrant,
-    }
-
-    impl Related<super::role_grant::Entity> for Entity {
-        fn to() -> RelationDef {
-            Relation::RoleGrant.def()
-        }
-    }
+    pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
 }
@@ -151,20 +142,7 @@ pub(crate) mod role_grant {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {
-        #[sea_orm(
-            belongs_to = "super::account::Entity",
-            from = "Column::AccountId",
-            to = "super::account::Column::Id"
-        )]
-        Account,
-    }
-
-    impl Related<super::account::Entity> for Entity {
-        fn to() -> RelationDef {
-            Relation::Account.def()
-        }
-    }
+    pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
 }
