@@ -7,12 +7,11 @@ use serde_json::{Value, json};
 use usher_domain::roles::{Role, RoleGrant};
 
 use crate::catalogue::{Festival, create_item, festival, festival_with};
+use futures::future::join_all;
+
 use crate::helpers::{Gql, TestApp};
 use crate::on_both_databases;
 
-const RESERVE: &str = "mutation($input: ReserveTicketsInput!) {
-    reserveTickets(input: $input) { id tickets { id } }
-}";
 const JOIN: &str =
     "mutation($input: JoinWaitlistInput!) { joinWaitlist(input: $input) { id position } }";
 const UPDATE_FESTIVAL: &str = "mutation($input: UpdateFestivalInput!) {
@@ -22,15 +21,6 @@ const SETTINGS: &str = "query($festival: ID!, $item: ID!) {
     festival(id: $festival) { minAccountAgeMinutes }
     item(id: $item) { requiresSettledAccount ticketsLeft waitlistLength }
 }";
-
-async fn reserve(app: &TestApp, token: &str, item: &Value) -> Gql {
-    app.gql(
-        Some(token),
-        RESERVE,
-        json!({ "input": { "itemId": item["id"], "quantity": 1 } }),
-    )
-    .await
-}
 
 async fn join(app: &TestApp, token: &str, item: &Value) -> Gql {
     app.gql(
@@ -112,6 +102,7 @@ on_both_databases!(
     organizers_turn_the_brake_off_and_attendees_cannot,
     a_place_in_line_taken_before_the_brake_waits_for_its_account_to_settle,
     brake_settings_out_of_range_are_refused_by_field,
+    a_rush_of_new_and_settled_accounts_leaves_the_places_to_the_settled,
 );
 
 async fn a_new_account_is_told_to_wait_for_a_wanted_item_and_an_older_one_reserves(app: TestApp) {
@@ -119,7 +110,7 @@ async fn a_new_account_is_told_to_wait_for_a_wanted_item_and_an_older_one_reserv
     let fresh = app.attendee("fresh@example.org").await;
     let settled = attendee_since(&app, "settled@example.org", 120).await;
 
-    let refused = reserve(&app, &fresh, &hot).await;
+    let refused = app.reserve(&fresh, &hot).await;
     let wait = retry_after(&refused);
     assert!((3590..=3600).contains(&wait), "{wait}");
     let message = refused.0["errors"][0]["message"].as_str().unwrap();
@@ -133,12 +124,8 @@ async fn a_new_account_is_told_to_wait_for_a_wanted_item_and_an_older_one_reserv
         "the bot got nothing"
     );
 
-    reserve(&app, &settled, &hot)
-        .await
-        .data("/reserveTickets/id");
-    reserve(&app, &fresh, &calm)
-        .await
-        .data("/reserveTickets/id");
+    app.reserve(&settled, &hot).await.data("/reserveTickets/id");
+    app.reserve(&fresh, &calm).await.data("/reserveTickets/id");
     let read = settings(&app, &festival, &hot).await;
     assert_eq!(read["festival"]["minAccountAgeMinutes"], 60);
     assert_eq!(read["item"]["requiresSettledAccount"], true);
@@ -148,13 +135,11 @@ async fn a_new_account_is_told_to_wait_for_a_wanted_item_and_an_older_one_reserv
 
     let braked = set_item_brake(&app, &festival, &calm, true).await;
     assert_eq!(braked.data("/updateItem/requiresSettledAccount"), true);
-    retry_after(&reserve(&app, &fresh, &calm).await);
+    retry_after(&app.reserve(&fresh, &calm).await);
     set_item_brake(&app, &festival, &calm, false)
         .await
         .data("/updateItem");
-    reserve(&app, &fresh, &calm)
-        .await
-        .data("/reserveTickets/id");
+    app.reserve(&fresh, &calm).await.data("/reserveTickets/id");
     app.assert_counter_matches_tickets(hot["id"].as_str().unwrap())
         .await;
 }
@@ -165,9 +150,7 @@ async fn a_new_account_cannot_join_a_wanted_item_waitlist_either(app: TestApp) {
     let holder = attendee_since(&app, "holder@example.org", 120).await;
     let fresh = app.attendee("fresh@example.org").await;
     let settled = attendee_since(&app, "settled@example.org", 61).await;
-    reserve(&app, &holder, &hot)
-        .await
-        .data("/reserveTickets/id");
+    app.reserve(&holder, &hot).await.data("/reserveTickets/id");
 
     let wait = retry_after(&join(&app, &fresh, &hot).await);
     let place = join(&app, &settled, &hot).await;
@@ -196,7 +179,7 @@ async fn organizers_turn_the_brake_off_and_attendees_cannot(app: TestApp) {
         )
         .await;
     let fresh = app.attendee("fresh@example.org").await;
-    retry_after(&reserve(&app, &fresh, &hot).await);
+    retry_after(&app.reserve(&fresh, &hot).await);
 
     for token in [&fresh, &stranger] {
         assert_eq!(
@@ -211,11 +194,11 @@ async fn organizers_turn_the_brake_off_and_attendees_cannot(app: TestApp) {
         60,
         "a refused change changes nothing"
     );
-    retry_after(&reserve(&app, &fresh, &hot).await);
+    retry_after(&app.reserve(&fresh, &hot).await);
 
     let shorter = set_min_age(&app, &organizer, &festival, json!(30)).await;
     assert_eq!(shorter.data("/updateFestival/minAccountAgeMinutes"), 30);
-    let wait = retry_after(&reserve(&app, &fresh, &hot).await);
+    let wait = retry_after(&app.reserve(&fresh, &hot).await);
     assert!((1700..=1800).contains(&wait), "{wait}");
 
     let off = set_min_age(&app, &organizer, &festival, json!(0)).await;
@@ -223,7 +206,7 @@ async fn organizers_turn_the_brake_off_and_attendees_cannot(app: TestApp) {
         off.data("/updateFestival/minAccountAgeMinutes"),
         &Value::Null
     );
-    reserve(&app, &fresh, &hot).await.data("/reserveTickets/id");
+    app.reserve(&fresh, &hot).await.data("/reserveTickets/id");
 
     let on = set_min_age(&app, &festival.admin, &festival, json!(60)).await;
     assert_eq!(on.data("/updateFestival/minAccountAgeMinutes"), 60);
@@ -253,7 +236,8 @@ async fn a_place_in_line_taken_before_the_brake_waits_for_its_account_to_settle(
     .await;
     let holder = attendee_since(&app, "holder@example.org", 120).await;
     let fresh = app.attendee("fresh@example.org").await;
-    let ticket = reserve(&app, &holder, &hot)
+    let ticket = app
+        .reserve(&holder, &hot)
         .await
         .data("/reserveTickets/tickets/0/id")
         .clone();
@@ -318,4 +302,44 @@ async fn brake_settings_out_of_range_are_refused_by_field(app: TestApp) {
         settings(&app, &festival, &hot).await["festival"]["minAccountAgeMinutes"],
         10_080
     );
+}
+
+/// Bots and settled attendees race for a five-place item in the same
+/// moments (so in the same reservation batches): every bot is refused and
+/// every place goes to a settled account.
+async fn a_rush_of_new_and_settled_accounts_leaves_the_places_to_the_settled(app: TestApp) {
+    let (_, hot, _) = braked_festival(&app, "brake-rush", json!({ "ticketCapacity": 5 })).await;
+    let mut bots = Vec::new();
+    let mut settled = Vec::new();
+    for n in 0..12 {
+        bots.push(app.attendee(&format!("bot{n}@example.org")).await);
+        settled.push(attendee_since(&app, &format!("fan{n}@example.org"), 120).await);
+    }
+
+    let (bot_answers, settled_answers) = tokio::join!(
+        join_all(bots.iter().map(|token| app.reserve(token, &hot))),
+        join_all(settled.iter().map(|token| app.reserve(token, &hot))),
+    );
+
+    for answer in &bot_answers {
+        retry_after(answer);
+    }
+    let reserved = settled_answers
+        .iter()
+        .filter(|answer| answer.0.get("errors").is_none())
+        .count();
+    assert_eq!(reserved, 5, "five settled attendees get the five places");
+    for answer in settled_answers
+        .iter()
+        .filter(|answer| answer.0.get("errors").is_some())
+    {
+        assert_eq!(answer.error_code(), "SOLD_OUT");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM ticket t JOIN account a ON a.id = t.account_id WHERE a.email LIKE 'bot%'")
+            .await,
+        0
+    );
+    app.assert_counter_matches_tickets(hot["id"].as_str().unwrap())
+        .await;
 }

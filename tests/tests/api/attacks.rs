@@ -34,9 +34,6 @@ on_both_databases!(
     invented_field_names_never_become_metric_labels,
 );
 
-const RESERVE: &str =
-    "mutation($input: ReserveTicketsInput!) { reserveTickets(input: $input) { tickets { id } } }";
-
 /// A subscription to an item's availability selecting each field `aliases`
 /// times, so that every update is large.
 fn heavy_availability(aliases: usize) -> String {
@@ -48,13 +45,7 @@ fn heavy_availability(aliases: usize) -> String {
 
 /// Reserves one ticket and gives it back: two changes to the item.
 async fn reserve_and_cancel(app: &TestApp, token: &str, item: &Value) {
-    let reserved = app
-        .gql(
-            Some(token),
-            RESERVE,
-            json!({ "input": { "itemId": item["id"], "quantity": 1 } }),
-        )
-        .await;
+    let reserved = app.reserve(token, item).await;
     cancel(app, token, reserved.data("/reserveTickets/tickets/0/id")).await;
 }
 
@@ -159,13 +150,7 @@ async fn subscribers_of_one_item_cost_one_read_per_change(app: TestApp) {
     }
     let before = app.store.statements_executed();
 
-    let reserved = app
-        .gql(
-            Some(&attendee),
-            RESERVE,
-            json!({ "input": { "itemId": item["id"], "quantity": 1 } }),
-        )
-        .await;
+    let reserved = app.reserve(&attendee, &item).await;
     assert!(reserved.data("/reserveTickets/tickets").is_array());
     for socket in &mut sockets {
         for _ in 0..50 {

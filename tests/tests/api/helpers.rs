@@ -415,6 +415,16 @@ impl TestApp {
         Gql(response.json().await.expect("JSON response"))
     }
 
+    /// Reserves one ticket of `item` (a createItem answer) for `token`'s holder.
+    pub async fn reserve(&self, token: &str, item: &Value) -> Gql {
+        self.gql(
+            Some(token),
+            "mutation($input: ReserveTicketsInput!) { reserveTickets(input: $input) { id tickets { id } } }",
+            json!({ "input": { "itemId": item["id"], "quantity": 1 } }),
+        )
+        .await
+    }
+
     /// Registers a new attendee and returns their access token.
     /// Their display name is the email's local part.
     pub async fn attendee(&self, email: &str) -> String {

@@ -9,28 +9,16 @@ use std::time::{Duration, Instant};
 
 use futures::future::join_all;
 use sea_orm::{ConnectionTrait, Database};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::catalogue::{create_item, festival};
 use crate::helpers::{
     Db, Gql, PASSWORD, TestApp, TestDatabase, spawn_app, spawn_app_on, test_auth_settings,
 };
 
-const RESERVE: &str = "mutation($input: ReserveTicketsInput!) {
-    reserveTickets(input: $input) { id tickets { id } }
-}";
 const REGISTER: &str =
     "mutation($input: RegisterInput!) { register(input: $input) { accessToken } }";
 const LOGIN: &str = "mutation($input: LoginInput!) { login(input: $input) { accessToken } }";
-
-async fn reserve(app: &TestApp, token: &str, item: &Value) -> Gql {
-    app.gql(
-        Some(token),
-        RESERVE,
-        json!({ "input": { "itemId": item["id"], "quantity": 1 } }),
-    )
-    .await
-}
 
 async fn register(app: &TestApp, email: &str) -> Gql {
     app.gql(
@@ -161,7 +149,7 @@ async fn sqlite_answers_a_full_disk_with_unavailable_and_recovers_once_space_ret
     let filler = disk.path("filler");
 
     fill(&app, &filler).await;
-    let reservation = reserve(&app, &attendee, &item).await;
+    let reservation = app.reserve(&attendee, &item).await;
     let (ready_status, ready_body) = readiness(&app).await;
     fill(&app, &filler).await;
     let registration = register(&app, "during@example.org").await;
@@ -193,7 +181,7 @@ async fn sqlite_answers_a_full_disk_with_unavailable_and_recovers_once_space_ret
     let freed = Instant::now();
 
     let reservation =
-        until_it_succeeds(Duration::from_secs(5), || reserve(&app, &attendee, &item)).await;
+        until_it_succeeds(Duration::from_secs(5), || app.reserve(&attendee, &item)).await;
     let registration = until_it_succeeds(Duration::from_secs(5), || {
         register(&app, "after@example.org")
     })
@@ -283,7 +271,7 @@ async fn postgres_answers_a_rush_with_success_or_unavailable_when_every_backend_
     let mut answers = Vec::new();
     let mut killed = 0;
     for wave in attendees.chunks(20) {
-        let rush = join_all(wave.iter().map(|token| reserve(&app, token, &item)));
+        let rush = join_all(wave.iter().map(|token| app.reserve(token, &item)));
         let kill = async {
             tokio::time::sleep(Duration::from_millis(15)).await;
             terminate_backends(&app).await
@@ -292,10 +280,8 @@ async fn postgres_answers_a_rush_with_success_or_unavailable_when_every_backend_
         answers.extend(wave_answers);
         killed += wave_killed;
     }
-    let after = until_it_succeeds(Duration::from_secs(5), || {
-        reserve(&app, &attendees[0], &item)
-    })
-    .await;
+    let after =
+        until_it_succeeds(Duration::from_secs(5), || app.reserve(&attendees[0], &item)).await;
 
     assert!(killed > 0, "backends were killed during the rush");
     let codes: Vec<&str> = answers
