@@ -13,6 +13,7 @@ mod m20261126_000002_create_accounts;
 mod m20261126_000003_create_tickets;
 mod m20261126_000004_create_door;
 mod m20261201_000001_add_account_age_brake;
+mod m20261201_000002_index_ended_logins;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_create_tickets::Migration),
             Box::new(m20261126_000004_create_door::Migration),
             Box::new(m20261201_000001_add_account_age_brake::Migration),
+            Box::new(m20261201_000002_index_ended_logins::Migration),
         ]
     }
 }

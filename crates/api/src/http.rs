@@ -410,23 +410,20 @@ pub(crate) async fn viewer_from_token(
     let subject = services.auth.verify_access_token(token).ok_or_else(|| {
         ApiError::Unauthenticated("invalid or expired access token; refresh or sign in".into())
     })?;
+    if services.ended_logins.contains(&subject.session) {
+        return Err(ApiError::Unauthenticated(
+            "this login has ended (signed out, or its refresh token was used twice); sign in again"
+                .into(),
+        ));
+    }
     services
-        .logins
-        .get(&subject.session, || async {
-            let now = usher_domain::time::now();
-            Ok(store
-                .user_of_live_login(subject.user, subject.session, now)
-                .await?)
+        .users
+        .get(&subject.user, || async {
+            Ok(store.users_by_id(&[subject.user]).await?.into_iter().next())
         })
         .await?
-        .filter(|user| user.id == subject.user)
         .map(|user| Viewer::User(Box::new(user)))
-        .ok_or_else(|| {
-            ApiError::Unauthenticated(
-                "this login has ended (signed out, or its refresh token was used twice); sign in again"
-                    .into(),
-            )
-        })
+        .ok_or_else(|| ApiError::Unauthenticated("the account no longer exists".into()))
 }
 
 pub(crate) fn server_error(error: ApiError) -> ServerError {

@@ -12,6 +12,7 @@ mod catalogue_cache;
 mod charts;
 pub mod codes;
 mod documents;
+mod ended_logins;
 pub mod error;
 pub mod events;
 mod http;
@@ -31,7 +32,7 @@ use base64::engine::general_purpose::STANDARD;
 use rand::RngCore;
 use usher_domain::accounts::User;
 use usher_domain::door::ScannerDevice;
-use usher_domain::ids::SessionId;
+use usher_domain::ids::UserId;
 use usher_persistence::Store;
 
 pub use http::{MAX_BODY_BYTES, router};
@@ -40,6 +41,7 @@ pub use schema::{UsherSchema, build_schema, sdl};
 use crate::auth::{Auth, AuthSettings};
 use crate::catalogue_cache::CatalogueCache;
 use crate::codes::TicketKeys;
+use crate::ended_logins::EndedLogins;
 use crate::events::Events;
 use crate::live::LiveItems;
 use crate::qr::QrRenderer;
@@ -65,9 +67,10 @@ pub struct Services {
     pub throttles: Throttles,
     /// Venues and festivals, which never change once created.
     pub catalogue: CatalogueCache,
-    /// Logins used during the last moments, with their user while they go
-    /// on (a login that ended has none).
-    pub logins: Recent<SessionId, Option<User>>,
+    /// Logins ended lately, on any instance.
+    pub ended_logins: EndedLogins,
+    /// Signed-in users who made requests during the last moments.
+    pub users: Recent<UserId, Option<User>>,
     /// Scanner devices that scanned during the last moments, by the hash of
     /// their token.
     pub scanners: Recent<String, Option<ScannerDevice>>,
@@ -93,6 +96,7 @@ impl Services {
             .await?;
         let secret = STANDARD.decode(secret)?;
         let throttles = Throttles::new(&settings.throttles);
+        let ended_logins = EndedLogins::follow(store.clone(), settings.access_token_ttl).await?;
         let auth = Auth::new(&secret, settings)?;
         let ticket_keys = TicketKeys::load(store.clone(), ticket_key_pem).await?;
         let events = Events::new(&store);
@@ -105,7 +109,8 @@ impl Services {
             live: LiveItems::default(),
             throttles,
             catalogue: CatalogueCache::default(),
-            logins: Recent::default(),
+            ended_logins,
+            users: Recent::default(),
             scanners: Recent::default(),
         })
     }

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Statement,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use usher_domain::accounts::User;
 use usher_domain::ids::{FestivalId, GrantId, SessionId, UserId, VenueId};
@@ -294,41 +294,28 @@ impl Store {
         commit(transaction).await
     }
 
-    /// User `user`, while their login `session` goes on: None once it was
-    /// ended by a logout or a reused refresh token, or left unused until its
-    /// refresh token expired. The account is read as `users_by_id` reads
-    /// it, and the login by one small statement written once, at the same
-    /// time: a cold sign-in costs what it cost before logins could end,
-    /// plus one indexed lookup.
+    /// The logins ended (by a logout or a reused refresh token) at `since`
+    /// or later, each with the time it ended.
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    pub async fn user_of_live_login(
+    pub async fn logins_ended_since(
         &self,
-        user: UserId,
-        session: SessionId,
-        now: Timestamp,
-    ) -> Result<Option<User>, StoreError> {
-        let backend = self.db.get_database_backend();
-        let sql = match backend {
-            DbBackend::Postgres => {
-                "SELECT 1 FROM refresh_token WHERE family_id = $1 AND account_id = $2 \
-                 AND revoked_at IS NULL AND expires_at > $3 LIMIT 1"
-            }
-            _ => {
-                "SELECT 1 FROM refresh_token WHERE family_id = ? AND account_id = ? \
-                 AND revoked_at IS NULL AND expires_at > ? LIMIT 1"
-            }
-        };
-        let live = Statement::from_sql_and_values(
-            backend,
-            sql,
-            [session.as_uuid().into(), user.as_uuid().into(), now.into()],
-        );
-        let ids = [user];
-        let (live, users) = tokio::try_join!(
-            async { Ok::<_, StoreError>(self.db.query_one_raw(live).await?) },
-            self.users_by_id(&ids),
-        )?;
-        Ok(live.and(users.into_iter().next()))
+        since: Timestamp,
+    ) -> Result<Vec<(SessionId, Timestamp)>, StoreError> {
+        use refresh_token::Column;
+
+        let ended: Vec<(Uuid, Option<Timestamp>)> = refresh_token::Entity::find()
+            .select_only()
+            .column(Column::FamilyId)
+            .column_as(Column::RevokedAt.min(), "revoked_at")
+            .filter(Column::RevokedAt.gte(since))
+            .group_by(Column::FamilyId)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(ended
+            .into_iter()
+            .filter_map(|(family, ended_at)| Some((family.into(), ended_at?)))
+            .collect())
     }
 
     /// Spends the refresh token with hash `old_hash` and puts `new_hash` in its

@@ -1,5 +1,6 @@
 //! Credentials under attack: access tokens end with their login (logout, a
-//! replayed refresh token) within the cache's two seconds; a token signed
+//! replayed refresh token) within two seconds on every instance, and from the
+//! first request of a server started later; a token signed
 //! with the real secret is still refused when it claims a lifetime the
 //! server never issues; and with a key file, the database holds no secret
 //! in clear.
@@ -26,14 +27,15 @@ const REFRESH: &str =
 const LOGOUT: &str = "mutation($token: String!) { logout(refreshToken: $token) }";
 const ME: &str = "{ me { email } }";
 
-/// The revocation delay promised: the login cache's two seconds, and a
-/// little for the request itself.
+/// The revocation delay promised: two seconds (the database is asked every
+/// second which logins ended), and a little for the request itself.
 const ENDS_WITHIN: Duration = Duration::from_millis(2_500);
 
 on_both_databases!(
     logout_ends_the_access_tokens_of_the_login_at_once,
     a_login_ended_elsewhere_stops_its_access_tokens_within_two_seconds,
     a_replayed_refresh_token_ends_the_access_tokens_of_its_login,
+    a_server_started_after_a_login_ended_refuses_its_tokens_from_the_first_request,
     tokens_signed_with_the_real_secret_but_longer_lived_are_refused,
     a_secret_key_seals_the_stored_secrets_and_a_wrong_one_stops_the_start,
 );
@@ -135,6 +137,30 @@ async fn a_login_ended_elsewhere_stops_its_access_tokens_within_two_seconds(app:
     assert!(
         refused.is_some_and(|after| after <= ENDS_WITHIN),
         "refused after {refused:?}"
+    );
+}
+
+async fn a_server_started_after_a_login_ended_refuses_its_tokens_from_the_first_request(
+    app: TestApp,
+) {
+    let (ended_access, refresh) = signed_in(&app, "dara@example.org").await;
+    let (live_access, _) = signed_in(&app, "sophea@example.org").await;
+    let ended = app.gql(None, LOGOUT, json!({ "token": refresh })).await;
+    assert_eq!(ended.data("/logout"), true);
+
+    let restarted = spawn_app_with(
+        TestDatabase::shared(&app.database.url),
+        app.db,
+        StoreOptions::default(),
+    )
+    .await
+    .unwrap();
+
+    let answer = me(&restarted, &ended_access).await;
+    assert_eq!(answer.error_code(), "UNAUTHENTICATED", "{:?}", answer.0);
+    assert_eq!(
+        me(&restarted, &live_access).await.data("/me/email"),
+        "sophea@example.org"
     );
 }
 

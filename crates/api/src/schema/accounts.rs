@@ -131,7 +131,7 @@ impl AccountsMutation {
         let (user_id, session) = match outcome {
             RefreshOutcome::Rotated { user, session } => (user, session),
             RefreshOutcome::Reused(session) => {
-                services.logins.forget(&session);
+                services.ended_logins.add(session);
                 return Err(ApiError::Unauthenticated(
                     "this refresh token was already used; the login is ended, sign in again".into(),
                 ));
@@ -167,7 +167,7 @@ impl AccountsMutation {
             .end_session(&token_hash(&refresh_token))
             .await?;
         if let Some(session) = ended {
-            services.logins.forget(&session);
+            services.ended_logins.add(session);
         }
         Ok(ended.is_some())
     }
