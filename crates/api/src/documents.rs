@@ -4,12 +4,18 @@
 //! - its size once fragments are expanded, each fragment measured once
 //!   (a chain of fragments that each spread the previous one twice is
 //!   refused in microseconds, before any rule walks it exponentially);
+//! - its depth: at most `MAX_DEPTH` fields nested, except below `__schema`
+//!   and `__type`, where the standard introspection query nests deeper
+//!   (through `ofType`) and is held instead to `MAX_INTROSPECTION_DEPTH`
+//!   fields and at most `MAX_INTROSPECTION_LISTS` lists (`types`, `fields`,
+//!   …) on any path, so that introspection cannot multiply into millions of
+//!   objects;
 //! - at most one sign-in, registration, refresh or offline upload per
 //!   document, however aliased (each is expensive, or a guess);
 //! - no directive twice on one selection, and few in all;
 //! - no NUL character in any string, literal or variable.
 //!
-//! The schema's depth and complexity limits then apply as before.
+//! The schema's complexity limit then applies as before.
 
 use std::collections::HashMap;
 
@@ -21,11 +27,27 @@ use async_graphql::{Name, Positioned, Value};
 use async_graphql_value::Value as Literal;
 
 use crate::error::ApiError;
+use crate::schema::{MAX_DEPTH, MAX_INTROSPECTION_DEPTH};
 
 /// Fields a document may expand to, fragments spread in place.
 pub const MAX_EXPANDED_FIELDS: u64 = 5_000;
 /// Directives a document may carry in all.
 const MAX_DIRECTIVES: usize = 100;
+/// Lists of the introspection schema that may nest on one path below
+/// `__schema` or `__type`: the standard query nests three (`types`,
+/// `fields`, `args`).
+const MAX_INTROSPECTION_LISTS: usize = 3;
+/// The introspection schema's fields that return lists.
+const INTROSPECTION_LISTS: &[&str] = &[
+    "types",
+    "fields",
+    "args",
+    "inputFields",
+    "interfaces",
+    "possibleTypes",
+    "enumValues",
+    "directives",
+];
 /// Root fields that may appear once per document at most.
 const ONCE_PER_DOCUMENT: &[&str] = &["login", "register", "refresh", "syncOfflineScans"];
 
@@ -41,7 +63,14 @@ pub fn check(document: &ExecutableDocument, variables: &Variables) -> Result<(),
     let mut directives = 0;
     for (_, operation) in document.operations.iter() {
         let operation = &operation.node;
-        expanded = expanded.saturating_add(sizes.of(&operation.selection_set.node)?);
+        let measure = sizes.of(&operation.selection_set.node)?;
+        if measure.depth > MAX_DEPTH {
+            return Err(ApiError::bad_input(
+                "query",
+                format!("nests fields more than {MAX_DEPTH} deep"),
+            ));
+        }
+        expanded = expanded.saturating_add(measure.size);
         directives += operation.directives.len();
         if operation.ty == OperationType::Mutation {
             once_per_document(&sizes, &operation.selection_set.node)?;
@@ -76,19 +105,46 @@ pub fn check(document: &ExecutableDocument, variables: &Variables) -> Result<(),
     Ok(())
 }
 
-/// Expanded sizes of fragments, each computed once.
+/// What a selection expands to, fragments spread in place.
+#[derive(Debug, Clone, Copy, Default)]
+struct Measure {
+    /// Fields in all.
+    size: u64,
+    /// The most fields on one path, counting `__schema` and `__type` as one
+    /// field each and not what they hold.
+    depth: usize,
+    /// The most fields on one path, everything counted.
+    full_depth: usize,
+    /// The most introspection lists on one path.
+    lists: usize,
+}
+
+impl Measure {
+    /// The measure of a selection set holding both.
+    fn beside(self, other: Self) -> Self {
+        Self {
+            size: self.size.saturating_add(other.size),
+            depth: self.depth.max(other.depth),
+            full_depth: self.full_depth.max(other.full_depth),
+            lists: self.lists.max(other.lists),
+        }
+    }
+}
+
+/// Expanded measures of fragments, each computed once.
 struct FragmentSizes<'a> {
     fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
-    /// Sizes known; `None` while a fragment is being measured (a cycle).
-    measured: HashMap<&'a str, Option<u64>>,
+    /// Measures known; `None` while a fragment is being measured (a cycle).
+    measured: HashMap<&'a str, Option<Measure>>,
     directives: usize,
 }
 
 impl<'a> FragmentSizes<'a> {
-    /// The fields `set` expands to, fragments spread in place; checks the
-    /// directives and literals of everything it measures.
-    fn of(&mut self, set: &'a SelectionSet) -> Result<u64, ApiError> {
-        let mut size: u64 = 0;
+    /// What `set` expands to, fragments spread in place; checks the
+    /// directives and literals of everything it measures, and what
+    /// `__schema` and `__type` hold.
+    fn of(&mut self, set: &'a SelectionSet) -> Result<Measure, ApiError> {
+        let mut measure = Measure::default();
         for selection in &set.items {
             let directives = match &selection.node {
                 Selection::Field(field) => {
@@ -96,18 +152,17 @@ impl<'a> FragmentSizes<'a> {
                     for (_, argument) in &field.arguments {
                         refuse_nul_literal(&argument.node)?;
                     }
-                    size = size
-                        .saturating_add(1)
-                        .saturating_add(self.of(&field.selection_set.node)?);
+                    let inner = self.of(&field.selection_set.node)?;
+                    measure = measure.beside(field_measure(field.name.node.as_str(), inner)?);
                     &field.directives
                 }
                 Selection::FragmentSpread(spread) => {
                     let name = spread.node.fragment_name.node.as_str();
-                    size = size.saturating_add(self.fragment(name)?);
+                    measure = measure.beside(self.fragment(name)?);
                     &spread.node.directives
                 }
                 Selection::InlineFragment(inline) => {
-                    size = size.saturating_add(self.of(&inline.node.selection_set.node)?);
+                    measure = measure.beside(self.of(&inline.node.selection_set.node)?);
                     &inline.node.directives
                 }
             };
@@ -128,13 +183,13 @@ impl<'a> FragmentSizes<'a> {
                 }
             }
         }
-        Ok(size)
+        Ok(measure)
     }
 
-    /// The expanded size of a named fragment, measured once.
-    fn fragment(&mut self, name: &'a str) -> Result<u64, ApiError> {
+    /// The expanded measure of a named fragment, measured once.
+    fn fragment(&mut self, name: &'a str) -> Result<Measure, ApiError> {
         match self.measured.get(name) {
-            Some(Some(size)) => return Ok(*size),
+            Some(Some(measure)) => return Ok(*measure),
             Some(None) => {
                 return Err(ApiError::bad_input(
                     "query",
@@ -145,12 +200,12 @@ impl<'a> FragmentSizes<'a> {
         }
         let Some(fragment) = self.fragments.get(name) else {
             // Unknown fragments are left to validation, which names them.
-            return Ok(0);
+            return Ok(Measure::default());
         };
         self.measured.insert(name, None);
-        let size = self.of(&fragment.node.selection_set.node)?;
-        self.measured.insert(name, Some(size));
-        Ok(size)
+        let measure = self.of(&fragment.node.selection_set.node)?;
+        self.measured.insert(name, Some(measure));
+        Ok(measure)
     }
 
     /// How many of the once-per-document fields `set` selects at its root,
@@ -190,6 +245,36 @@ impl<'a> FragmentSizes<'a> {
         }
         count
     }
+}
+
+/// The measure of field `name` holding `inner`; refuses an introspection
+/// field that holds too much.
+fn field_measure(name: &str, inner: Measure) -> Result<Measure, ApiError> {
+    let full_depth = inner.full_depth.saturating_add(1);
+    if matches!(name, "__schema" | "__type") {
+        if full_depth > MAX_INTROSPECTION_DEPTH || inner.lists > MAX_INTROSPECTION_LISTS {
+            return Err(ApiError::bad_input(
+                "query",
+                format!(
+                    "asks {name} for more than {MAX_INTROSPECTION_DEPTH} fields nested or \
+                     {MAX_INTROSPECTION_LISTS} lists within one another (the standard \
+                     introspection query asks for less)"
+                ),
+            ));
+        }
+        return Ok(Measure {
+            size: inner.size.saturating_add(1),
+            depth: 1,
+            full_depth,
+            lists: 0,
+        });
+    }
+    Ok(Measure {
+        size: inner.size.saturating_add(1),
+        depth: inner.depth.saturating_add(1),
+        full_depth,
+        lists: inner.lists + usize::from(INTROSPECTION_LISTS.contains(&name)),
+    })
 }
 
 /// Refuses a mutation with more than one sign-in, registration, refresh or

@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use async_graphql::Executor;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{ErrorExtensionValues, ServerError};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Extension;
@@ -15,7 +15,7 @@ use axum::Router;
 use axum::extract::{ConnectInfo, Path, Request, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderName, StatusCode, header};
 use axum::middleware;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -32,12 +32,14 @@ use crate::auth::{SCANNER_TOKEN_PREFIX, Viewer, token_hash};
 use crate::charts;
 use crate::documents;
 use crate::error::ApiError;
+use crate::field_errors::SpecExecutor;
 use crate::loaders::loaders;
 use crate::monitoring;
+use crate::pages;
 use crate::parsed_queries::ParsedQueries;
 use crate::reports::FestivalReport;
+use crate::schema::build_schema;
 use crate::schema::may_watch;
-use crate::schema::{UsherSchema, build_schema};
 use crate::throttle::ClientAddress;
 use crate::websocket;
 
@@ -49,7 +51,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Clone)]
 struct AppState {
     services: Arc<Services>,
-    schema: UsherSchema,
+    schema: SpecExecutor,
     parsed: Arc<ParsedQueries>,
     root_fields: Arc<monitoring::RootFields>,
 }
@@ -57,14 +59,15 @@ struct AppState {
 /// Every route of the server, over `services`.
 pub fn router(services: Arc<Services>) -> Router {
     monitoring::install();
+    let parsed = Arc::<ParsedQueries>::default();
     let state = AppState {
-        schema: build_schema(services.clone()),
+        schema: SpecExecutor::new(build_schema(services.clone()), parsed.clone()),
         services,
-        parsed: Arc::default(),
+        parsed,
         root_fields: Arc::new(monitoring::RootFields::of_schema()),
     };
     Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
+        .route("/graphql", get(pages::graphiql).post(graphql))
         .route("/graphql/ws", get(graphql_ws))
         .route("/festivals/{id}/attendance.csv", get(attendance_csv))
         .route("/items/{id}/arrivals.svg", get(arrivals_svg))
@@ -74,6 +77,7 @@ pub fn router(services: Arc<Services>) -> Router {
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .fallback(pages::embedded)
         .route_layer(middleware::from_fn(monitoring::track_requests))
         .with_state(state)
         .layer(
@@ -97,16 +101,6 @@ pub fn router(services: Arc<Services>) -> Router {
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES)),
         )
-}
-
-async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("Usher")
-            .finish(),
-    )
 }
 
 async fn graphql(

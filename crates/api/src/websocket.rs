@@ -32,11 +32,11 @@ use crate::Services;
 use crate::auth::Viewer;
 use crate::documents;
 use crate::error::ApiError;
+use crate::field_errors::SpecExecutor;
 use crate::http::{server_error, viewer_from_token};
 use crate::live::ConnectionSubscriptions;
 use crate::loaders::loaders;
 use crate::parsed_queries::ParsedQueries;
-use crate::schema::UsherSchema;
 use crate::throttle::ClientAddress;
 
 /// A client that has not sent `connection_init` by then is closed with 4408.
@@ -135,7 +135,7 @@ fn refusal(message: &[u8], parsed: &ParsedQueries) -> Option<String> {
 /// Serves one upgraded connection until either side ends it.
 pub(crate) async fn serve(
     socket: WebSocket,
-    schema: UsherSchema,
+    schema: SpecExecutor,
     protocol: WebSocketProtocols,
     services: Arc<Services>,
     parsed: Arc<ParsedQueries>,

@@ -69,7 +69,45 @@ async fn malformed_json_gets_a_client_error(app: TestApp) {
 async fn graphiql_health_and_readiness_answer(app: TestApp) {
     let graphiql = app.client.get(app.url("/graphql")).send().await.unwrap();
     assert_eq!(graphiql.status().as_u16(), 200);
-    assert!(graphiql.text().await.unwrap().contains("graphiql"));
+    let page = graphiql.text().await.unwrap();
+    assert!(page.contains("graphiql"));
+    // Everything it loads comes from this server: a venue has no internet.
+    assert!(!page.contains("//"), "{page}");
+    let sources: Vec<&str> = page
+        .split(['"', '\''])
+        .filter(|part| part.starts_with('/') && part.contains('.'))
+        .collect();
+    assert!(sources.len() >= 5, "{sources:?}");
+    for source in sources {
+        let file = app.client.get(app.url(source)).send().await.unwrap();
+        assert_eq!(file.status().as_u16(), 200, "{source}");
+        let kind = file.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(
+            kind.starts_with(if source.ends_with(".css") {
+                "text/css"
+            } else {
+                "text/javascript"
+            }),
+            "{source}: {kind}"
+        );
+        let etag = file.headers()["etag"].clone();
+        assert!(!file.bytes().await.unwrap().is_empty());
+        let again = app
+            .client
+            .get(app.url(source))
+            .header("if-none-match", etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status().as_u16(), 304, "{source}");
+    }
+    let missing = app
+        .client
+        .get(app.url("/vendor/nothing.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status().as_u16(), 404);
     for path in ["/healthz", "/readyz"] {
         let response = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status().as_u16(), 200, "{path}");

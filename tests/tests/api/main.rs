@@ -14,6 +14,7 @@ mod attacks;
 mod attendance;
 mod catalogue;
 mod cli;
+mod conformance;
 mod credentials;
 mod door;
 mod hardening;

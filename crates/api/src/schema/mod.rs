@@ -40,8 +40,13 @@ pub struct MutationRoot(
 /// The schema type served at /graphql.
 pub type UsherSchema = Schema<QueryRoot, MutationRoot, attendance::SubscriptionRoot>;
 
-/// Nesting deeper than this is refused before it runs.
+/// Nesting deeper than this is refused before it runs (below `__schema`
+/// and `__type`, `MAX_INTROSPECTION_DEPTH`; see `crate::documents`).
 pub const MAX_DEPTH: usize = 12;
+/// Fields nested below and including `__schema` or `__type`: the standard
+/// introspection query of graphql-js nests about 15 (`ofType` within
+/// `ofType`); async-graphql holds every query to this.
+pub const MAX_INTROSPECTION_DEPTH: usize = 20;
 /// A query costing more than this (one per field, times list sizes) is refused.
 pub const MAX_COMPLEXITY: usize = 5_000;
 
@@ -51,7 +56,7 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, attendance::SubscriptionR
         MutationRoot::default(),
         attendance::SubscriptionRoot,
     )
-    .limit_depth(MAX_DEPTH)
+    .limit_depth(MAX_INTROSPECTION_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
 }
 
