@@ -36,6 +36,7 @@ use crate::loaders::loaders;
 use crate::monitoring;
 use crate::parsed_queries::ParsedQueries;
 use crate::reports::FestivalReport;
+use crate::request_body::BadRequestBody;
 use crate::schema::may_watch;
 use crate::schema::{UsherSchema, build_schema};
 use crate::throttle::ClientAddress;
@@ -113,7 +114,7 @@ async fn graphql(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    request: GraphQLRequest<BadRequestBody>,
 ) -> GraphQLResponse {
     let viewer = match viewer_from_headers(&state.services, &headers).await {
         Ok(viewer) => viewer,

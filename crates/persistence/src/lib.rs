@@ -30,7 +30,7 @@ pub use catalogue::{NewFestival, NewFilm, NewItem, NewVenue, Page, ProgrammeQuer
 pub use door::{Manifest, ScanAttempt, ScanResult};
 pub use error::{Outage, OutageKind, StoreError};
 pub use group_commit::WriterStats;
-pub use keys::StoredSigningKey;
+pub use keys::{RetiredSigningKey, StoredSigningKey};
 pub use secrets::{BadSecretKey, SecretKey};
 pub use store::{Backend, Store, StoreOptions, Synchronous, redact_password};
 pub use tickets::NewReservation;
