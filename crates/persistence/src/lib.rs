@@ -28,7 +28,7 @@ pub use accounts::{NewUser, RefreshOutcome, StoredCredentials};
 pub use attendance::ItemChanges;
 pub use catalogue::{NewFestival, NewFilm, NewItem, NewVenue, Page, ProgrammeQuery};
 pub use door::{Manifest, ScanAttempt, ScanResult};
-pub use error::{Outage, OutageKind, StoreError};
+pub use error::{NotReady, Outage, OutageKind, StoreError};
 pub use group_commit::WriterStats;
 pub use keys::{RetiredSigningKey, StoredSigningKey};
 pub use secrets::{BadSecretKey, SecretKey};

@@ -2,7 +2,8 @@
 //! --demo` starts on an empty directory, serves, and stops cleanly on
 //! SIGTERM; subscriptions over graphql-transport-ws get live attendance,
 //! also from another `usher serve` process on the same PostgreSQL database;
-//! logs on a pipe carry no colour codes.
+//! `user add` makes no database where there is none; logs on a pipe carry
+//! no colour codes.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -90,6 +91,39 @@ async fn serve_demo_starts_on_an_empty_directory_and_stops_on_sigterm() {
     );
     assert!(stopped.success());
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
+}
+
+#[test]
+fn user_add_in_a_directory_without_a_database_refuses_and_creates_none() {
+    let directory = tempfile::tempdir().unwrap();
+
+    let output = Command::new(USHER)
+        .args([
+            "user",
+            "add",
+            "--email",
+            "lost@example.org",
+            "--name",
+            "Lost",
+        ])
+        .env("USHER_USER_PASSWORD", "a long enough password")
+        .env_remove("DATABASE_URL")
+        .current_dir(directory.path())
+        .output()
+        .unwrap();
+
+    let said = String::from_utf8(output.stderr).unwrap();
+    assert!(!output.status.success(), "{said}");
+    assert!(
+        said.contains("there is no database at sqlite://usher.db"),
+        "names the database it looked at: {said}"
+    );
+    assert!(said.contains("usher migrate"), "{said}");
+    assert_eq!(
+        std::fs::read_dir(directory.path()).unwrap().count(),
+        0,
+        "no usher.db was made"
+    );
 }
 
 #[test]
