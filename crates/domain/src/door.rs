@@ -486,60 +486,47 @@ mod tests {
     }
 
     #[test]
-    fn too_early_names_the_day_when_the_doors_open_on_another_day() {
-        // Starts on Friday 4 December at 19:30 in Nanning: doors at 19:00.
+    fn times_on_another_day_than_the_scan_name_their_day() {
+        // Starts on Friday 4 December at 19:30 in Nanning: doors at 19:00,
+        // late entry until 19:45.
         let item = item_at(at_time("2026-12-04T19:30:00+08:00"));
+        let cases = [
+            (
+                CheckInOutcome::TooEarly,
+                "2026-12-01T18:00:00+08:00",
+                "Too early: doors open on Fri 4 Dec at 19:00 for Diamond Island.",
+            ),
+            (
+                CheckInOutcome::TooEarly,
+                "2026-12-03T23:30:00+08:00",
+                "Too early: doors open on Fri 4 Dec at 19:00 for Diamond Island.",
+            ),
+            // 07:00 on Friday in Nanning is still Thursday in UTC: "today"
+            // is the festival's day, not the server's.
+            (
+                CheckInOutcome::TooEarly,
+                "2026-12-04T07:00:00+08:00",
+                "Too early: doors open at 19:00 for Diamond Island.",
+            ),
+            (
+                CheckInOutcome::TooLate,
+                "2026-12-04T21:00:00+08:00",
+                "Too late: admission for Diamond Island closed at 19:45.",
+            ),
+            (
+                CheckInOutcome::TooLate,
+                "2026-12-05T10:00:00+08:00",
+                "Too late: admission for Diamond Island closed on Fri 4 Dec at 19:45.",
+            ),
+        ];
 
-        let three_days_before = message(
-            CheckInOutcome::TooEarly,
-            &scanned(&item, "2026-12-01T18:00:00+08:00"),
-        );
-        let that_afternoon = message(
-            CheckInOutcome::TooEarly,
-            &scanned(&item, "2026-12-04T15:00:00+08:00"),
-        );
-        // 23:30 on Thursday in Nanning is already Friday in UTC: "today" is
-        // the festival's day, not the server's.
-        let the_night_before = message(
-            CheckInOutcome::TooEarly,
-            &scanned(&item, "2026-12-03T23:30:00+08:00"),
-        );
-
-        assert_eq!(
-            three_days_before,
-            "Too early: doors open on Fri 4 Dec at 19:00 for Diamond Island."
-        );
-        assert_eq!(
-            that_afternoon,
-            "Too early: doors open at 19:00 for Diamond Island."
-        );
-        assert_eq!(
-            the_night_before,
-            "Too early: doors open on Fri 4 Dec at 19:00 for Diamond Island."
-        );
-    }
-
-    #[test]
-    fn too_late_names_the_day_when_admission_closed_on_another_day() {
-        let item = item_at(at_time("2026-12-04T19:30:00+08:00"));
-
-        let next_day = message(
-            CheckInOutcome::TooLate,
-            &scanned(&item, "2026-12-05T10:00:00+08:00"),
-        );
-        let same_night = message(
-            CheckInOutcome::TooLate,
-            &scanned(&item, "2026-12-04T21:00:00+08:00"),
-        );
-
-        assert_eq!(
-            next_day,
-            "Too late: admission for Diamond Island closed on Fri 4 Dec at 19:45."
-        );
-        assert_eq!(
-            same_night,
-            "Too late: admission for Diamond Island closed at 19:45."
-        );
+        for (outcome, scanned_at, expected) in cases {
+            assert_eq!(
+                message(outcome, &scanned(&item, scanned_at)),
+                expected,
+                "scanned at {scanned_at}"
+            );
+        }
     }
 
     #[test]

@@ -7,12 +7,11 @@ use serde_json::{Value, json};
 
 use crate::catalogue::{Festival, create_item, festival};
 use crate::cli::usher;
+use crate::door::{self, buy};
 use crate::helpers::{Gql, TestApp, TestDatabase, spawn_app_on, test_auth_settings};
 use crate::keys::kid_of;
 use crate::on_both_databases;
 
-const CHECK_IN: &str =
-    "mutation($input: CheckInInput!) { checkIn(input: $input) { outcome message } }";
 const RESERVE: &str =
     "mutation($input: ReserveTicketsInput!) { reserveTickets(input: $input) { tickets { code } } }";
 const MY_CODES: &str = "{ myTickets { code } }";
@@ -29,24 +28,13 @@ on_both_databases!(
 /// ticket's code.
 async fn ticket(app: &TestApp, item: &Value, holder: &str) -> (String, Value) {
     let attendee = app.attendee(holder).await;
-    let reserved = app
-        .gql(
-            Some(&attendee),
-            RESERVE,
-            json!({ "input": { "itemId": item["id"], "quantity": 1 } }),
-        )
-        .await;
-    let code = reserved.data("/reserveTickets/tickets/0/code").clone();
+    let code = buy(app, &attendee, item).await["code"].clone();
     (attendee, code)
 }
 
+/// A scan by the festival's admin at its first venue.
 async fn scan(app: &TestApp, festival: &Festival, code: &Value) -> Gql {
-    app.gql(
-        Some(&festival.admin),
-        CHECK_IN,
-        json!({ "input": { "code": code, "venueId": festival.venue } }),
-    )
-    .await
+    door::scan(app, &festival.admin, code, &festival.venue, None).await
 }
 
 fn message(scanned: &Gql) -> &str {
@@ -131,27 +119,15 @@ async fn counts_agree_with_their_nouns(app: TestApp) {
     let pair = create_item(&app, &festival, 900, json!({ "maxTicketsPerAttendee": 5 })).await;
     let attendee = app.attendee("counted@example.org").await;
 
-    let over_the_limit = app
-        .gql(
-            Some(&attendee),
-            RESERVE,
-            json!({ "input": { "itemId": one_each["id"], "quantity": 2 } }),
-        )
-        .await;
-    let one_name = app
-        .gql(
-            Some(&attendee),
-            RESERVE,
-            json!({ "input": { "itemId": pair["id"], "quantity": 2, "holderNames": ["Only one"] } }),
-        )
-        .await;
-    let waiting_needlessly = app
-        .gql(
-            Some(&attendee),
-            JOIN,
-            json!({ "input": { "itemId": last_seat["id"], "quantity": 1 } }),
-        )
-        .await;
+    let ask = |query, input: Value| app.gql(Some(&attendee), query, json!({ "input": input }));
+
+    let over_the_limit = ask(RESERVE, json!({ "itemId": one_each["id"], "quantity": 2 })).await;
+    let one_name = ask(
+        RESERVE,
+        json!({ "itemId": pair["id"], "quantity": 2, "holderNames": ["Only one"] }),
+    )
+    .await;
+    let waiting_needlessly = ask(JOIN, json!({ "itemId": last_seat["id"], "quantity": 1 })).await;
 
     assert_eq!(over_the_limit.error_code(), "LIMIT_EXCEEDED");
     assert_eq!(
