@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
-use ed25519_dalek::{Signer as _, SigningKey};
+use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -28,7 +28,7 @@ use subtle::ConstantTimeEq;
 use usher_domain::ids::{ItemId, TicketId};
 use usher_domain::tickets::TicketClaims;
 use usher_domain::time;
-use usher_persistence::{Store, StoredSigningKey};
+use usher_persistence::{RetiredSigningKey, Store, StoredSigningKey};
 
 use crate::error::{ApiError, ApiResult};
 
@@ -50,9 +50,13 @@ pub enum InvalidCode {
     /// Not a compact JWS, or claims of the wrong shape.
     #[error("not a ticket code")]
     Malformed,
-    /// Signed by a key this installation does not know (or has retired).
+    /// Signed by a key this installation does not know.
     #[error("signed with an unknown key")]
     UnknownKey,
+    /// Genuine, but signed by a key that has been retired: the ticket
+    /// itself shows a code signed with a current key.
+    #[error("signed with a retired key")]
+    RetiredKey,
     /// The signature does not match.
     #[error("the signature does not match")]
     BadSignature,
@@ -67,6 +71,9 @@ struct Keyring {
     signer: Signer,
     /// Every key that verifies, by kid.
     keys: HashMap<String, SigningKey>,
+    /// The public halves of the retired keys, by kid: a code one of them
+    /// signed is refused as RetiredKey rather than as unknown or forged.
+    retired: HashMap<String, VerifyingKey>,
     jwks: String,
 }
 
@@ -245,13 +252,19 @@ impl TicketKeys {
         }
         let kid = header.kid.ok_or(InvalidCode::UnknownKey)?;
         let ring = self.ring();
-        let key = ring.keys.get(&kid).ok_or(InvalidCode::UnknownKey)?;
-        let signature = URL_SAFE_NO_PAD
+        let key = ring.keys.get(&kid);
+        if key.is_none() && !ring.retired.contains_key(&kid) {
+            return Err(InvalidCode::UnknownKey);
+        }
+        let signature: [u8; ed25519_dalek::SIGNATURE_LENGTH] = URL_SAFE_NO_PAD
             .decode(signature_text)
             .ok()
-            .filter(|bytes| bytes.len() == ed25519_dalek::SIGNATURE_LENGTH)
+            .and_then(|bytes| bytes.try_into().ok())
             .ok_or(InvalidCode::Malformed)?;
         let signed = &code[..header_text.len() + 1 + claims_text.len()];
+        let Some(key) = key else {
+            return Err(ring.retired_or_forged(&kid, signed, &signature));
+        };
         let genuine = key.sign(signed.as_bytes()).to_bytes();
         if !bool::from(genuine.ct_eq(&signature)) {
             return Err(InvalidCode::BadSignature);
@@ -271,6 +284,40 @@ impl TicketKeys {
     pub fn jwks(&self) -> String {
         self.ring().jwks.clone()
     }
+}
+
+impl Keyring {
+    /// A code whose kid names a retired key: RetiredKey if that key signed
+    /// it (checked with its public half, as anyone could), else forged.
+    fn retired_or_forged(
+        &self,
+        kid: &str,
+        signed: &str,
+        signature: &[u8; ed25519_dalek::SIGNATURE_LENGTH],
+    ) -> InvalidCode {
+        let genuine = self.retired.get(kid).is_some_and(|public| {
+            public
+                .verify_strict(signed.as_bytes(), &Signature::from_bytes(signature))
+                .is_ok()
+        });
+        if genuine {
+            InvalidCode::RetiredKey
+        } else {
+            InvalidCode::BadSignature
+        }
+    }
+}
+
+/// The public half of a retired key; one that does not decode is left out
+/// (its codes are then merely unknown).
+fn retired_key(stored: &RetiredSigningKey) -> Option<(String, VerifyingKey)> {
+    let bytes: [u8; 32] = URL_SAFE_NO_PAD
+        .decode(&stored.public_key)
+        .ok()?
+        .try_into()
+        .ok()?;
+    let key = VerifyingKey::from_bytes(&bytes).ok()?;
+    Some((stored.kid.clone(), key))
 }
 
 async fn build_ring(store: &Store, configured: Option<&KeyPair>) -> anyhow::Result<Keyring> {
@@ -299,9 +346,17 @@ async fn build_ring(store: &Store, configured: Option<&KeyPair>) -> anyhow::Resu
             "kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig", "kid": pair.kid, "x": x,
         }));
     }
+    let retired = store
+        .retired_signing_keys()
+        .await?
+        .iter()
+        .filter_map(retired_key)
+        .filter(|(kid, _)| !keys.contains_key(kid))
+        .collect();
     Ok(Keyring {
         signer,
         keys,
+        retired,
         jwks: serde_json::json!({ "keys": published }).to_string(),
     })
 }

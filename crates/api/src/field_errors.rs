@@ -383,6 +383,11 @@ mod tests {
         assert_eq!(FIELD_TYPES.query, "QueryRoot");
         let my_tickets = FIELD_TYPES.field("QueryRoot", "myTickets").unwrap();
         assert!(!my_tickets.nullable);
-        assert!(FIELD_TYPES.field("ProgrammeItem", "attendance").unwrap().nullable);
+        assert!(
+            FIELD_TYPES
+                .field("ProgrammeItem", "attendance")
+                .unwrap()
+                .nullable
+        );
     }
 }

@@ -23,6 +23,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use usher_domain::accounts::User;
+use usher_domain::catalogue::Festival;
 use usher_domain::ids::{FestivalId, ItemId};
 use usher_domain::input::Timezone;
 use usher_persistence::{OutageKind, StoreError};
@@ -38,6 +39,7 @@ use crate::monitoring;
 use crate::pages;
 use crate::parsed_queries::ParsedQueries;
 use crate::reports::FestivalReport;
+use crate::request_body::BadRequestBody;
 use crate::schema::build_schema;
 use crate::schema::may_watch;
 use crate::throttle::ClientAddress;
@@ -107,7 +109,7 @@ async fn graphql(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    request: GraphQLRequest<BadRequestBody>,
 ) -> GraphQLResponse {
     let viewer = match viewer_from_headers(&state.services, &headers).await {
         Ok(viewer) => viewer,
@@ -174,10 +176,10 @@ async fn graphql_ws(
 }
 
 /// The attendance report of a festival as CSV (RFC 4180), one row per
-/// item, for its organizers.
+/// item, for its organizers; the festival named by its id or its slug.
 async fn attendance_csv(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id_or_slug): Path<String>,
     headers: HeaderMap,
 ) -> Response {
     let services = &state.services;
@@ -185,18 +187,12 @@ async fn attendance_csv(
         Ok(user) => user,
         Err(response) => return response,
     };
-    let Ok(festival_id) = id.parse::<FestivalId>() else {
-        return (StatusCode::NOT_FOUND, "no such festival").into_response();
-    };
-    let festival = match services
-        .catalogue
-        .festival(&services.store, festival_id)
-        .await
-    {
+    let festival = match festival_by_id_or_slug(services, &id_or_slug).await {
         Ok(Some(festival)) => festival,
         Ok(None) => return (StatusCode::NOT_FOUND, "no such festival").into_response(),
         Err(error) => return failure(error),
     };
+    let festival_id = festival.id;
     if !user.permissions.can_organize(festival_id) {
         return (StatusCode::FORBIDDEN, "only organizers of this festival").into_response();
     }
@@ -223,6 +219,20 @@ async fn attendance_csv(
     }
 }
 
+/// The festival with this id or, failing that, this slug (a slug may look
+/// like an id: both are tried).
+async fn festival_by_id_or_slug(
+    services: &Services,
+    id_or_slug: &str,
+) -> Result<Option<Festival>, ApiError> {
+    if let Ok(id) = id_or_slug.parse::<FestivalId>()
+        && let Some(festival) = services.catalogue.festival(&services.store, id).await?
+    {
+        return Ok(Some(festival));
+    }
+    Ok(services.store.festival_by_slug(id_or_slug).await?)
+}
+
 /// A text cell that a spreadsheet program shows as text: one starting like
 /// a formula (`=`, `+`, `-`, `@`, a tab or a carriage return) gets a single
 /// quote before it, as OWASP's "CSV Injection" page recommends, so that an
@@ -236,7 +246,10 @@ fn text_cell(text: &str) -> String {
 }
 
 fn attendance_csv_text(report: &FestivalReport, timezone: Timezone) -> anyhow::Result<String> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    // RFC 4180 ends every line with CRLF; the csv crate's default is LF.
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
     writer.write_record([
         "item_id",
         "title",

@@ -25,6 +25,7 @@ mod parsed_queries;
 pub mod qr;
 mod recent;
 mod reports;
+mod request_body;
 pub mod schema;
 pub mod throttle;
 mod websocket;

@@ -8,6 +8,7 @@ use crate::ids::{FestivalId, ItemId, ScanId, ScannerId, TicketId, UserId, VenueI
 use crate::input::Label;
 use crate::tickets::{Ticket, TicketStatus};
 use crate::time::Timestamp;
+use crate::wording::count;
 
 /// What a scan at the door comes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -214,28 +215,47 @@ pub struct Details<'a> {
     pub first_check_in: Option<(Timestamp, Option<&'a str>)>,
     /// The festival's time zone, for the times read out.
     pub timezone: Tz,
+    /// When the ticket was scanned: a time on another day (in the
+    /// festival's zone) is read out with its day.
+    pub scanned_at: Timestamp,
+    /// For INVALID_CODE: the code is genuine but its key has been retired,
+    /// so the ticket itself shows a fresh one.
+    pub retired_key: bool,
 }
 
 /// A short sentence door staff can read out.
 pub fn message(outcome: CheckInOutcome, details: &Details<'_>) -> String {
     let local = |at: Timestamp| at.with_timezone(&details.timezone);
-    let clock = |at: Timestamp| local(at).format("%H:%M").to_string();
+    // "at 19:00" today, "on Fri 5 Dec at 19:00" on any other day: a bare
+    // time for a screening three days off reads as tonight.
+    let when = |at: Timestamp| {
+        if local(at).date_naive() == local(details.scanned_at).date_naive() {
+            local(at).format("at %H:%M").to_string()
+        } else {
+            local(at).format("on %a %-d %b at %H:%M").to_string()
+        }
+    };
     let day = |at: Timestamp| local(at).format("%a %-d %b %H:%M").to_string();
     let title = details.item.map_or("this item", |item| item.title.as_str());
     let starts = details.item.map(|item| item.schedule.starts_at());
     match outcome {
         CheckInOutcome::Admitted => format!(
-            "Admitted: {} for {title} at {}.",
+            "Admitted: {} for {title} {}.",
             details.holder.unwrap_or("ticket holder"),
-            starts.map(clock).unwrap_or_default()
+            starts.map(when).unwrap_or_default()
         ),
         CheckInOutcome::AlreadyCheckedIn => match details.first_check_in {
             Some((at, Some(gate))) => {
-                format!("Already checked in at {} at gate {gate}.", clock(at))
+                format!("Already checked in {} at gate {gate}.", when(at))
             }
-            Some((at, None)) => format!("Already checked in at {}.", clock(at)),
+            Some((at, None)) => format!("Already checked in {}.", when(at)),
             None => "Already checked in.".to_owned(),
         },
+        CheckInOutcome::InvalidCode if details.retired_key => {
+            "Not a valid code any more: it was signed with a key that has since been retired. \
+             Ask the holder to open the ticket again in the app for a fresh code."
+                .to_owned()
+        }
         CheckInOutcome::InvalidCode => {
             "Not a valid ticket: the code is unreadable or forged.".to_owned()
         }
@@ -254,22 +274,23 @@ pub fn message(outcome: CheckInOutcome, details: &Details<'_>) -> String {
             starts.map(day).unwrap_or_default()
         ),
         CheckInOutcome::TooEarly => format!(
-            "Too early: doors open at {} for {title}.",
+            "Too early: doors open {} for {title}.",
             details
                 .item
-                .map(|item| clock(item.schedule.doors_open_at()))
+                .map(|item| when(item.schedule.doors_open_at()))
                 .unwrap_or_default()
         ),
         CheckInOutcome::TooLate => format!(
-            "Too late: admission for {title} closed at {}.",
+            "Too late: admission for {title} closed {}.",
             details
                 .item
-                .map(|item| clock(item.schedule.late_entry_until()))
+                .map(|item| when(item.schedule.late_entry_until()))
                 .unwrap_or_default()
         ),
         CheckInOutcome::VenueFull => format!(
-            "{} is full: {} people are inside for {title}.",
-            details.venue_name, details.venue_capacity
+            "{} is full: {} inside for {title}.",
+            details.venue_name,
+            count(details.venue_capacity, "person is", "people are")
         ),
     }
 }
@@ -285,7 +306,10 @@ mod tests {
     use crate::time;
 
     fn item(starts_in: Duration) -> Item {
-        let starts_at = time::now() + starts_in;
+        item_at(time::now() + starts_in)
+    }
+
+    fn item_at(starts_at: Timestamp) -> Item {
         Item {
             id: ItemId::generate(),
             festival_id: FestivalId::generate(),
@@ -428,6 +452,8 @@ mod tests {
             venue_capacity: 1200,
             first_check_in: Some((time::now(), Some("B"))),
             timezone: chrono_tz::Asia::Shanghai,
+            scanned_at: time::now(),
+            retired_key: false,
         };
         let wrong_venue = message(CheckInOutcome::WrongVenue, &details);
         assert!(
@@ -436,6 +462,102 @@ mod tests {
         );
         assert!(message(CheckInOutcome::AlreadyCheckedIn, &details).contains("gate B"));
         assert!(message(CheckInOutcome::VenueFull, &details).contains("1200"));
+    }
+
+    /// Details of a scan at `scanned_at` (RFC 3339) of a ticket for `item`,
+    /// at a festival in Nanning.
+    fn scanned<'a>(item: &'a Item, scanned_at: &str) -> Details<'a> {
+        Details {
+            holder: Some("Dara"),
+            item: Some(item),
+            venue_name: "Hall 2",
+            venue_capacity: 1,
+            first_check_in: None,
+            timezone: chrono_tz::Asia::Shanghai,
+            scanned_at: at_time(scanned_at),
+            retired_key: false,
+        }
+    }
+
+    fn at_time(rfc3339: &str) -> Timestamp {
+        chrono::DateTime::parse_from_rfc3339(rfc3339)
+            .unwrap()
+            .to_utc()
+    }
+
+    #[test]
+    fn times_on_another_day_than_the_scan_name_their_day() {
+        // Starts on Friday 4 December at 19:30 in Nanning: doors at 19:00,
+        // late entry until 19:45.
+        let item = item_at(at_time("2026-12-04T19:30:00+08:00"));
+        let cases = [
+            (
+                CheckInOutcome::TooEarly,
+                "2026-12-01T18:00:00+08:00",
+                "Too early: doors open on Fri 4 Dec at 19:00 for Diamond Island.",
+            ),
+            (
+                CheckInOutcome::TooEarly,
+                "2026-12-03T23:30:00+08:00",
+                "Too early: doors open on Fri 4 Dec at 19:00 for Diamond Island.",
+            ),
+            // 07:00 on Friday in Nanning is still Thursday in UTC: "today"
+            // is the festival's day, not the server's.
+            (
+                CheckInOutcome::TooEarly,
+                "2026-12-04T07:00:00+08:00",
+                "Too early: doors open at 19:00 for Diamond Island.",
+            ),
+            (
+                CheckInOutcome::TooLate,
+                "2026-12-04T21:00:00+08:00",
+                "Too late: admission for Diamond Island closed at 19:45.",
+            ),
+            (
+                CheckInOutcome::TooLate,
+                "2026-12-05T10:00:00+08:00",
+                "Too late: admission for Diamond Island closed on Fri 4 Dec at 19:45.",
+            ),
+        ];
+
+        for (outcome, scanned_at, expected) in cases {
+            assert_eq!(
+                message(outcome, &scanned(&item, scanned_at)),
+                expected,
+                "scanned at {scanned_at}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_code_of_a_retired_key_is_told_apart_from_a_forged_one() {
+        let item = item(Duration::hours(1));
+        let forged = scanned(&item, "2026-12-04T19:00:00+08:00");
+        let retired = Details {
+            retired_key: true,
+            ..forged.clone()
+        };
+
+        let forged = message(CheckInOutcome::InvalidCode, &forged);
+        let retired = message(CheckInOutcome::InvalidCode, &retired);
+
+        assert!(forged.contains("unreadable or forged"), "{forged}");
+        assert!(
+            retired.contains("retired") && retired.contains("open the ticket again"),
+            "{retired}"
+        );
+        assert!(!retired.contains("forged"), "{retired}");
+    }
+
+    #[test]
+    fn a_full_venue_of_one_holds_one_person() {
+        let item = item(Duration::hours(1));
+        let details = scanned(&item, "2026-12-04T19:00:00+08:00");
+
+        assert_eq!(
+            message(CheckInOutcome::VenueFull, &details),
+            "Hall 2 is full: 1 person is inside for Diamond Island."
+        );
     }
 
     #[test]

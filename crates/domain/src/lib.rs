@@ -15,5 +15,6 @@ pub mod input;
 pub mod roles;
 pub mod tickets;
 pub mod time;
+pub mod wording;
 
 pub use input::InvalidInput;

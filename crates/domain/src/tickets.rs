@@ -6,6 +6,7 @@ use crate::ids::{ItemId, ReservationId, TicketId, UserId, WaitlistEntryId};
 pub use crate::input::Quantity;
 use crate::input::{InvalidInput, MinAccountAge, Name};
 use crate::time::Timestamp;
+use crate::wording::count;
 
 /// The state of a ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -123,7 +124,10 @@ pub enum ReservationRefusal {
         asked: u32,
     },
     /// The attendee would hold more than the item allows.
-    #[error("at most {limit} tickets per attendee for this item; you hold {held}")]
+    #[error(
+        "at most {} per attendee for this item; you hold {held}",
+        count(*.limit, "ticket", "tickets")
+    )]
     LimitExceeded {
         /// The item's limit.
         limit: u32,
@@ -138,7 +142,8 @@ pub enum ReservationRefusal {
     Closed(&'static str),
     /// The item asks for a settled account and the attendee's is too new.
     #[error(
-        "accounts younger than {min_age_minutes} minutes cannot reserve this item yet; try again in {}",
+        "accounts younger than {} cannot reserve this item yet; try again in {}",
+        count(*.min_age_minutes, "minute", "minutes"),
         in_minutes(*.retry_after_seconds)
     )]
     AccountTooNew {
@@ -151,10 +156,7 @@ pub enum ReservationRefusal {
 
 /// Seconds as whole minutes, rounded up, for a person.
 fn in_minutes(seconds: u64) -> String {
-    match seconds.div_ceil(60) {
-        1 => "1 minute".to_owned(),
-        minutes => format!("{minutes} minutes"),
-    }
+    count(seconds.div_ceil(60), "minute", "minutes")
 }
 
 impl ReservationRefusal {
@@ -247,14 +249,15 @@ pub fn holder_names(
     quantity: Quantity,
     default: &Name,
 ) -> Result<Vec<Name>, InvalidInput> {
-    let count = usize::try_from(quantity.get()).unwrap_or(usize::MAX);
+    let tickets = usize::try_from(quantity.get()).unwrap_or(usize::MAX);
     match given {
-        None => Ok(vec![default.clone(); count]),
-        Some(names) if names.len() != count => Err(InvalidInput::new(
+        None => Ok(vec![default.clone(); tickets]),
+        Some(names) if names.len() != tickets => Err(InvalidInput::new(
             field,
             format!(
-                "gives {} names for {count} tickets: give one per ticket",
-                names.len()
+                "gives {} for {}: give one per ticket",
+                count(names.len(), "name", "names"),
+                count(tickets, "ticket", "tickets"),
             ),
         )),
         Some(names) => names.iter().map(|name| Name::parse(field, name)).collect(),
@@ -344,6 +347,54 @@ mod tests {
         assert_eq!(
             check_attendee(&item, 0, one, true),
             Err(ReservationRefusal::Overlapping)
+        );
+    }
+
+    #[test]
+    fn refusals_with_counts_read_as_sentences() {
+        let one = ReservationRefusal::LimitExceeded { limit: 1, held: 1 };
+        let two = ReservationRefusal::LimitExceeded { limit: 2, held: 2 };
+        let minute = ReservationRefusal::AccountTooNew {
+            min_age_minutes: 1,
+            retry_after_seconds: 30,
+        };
+
+        assert_eq!(
+            one.to_string(),
+            "at most 1 ticket per attendee for this item; you hold 1"
+        );
+        assert_eq!(
+            two.to_string(),
+            "at most 2 tickets per attendee for this item; you hold 2"
+        );
+        assert_eq!(
+            minute.to_string(),
+            "accounts younger than 1 minute cannot reserve this item yet; try again in 1 minute"
+        );
+    }
+
+    #[test]
+    fn names_that_do_not_match_the_quantity_are_counted_in_words() {
+        let dara = Name::parse("n", "Dara").unwrap();
+        let one = Quantity::parse("q", 1).unwrap();
+        let two = Quantity::parse("q", 2).unwrap();
+        let names = |given: &[&str]| {
+            given
+                .iter()
+                .map(|name| (*name).to_owned())
+                .collect::<Vec<_>>()
+        };
+
+        let too_many = holder_names("holderNames", Some(&names(&["A", "B"])), one, &dara);
+        let too_few = holder_names("holderNames", Some(&names(&["A"])), two, &dara);
+
+        assert_eq!(
+            too_many.unwrap_err().message,
+            "gives 2 names for 1 ticket: give one per ticket"
+        );
+        assert_eq!(
+            too_few.unwrap_err().message,
+            "gives 1 name for 2 tickets: give one per ticket"
         );
     }
 

@@ -18,6 +18,7 @@ use usher_domain::input::{
 };
 use usher_domain::tickets::TicketStatus;
 use usher_domain::time::{self, Timestamp};
+use usher_domain::wording;
 
 use crate::entities::{festival, film, programme_item, ticket, venue};
 use crate::error::{StoreError, corrupt, on_unique_violation};
@@ -657,8 +658,8 @@ impl Store {
             return Err(InvalidInput::new(
                 "ticketCapacity",
                 format!(
-                    "cannot be below the {} tickets already issued",
-                    current.tickets_issued
+                    "cannot be below the {} already issued",
+                    wording::count(current.tickets_issued, "ticket", "tickets")
                 ),
             )
             .into());

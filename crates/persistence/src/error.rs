@@ -9,6 +9,7 @@ use sea_orm::sqlx::sqlite::SqliteError;
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
 use usher_domain::InvalidInput;
 use usher_domain::tickets::ReservationRefusal;
+use usher_domain::wording::count;
 
 /// A failed repository call.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +34,33 @@ pub enum StoreError {
     /// The database failed or holds data this code cannot read.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
+}
+
+/// Why [`Store::connect_existing`](crate::Store::connect_existing) found no
+/// database to work on; each names the database by its URL, password
+/// hidden.
+#[derive(Debug, thiserror::Error)]
+pub enum NotReady {
+    /// The SQLite file does not exist.
+    #[error("there is no database at {0}")]
+    Missing(String),
+    /// The database holds none of Usher's tables.
+    #[error("the database at {0} is not migrated: it holds no Usher tables")]
+    Empty(String),
+    /// The database is older than this build.
+    #[error(
+        "the database at {url} is not up to date: {} to apply",
+        count(*.pending, "migration", "migrations")
+    )]
+    Behind {
+        /// The database's URL, password hidden.
+        url: String,
+        /// Migrations not yet applied.
+        pending: usize,
+    },
+    /// The database could not be opened or read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// What kept the database from serving a call.

@@ -5,6 +5,7 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use usher_domain::time::{self, Timestamp};
 
@@ -35,6 +36,16 @@ impl std::fmt::Debug for StoredSigningKey {
     }
 }
 
+/// The public half of a retired key: a code it signed is genuine, but no
+/// longer honoured.
+#[derive(Debug, Clone)]
+pub struct RetiredSigningKey {
+    /// Its key id, as in the JWS header.
+    pub kid: String,
+    /// The 32-byte public key, base64url.
+    pub public_key: String,
+}
+
 impl Store {
     /// The keys that are not retired, newest first.
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -55,6 +66,23 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The public halves of the retired keys, so that a code one of them
+    /// signed can be told apart from a forged one.
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    pub async fn retired_signing_keys(&self) -> Result<Vec<RetiredSigningKey>, StoreError> {
+        let rows: Vec<(String, String)> = signing_key::Entity::find()
+            .select_only()
+            .columns([signing_key::Column::Kid, signing_key::Column::PublicKey])
+            .filter(signing_key::Column::RetiredAt.is_not_null())
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(kid, public_key)| RetiredSigningKey { kid, public_key })
+            .collect())
     }
 
     /// Stores a new key; from now on it signs.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sea_orm::sqlx::Connection as _;
 use sea_orm::sqlx::pool::PoolConnectionMetadata;
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
@@ -16,7 +16,7 @@ use usher_migrations::{Migrator, MigratorTrait};
 
 use crate::attendance::count_statements;
 use crate::door::DoorScans;
-use crate::error::{OutageKind, StoreError, commit_failed};
+use crate::error::{NotReady, OutageKind, StoreError, commit_failed};
 use crate::group_commit::{Writer, WriterStats};
 use crate::health::{Health, write_retrying};
 use crate::secrets::SecretKey;
@@ -79,7 +79,49 @@ impl Store {
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
         Self::migrate(url, options).await?;
         let health = Arc::new(Health::default());
-        let mut db = open(url, options, None, health.clone()).await?;
+        let db = open(url, options, None, health.clone(), Create::IfMissing).await?;
+        Self::start(db, url, options, health).await
+    }
+
+    /// Connects to `url` only if it holds a database whose schema is up to
+    /// date: never creates the SQLite file nor migrates, for tools that
+    /// must not make an empty database where they were merely pointed at
+    /// the wrong one. With a secret key, seals as [`Store::connect`] does.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn connect_existing(url: &str, options: &StoreOptions) -> Result<Self, NotReady> {
+        let health = Arc::new(Health::default());
+        let db = match open(url, options, None, health.clone(), Create::Never).await {
+            Ok(db) => db,
+            Err(_) if sqlite_file_is_missing(url) => {
+                return Err(NotReady::Missing(redact_password(url)));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let pending = Migrator::get_pending_migrations_read_only(&db)
+            .await
+            .map_err(StoreError::from)?
+            .len();
+        if pending > 0 {
+            db.close().await.map_err(StoreError::from)?;
+            let url = redact_password(url);
+            let all = Migrator::migrations().len();
+            return Err(if pending == all {
+                NotReady::Empty(url)
+            } else {
+                NotReady::Behind { url, pending }
+            });
+        }
+        Ok(Self::start(db, url, options, health).await?)
+    }
+
+    /// A store over a pool to a migrated database: starts its writers and
+    /// seals the stored secrets.
+    async fn start(
+        mut db: DatabaseConnection,
+        url: &str,
+        options: &StoreOptions,
+        health: Arc<Health>,
+    ) -> Result<Self, StoreError> {
         let statements = Arc::new(AtomicU64::new(0));
         count_statements(&mut db, statements.clone());
         let store = Self {
@@ -99,7 +141,7 @@ impl Store {
     /// a multi-connection SQLite pool can fail spuriously.
     #[tracing::instrument(skip_all, err)]
     pub async fn migrate(url: &str, options: &StoreOptions) -> Result<(), StoreError> {
-        let db = open(url, options, Some(1), Arc::default()).await?;
+        let db = open(url, options, Some(1), Arc::default(), Create::IfMissing).await?;
         let backend = db.get_database_backend();
         if backend == DbBackend::Postgres {
             db.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
@@ -281,11 +323,27 @@ async fn reusable<C: sea_orm::sqlx::Connection>(
     Ok(true)
 }
 
+/// Whether opening a SQLite database may create its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Create {
+    /// Create it (serve, migrate), whatever the URL's `mode` says.
+    IfMissing,
+    /// Never, not even for a URL with `?mode=rwc`.
+    Never,
+}
+
+/// Whether `url` names a SQLite file that does not exist.
+fn sqlite_file_is_missing(url: &str) -> bool {
+    url.parse::<SqliteConnectOptions>()
+        .is_ok_and(|sqlite| !sqlite.get_filename().exists())
+}
+
 async fn open(
     url: &str,
     options: &StoreOptions,
     pool_size: Option<u32>,
     health: Arc<Health>,
+    create: Create,
 ) -> Result<DatabaseConnection, StoreError> {
     let is_sqlite = url.starts_with("sqlite:");
     let pool_size = pool_size
@@ -333,7 +391,7 @@ async fn open(
         };
         connect.map_sqlx_sqlite_opts(move |sqlite| {
             sqlite
-                .create_if_missing(true)
+                .create_if_missing(create == Create::IfMissing)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(synchronous)
                 .busy_timeout(Duration::from_secs(30))

@@ -24,6 +24,7 @@ use usher_domain::tickets::{
     check_account_age, check_attendee, refusal_without_room, window_refusal,
 };
 use usher_domain::time::Timestamp;
+use usher_domain::wording;
 use uuid::Uuid;
 
 use crate::catalogue::{load_item, lock_items, stored_min_account_age};
@@ -748,8 +749,8 @@ impl Store {
             return Err(usher_domain::InvalidInput::new(
                 "quantity",
                 format!(
-                    "{} tickets are still available: reserve them instead",
-                    item.tickets_left()
+                    "is still available ({} left): reserve instead of joining the waitlist",
+                    wording::count(item.tickets_left(), "ticket is", "tickets are")
                 ),
             )
             .into());

@@ -1,6 +1,9 @@
 //! The command line of `usher`: serve the API, migrate the database, print
 //! the schema, and add users. Every flag can also be set by an environment
-//! variable.
+//! variable. Only `serve` and `migrate` create or migrate a database; the
+//! other commands refuse one that is missing or not migrated, since they
+//! are easily run in the wrong directory, where they would make an empty
+//! `usher.db` and report success.
 
 use std::net::SocketAddr;
 
@@ -18,7 +21,9 @@ use usher_api::throttle::ThrottleSettings;
 use usher_domain::ids::VenueId;
 use usher_domain::input::{Email, Name, Password};
 use usher_domain::roles::{Role, RoleGrant};
-use usher_persistence::{NewUser, SecretKey, Store, StoreOptions, Synchronous};
+use usher_persistence::{
+    NewUser, NotReady, SecretKey, Store, StoreOptions, Synchronous, redact_password,
+};
 
 #[derive(Parser)]
 #[command(
@@ -74,7 +79,9 @@ pub enum KeysCommand {
 
 #[derive(Args)]
 pub struct DatabaseArgs {
-    /// sqlite://FILE (created if missing) or postgres://USER[:PASSWORD]@HOST[:PORT]/DB.
+    /// sqlite://FILE or postgres://USER[:PASSWORD]@HOST[:PORT]/DB. `serve` and
+    /// `migrate` create a missing SQLite file and migrate; other commands
+    /// need a database that they have made.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
     database_url: SecretString,
     /// Database connections per instance (default: 8 on SQLite, 16 on PostgreSQL).
@@ -123,8 +130,19 @@ impl DatabaseArgs {
         })
     }
 
+    /// The store over a database that exists and is migrated; the error
+    /// names the database (password hidden) and says how to make it.
     async fn connect(&self) -> anyhow::Result<Store> {
-        Ok(Store::connect(self.database_url.expose_secret(), &self.store_options()?).await?)
+        let url = self.database_url.expose_secret();
+        match Store::connect_existing(url, &self.store_options()?).await {
+            Ok(store) => Ok(store),
+            Err(NotReady::Store(error)) => Err(error.into()),
+            Err(not_ready) => Err(anyhow::anyhow!(
+                "{not_ready}; run `usher migrate --database-url {}` (or `usher serve`) first, \
+                 or give --database-url (DATABASE_URL) the database the server uses",
+                redact_password(url)
+            )),
+        }
     }
 }
 
@@ -163,27 +181,36 @@ pub struct ServeArgs {
 
 #[derive(Subcommand)]
 pub enum UserCommand {
-    /// Create an account, optionally with a role (works while a server runs).
+    /// Create an account, optionally with a role, in a database that `serve` or
+    /// `migrate` made (works while a server runs).
     Add(UserAddArgs),
 }
 
+/// `usher user add`: an account in a database that `usher serve` or `usher
+/// migrate` has made.
 #[derive(Args)]
+#[command(
+    after_help = "The password is best given in USHER_USER_PASSWORD: a --password on the command \
+                  line is seen by every user of the machine (ps) and kept in shell history."
+)]
 pub struct UserAddArgs {
+    /// The email to sign in with (unique, whatever its case).
     #[arg(long)]
     email: String,
-    /// At least 10 characters.
+    /// At least 10 characters; or set USHER_USER_PASSWORD instead.
     #[arg(long, env = "USHER_USER_PASSWORD", hide_env_values = true)]
     password: SecretString,
     /// The name shown on tickets.
     #[arg(long)]
     name: String,
-    /// ADMIN, ORGANIZER or DOOR_STAFF (every user is an ATTENDEE).
+    /// ADMIN, ORGANIZER or DOOR_STAFF (any case, `-` for `_`); without it
+    /// the account is only an ATTENDEE, as every account is.
     #[arg(long, value_parser = parse_role)]
     role: Option<Role>,
-    /// The festival's slug, for ORGANIZER and DOOR_STAFF.
+    /// The festival's slug: required for ORGANIZER and DOOR_STAFF.
     #[arg(long)]
     festival: Option<String>,
-    /// A venue id, to narrow DOOR_STAFF to one venue.
+    /// A venue id, to narrow DOOR_STAFF to one venue of the festival.
     #[arg(long)]
     venue: Option<String>,
     #[command(flatten)]

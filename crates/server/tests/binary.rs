@@ -1,7 +1,9 @@
 //! The `usher` binary itself: `schema` prints schema.graphql; `serve
 //! --demo` starts on an empty directory, serves, and stops cleanly on
 //! SIGTERM; subscriptions over graphql-transport-ws get live attendance,
-//! also from another `usher serve` process on the same PostgreSQL database.
+//! also from another `usher serve` process on the same PostgreSQL database;
+//! `user add` makes no database where there is none; logs on a pipe carry
+//! no colour codes.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -91,6 +93,64 @@ async fn serve_demo_starts_on_an_empty_directory_and_stops_on_sigterm() {
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
 }
 
+#[test]
+fn user_add_in_a_directory_without_a_database_refuses_and_creates_none() {
+    let directory = tempfile::tempdir().unwrap();
+
+    let output = Command::new(USHER)
+        .args([
+            "user",
+            "add",
+            "--email",
+            "lost@example.org",
+            "--name",
+            "Lost",
+        ])
+        .env("USHER_USER_PASSWORD", "a long enough password")
+        .env_remove("DATABASE_URL")
+        .current_dir(directory.path())
+        .output()
+        .unwrap();
+
+    let said = String::from_utf8(output.stderr).unwrap();
+    assert!(!output.status.success(), "{said}");
+    assert!(
+        said.contains("there is no database at sqlite://usher.db"),
+        "names the database it looked at: {said}"
+    );
+    assert!(said.contains("usher migrate"), "{said}");
+    assert_eq!(
+        std::fs::read_dir(directory.path()).unwrap().count(),
+        0,
+        "no usher.db was made"
+    );
+}
+
+#[test]
+fn log_lines_sent_to_a_pipe_carry_no_colour_codes() {
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/usher.db", directory.path().display());
+    let mut server = Server::start_logging_to(&url, directory.path(), Stdio::piped());
+    let stderr = server.child.stderr.take().unwrap();
+
+    let mut logged = Vec::new();
+    for line in BufReader::new(stderr).split(b'\n') {
+        let line = line.unwrap();
+        logged.extend_from_slice(&line);
+        logged.push(b'\n');
+        if String::from_utf8_lossy(&line).contains("listening") {
+            break;
+        }
+    }
+
+    let logged = String::from_utf8(logged).unwrap();
+    assert!(logged.contains("listening"), "{logged}");
+    assert!(
+        !logged.contains('\u{1b}'),
+        "no ANSI escape codes off a terminal: {logged:?}"
+    );
+}
+
 fn wait(server: &mut std::process::Child) -> std::process::ExitStatus {
     for _ in 0..100 {
         if let Some(status) = server.try_wait().unwrap() {
@@ -110,6 +170,11 @@ struct Server {
 
 impl Server {
     fn start(database_url: &str, directory: &std::path::Path) -> Self {
+        Self::start_logging_to(database_url, directory, Stdio::null())
+    }
+
+    /// Starts a server whose log lines (stderr) go to `logs`.
+    fn start_logging_to(database_url: &str, directory: &std::path::Path, logs: Stdio) -> Self {
         let mut child = Command::new(USHER)
             .args([
                 "serve",
@@ -120,9 +185,13 @@ impl Server {
             ])
             // The crowds below all sign up from this one address.
             .env("USHER_REGISTRATIONS_PER_ADDRESS_PER_HOUR", "100000")
+            // Log lines as a user gets them by default.
+            .env_remove("RUST_LOG")
+            .env_remove("USHER_LOG_FORMAT")
+            .env_remove("NO_COLOR")
             .current_dir(directory)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(logs)
             .spawn()
             .unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();

@@ -146,6 +146,7 @@ on_both_databases!(
     each_role_sees_what_it_should,
     the_csv_export_has_a_row_per_item,
     the_csv_export_quotes_cells_that_spreadsheets_would_run,
+    the_csv_export_ends_every_line_with_crlf_and_answers_to_the_slug,
     the_arrivals_chart_shows_the_door_rush,
     a_programme_of_many_items_costs_a_fixed_number_of_queries,
 );
@@ -379,6 +380,48 @@ async fn the_csv_export_quotes_cells_that_spreadsheets_would_run(app: TestApp) {
     assert_eq!(&rows[0][1], format!("'{title}"), "the title is text");
     assert_eq!(&rows[0][3], "'@SUM(1+1)", "the venue is text");
     assert_eq!(&rows[0][5], "Ròm", "a harmless cell is as it was");
+}
+
+async fn the_csv_export_ends_every_line_with_crlf_and_answers_to_the_slug(app: TestApp) {
+    let s = scenario(&app).await;
+    let by_id = app.url(&format!("/festivals/{}/attendance.csv", s.festival.id));
+    let by_slug = app.url("/festivals/report/attendance.csv");
+    let attendee = app.login("one@example.org").await;
+
+    let bytes = app
+        .get(&by_id, Some(&s.festival.admin))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let slug = app.get(&by_slug, Some(&s.festival.admin)).await;
+    let slug_forbidden = app.get(&by_slug, Some(&attendee)).await;
+    let slug_anonymous = app.get(&by_slug, None).await;
+    let unknown = app
+        .get(
+            &app.url("/festivals/no-such-festival/attendance.csv"),
+            Some(&s.festival.admin),
+        )
+        .await;
+
+    let text = std::str::from_utf8(&bytes).unwrap();
+    let rows: Vec<&str> = text.split_terminator("\r\n").collect();
+    assert_eq!(rows.len(), 4, "a header and three items:\n{text:?}");
+    assert!(text.ends_with("\r\n"), "{text:?}");
+    assert!(
+        rows.iter()
+            .all(|row| !row.contains('\n') && !row.contains('\r')),
+        "every line ends with CRLF, none with a bare LF: {text:?}"
+    );
+    assert_eq!(slug.status().as_u16(), 200);
+    assert_eq!(
+        slug.headers()["content-disposition"],
+        "attachment; filename=\"report-attendance.csv\""
+    );
+    assert_eq!(slug.bytes().await.unwrap(), bytes, "the same report");
+    assert_eq!(slug_forbidden.status().as_u16(), 403);
+    assert_eq!(slug_anonymous.status().as_u16(), 401);
+    assert_eq!(unknown.status().as_u16(), 404);
 }
 
 async fn the_arrivals_chart_shows_the_door_rush(app: TestApp) {

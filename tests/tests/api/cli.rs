@@ -1,8 +1,10 @@
 //! The `usher` command line, run in-process against the test database
-//! while the server serves it, and the demo festival.
+//! while the server serves it, and the demo festival; commands other than
+//! `serve` and `migrate` refuse a database that is missing or not migrated.
 
 use chrono::Utc;
-use clap::Parser;
+use clap::{CommandFactory, Parser};
+use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::json;
 use usher_domain::catalogue::ProgrammeKind;
 use usher_domain::input::Email;
@@ -12,7 +14,7 @@ use usher_server::cli::{Cli, run};
 use usher_server::{Application, Settings, demo};
 
 use crate::catalogue::festival;
-use crate::helpers::{PASSWORD, TestApp, test_auth_settings};
+use crate::helpers::{Db, PASSWORD, TestApp, TestDatabase, test_auth_settings};
 use crate::on_both_databases;
 
 pub async fn usher(arguments: &[&str]) -> anyhow::Result<()> {
@@ -240,4 +242,182 @@ async fn the_demo_festival_loads_once_with_open_doors_and_accounts(app: TestApp)
             .unwrap()
             .is_some()
     );
+}
+
+/// `user add` with valid input, on `url`.
+fn user_add(url: &str) -> Vec<&str> {
+    vec![
+        "user",
+        "add",
+        "--email",
+        "first@example.org",
+        "--password",
+        PASSWORD,
+        "--name",
+        "First",
+        "--database-url",
+        url,
+    ]
+}
+
+/// What the command says when it fails.
+async fn refusal(arguments: &[&str]) -> String {
+    let error = usher(arguments)
+        .await
+        .expect_err("the command refuses the database");
+    format!("{error:#}")
+}
+
+#[tokio::test]
+async fn commands_refuse_a_sqlite_file_that_does_not_exist_and_create_none() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("usher.db");
+    let plain = format!("sqlite://{}", path.display());
+    // `mode=rwc` asks SQLite to create the file; the command must not.
+    let creating = format!("{plain}?mode=rwc");
+
+    for url in [&plain, &creating] {
+        for arguments in [
+            user_add(url),
+            vec!["keys", "list", "--database-url", url],
+            vec!["keys", "rotate", "--database-url", url],
+        ] {
+            let message = refusal(&arguments).await;
+
+            assert!(
+                message.contains(&format!("there is no database at {url}")),
+                "{message}"
+            );
+            assert!(message.contains("usher migrate"), "{message}");
+        }
+    }
+    assert_eq!(
+        std::fs::read_dir(directory.path()).unwrap().count(),
+        0,
+        "no file was created"
+    );
+}
+
+#[tokio::test]
+async fn commands_refuse_a_sqlite_database_that_is_not_migrated() {
+    commands_refuse_a_database_until_it_is_migrated(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn commands_refuse_a_postgres_database_that_is_not_migrated() {
+    commands_refuse_a_database_until_it_is_migrated(Db::Postgres).await;
+}
+
+async fn commands_refuse_a_database_until_it_is_migrated(db: Db) {
+    let Some(database) = TestDatabase::create(db).await else {
+        return;
+    };
+    let url = database.url.clone();
+    // Something else's database: it exists, but holds no Usher tables.
+    let made_by_someone_else = match db {
+        Db::Sqlite => format!("{url}?mode=rwc"),
+        Db::Postgres => url.clone(),
+    };
+    let connection = Database::connect(made_by_someone_else).await.unwrap();
+    connection
+        .execute_unprepared("CREATE TABLE notes (body TEXT)")
+        .await
+        .unwrap();
+    let migrations_table = |connection: &sea_orm::DatabaseConnection| {
+        let query = match db {
+            Db::Sqlite => "SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'seaql_migrations'",
+            Db::Postgres => {
+                "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name = 'seaql_migrations'"
+            }
+        };
+        let backend = connection.get_database_backend();
+        let connection = connection.clone();
+        async move {
+            connection
+                .query_one_raw(Statement::from_string(backend, query))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get::<i64>("", "n")
+                .unwrap()
+        }
+    };
+
+    let empty = refusal(&user_add(&url)).await;
+    let tables_after_refusal = migrations_table(&connection).await;
+    usher(&["migrate", "--database-url", &url]).await.unwrap();
+    usher(&user_add(&url)).await.unwrap();
+    // As if this build were newer than the database: its last migration
+    // not applied.
+    let newest =
+        "DELETE FROM seaql_migrations WHERE version = (SELECT MAX(version) FROM seaql_migrations)";
+    connection.execute_unprepared(newest).await.unwrap();
+    let behind = refusal(&["keys", "list", "--database-url", &url]).await;
+
+    assert!(
+        empty.contains(&format!("the database at {url} is not migrated")),
+        "{empty}"
+    );
+    assert!(empty.contains("usher migrate"), "{empty}");
+    assert_eq!(tables_after_refusal, 0, "refusing created no table");
+    assert!(
+        behind.contains(&format!(
+            "the database at {url} is not up to date: 1 migration to apply"
+        )),
+        "{behind}"
+    );
+    connection.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_password_in_the_database_url_never_reaches_the_message() {
+    let Ok(server) = std::env::var("USHER_TEST_DATABASE_URL") else {
+        return;
+    };
+    let (scheme, rest) = server.split_once("://").unwrap();
+    let (credentials, host) = rest.split_once('@').unwrap();
+    let user = credentials.split(':').next().unwrap();
+    let base = host.rsplit_once('/').map_or(host, |(base, _)| base);
+    let url = format!("{scheme}://{user}:hunter2-secret@{base}/usher_no_such_database");
+
+    let message = refusal(&user_add(&url)).await;
+
+    assert!(!message.contains("hunter2-secret"), "{message}");
+    assert!(
+        message.contains(&format!(
+            "{scheme}://{user}:***@{base}/usher_no_such_database"
+        )),
+        "{message}"
+    );
+}
+
+#[test]
+fn user_add_help_documents_every_flag_and_the_password_variable() {
+    let mut cli = Cli::command();
+    let add = cli
+        .find_subcommand_mut("user")
+        .unwrap()
+        .find_subcommand_mut("add")
+        .unwrap();
+    let help = add.render_long_help().to_string();
+
+    for argument in add.get_arguments() {
+        assert!(
+            argument.get_help().is_some() || argument.get_long_help().is_some(),
+            "--{} has no help",
+            argument.get_id()
+        );
+    }
+    for flag in [
+        "--email",
+        "--password",
+        "--name",
+        "--role",
+        "--festival",
+        "--venue",
+        "--database-url",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from:\n{help}");
+    }
+    assert!(help.contains("USHER_USER_PASSWORD"), "{help}");
 }

@@ -55,7 +55,7 @@ async fn door(app: &TestApp, slug: &str, item_settings: Value) -> Door {
     }
 }
 
-async fn buy(app: &TestApp, token: &str, item: &Value) -> Value {
+pub async fn buy(app: &TestApp, token: &str, item: &Value) -> Value {
     app.gql(
         Some(token),
         RESERVE,
@@ -66,7 +66,13 @@ async fn buy(app: &TestApp, token: &str, item: &Value) -> Value {
     .clone()
 }
 
-async fn scan(app: &TestApp, token: &str, code: &Value, venue: &str, gate: Option<&str>) -> Gql {
+pub async fn scan(
+    app: &TestApp,
+    token: &str,
+    code: &Value,
+    venue: &str,
+    gate: Option<&str>,
+) -> Gql {
     app.gql(
         Some(token),
         CHECK_IN,

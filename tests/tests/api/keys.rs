@@ -16,7 +16,7 @@ use crate::cli::usher;
 use crate::helpers::TestApp;
 use crate::on_both_databases;
 
-fn kid_of(code: &str) -> String {
+pub fn kid_of(code: &str) -> String {
     let header = code.split('.').next().unwrap();
     let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
     assert_eq!(
@@ -124,7 +124,18 @@ async fn rotated_keys_keep_verifying_until_retired(app: TestApp) {
         .unwrap();
     keys.refresh().await.unwrap();
 
-    assert_eq!(keys.verify(&old_code), Err(InvalidCode::UnknownKey));
+    assert_eq!(
+        keys.verify(&old_code),
+        Err(InvalidCode::RetiredKey),
+        "a genuine code of a retired key is told apart"
+    );
+    let (old_signed, _) = old_code.rsplit_once('.').unwrap();
+    let (_, new_signature) = new_code.rsplit_once('.').unwrap();
+    assert_eq!(
+        keys.verify(&format!("{old_signed}.{new_signature}")),
+        Err(InvalidCode::BadSignature),
+        "a code naming a retired key but not signed by it is forged"
+    );
     assert_eq!(keys.verify(&new_code), Ok(ticket));
     assert!(
         usher(&["keys", "retire", &new_kid, "--database-url", &url])

@@ -20,6 +20,7 @@ mod door;
 mod hardening;
 mod inputs;
 mod keys;
+mod messages;
 mod outages;
 mod schema_file;
 mod tickets;

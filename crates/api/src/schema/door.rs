@@ -8,11 +8,14 @@ use usher_domain::catalogue::Venue;
 use usher_domain::door::{self, Details, Scan, ScanRecord, ScannedBy, ScannerDevice};
 use usher_domain::ids::{ItemId, ScanId, ScannerId, TicketId, VenueId};
 use usher_domain::input::{Label, Timezone};
+use usher_domain::tickets::TicketClaims;
 use usher_domain::time::{self, Timestamp};
+use usher_domain::wording::count;
 use usher_persistence::{ScanAttempt, ScanResult};
 
 use crate::Services;
 use crate::auth::{Viewer, new_scanner_token, token_hash};
+use crate::codes::InvalidCode;
 use crate::error::{ApiError, ApiResult};
 use crate::monitoring;
 use crate::schema::catalogue::require_organizer;
@@ -310,7 +313,14 @@ fn parse_gate(venue: &Venue, field: &str, gate: Option<&str>) -> ApiResult<Optio
     Ok(Some(gate.into_string()))
 }
 
-async fn answer(ctx: &Context<'_>, result: ScanResult) -> ApiResult<CheckInResult> {
+/// The answer to a scan made at `scanned_at` of a code that `verified`
+/// (or did not, and why).
+async fn answer(
+    ctx: &Context<'_>,
+    result: ScanResult,
+    scanned_at: Timestamp,
+    verified: Result<TicketClaims, InvalidCode>,
+) -> ApiResult<CheckInResult> {
     let services = services(ctx)?;
     let timezone = match &result.item {
         Some(item) => services
@@ -339,6 +349,8 @@ async fn answer(ctx: &Context<'_>, result: ScanResult) -> ApiResult<CheckInResul
                 .map_or(0, |venue| venue.capacity.get()),
             first_check_in,
             timezone: timezone.tz(),
+            scanned_at,
+            retired_key: verified == Err(InvalidCode::RetiredKey),
         },
     );
     let first_check_in = first_check_in.map(|(at, gate)| FirstCheckIn {
@@ -368,8 +380,8 @@ async fn announce(services: &Services, result: &ScanResult) {
     }
 }
 
-async fn claims(services: &Services, code: &str) -> Option<usher_domain::tickets::TicketClaims> {
-    services.ticket_keys.verify_current(code).await.ok()
+async fn verify(services: &Services, code: &str) -> Result<TicketClaims, InvalidCode> {
+    services.ticket_keys.verify_current(code).await
 }
 
 #[derive(Default)]
@@ -436,13 +448,15 @@ impl DoorMutation {
         let (venue, by) = scanning_at(ctx, venue_id).await?;
         let gate = parse_gate(&venue, "gate", input.gate.as_deref())?;
         let services = services(ctx)?;
+        let verified = verify(services, &input.code).await;
+        let scanned_at = time::now();
         let attempt = ScanAttempt {
-            claims: claims(services, &input.code).await,
+            claims: verified.ok(),
             scan: Scan {
                 festival_id: venue.festival_id,
                 venue_id,
                 item_id,
-                at: time::now(),
+                at: scanned_at,
             },
             venue,
             gate,
@@ -452,7 +466,7 @@ impl DoorMutation {
         };
         let result = services.store.check_in(attempt).await?;
         announce(services, &result).await;
-        answer(ctx, result).await
+        answer(ctx, result, scanned_at, verified).await
     }
 
     /// Uploads scans decided by a scanner while it was offline. All scans of
@@ -467,8 +481,8 @@ impl DoorMutation {
             return Err(ApiError::bad_input(
                 "scans",
                 format!(
-                    "holds {} scans; upload at most {MAX_OFFLINE_BATCH} at a time",
-                    scans.len()
+                    "holds {}; upload at most {MAX_OFFLINE_BATCH} at a time",
+                    count(scans.len(), "scan", "scans")
                 ),
             ));
         }
@@ -501,8 +515,9 @@ impl DoorMutation {
         attempts.sort_by_key(|attempt| attempt.5);
         let mut results: Vec<Option<OfflineScanResult>> = (0..scans.len()).map(|_| None).collect();
         for (index, client_scan_id, venue, gate, by, scanned_at) in attempts {
+            let verified = verify(services, &scans[index].code).await;
             let attempt = ScanAttempt {
-                claims: claims(services, &scans[index].code).await,
+                claims: verified.ok(),
                 scan: Scan {
                     festival_id: venue.festival_id,
                     venue_id: venue.id,
@@ -520,7 +535,7 @@ impl DoorMutation {
             let conflict = result.conflict;
             results[index] = Some(OfflineScanResult {
                 client_scan_id: ID(client_scan_id),
-                result: answer(ctx, result).await?,
+                result: answer(ctx, result, scanned_at, verified).await?,
                 conflict,
             });
         }
