@@ -90,6 +90,7 @@ fn outcome(response: &Gql) -> String {
 }
 
 on_both_databases!(
+    a_failure_in_the_middle_of_a_door_batch_leaves_nothing,
     every_outcome_has_its_answer_and_a_sentence,
     concurrent_scans_of_one_ticket_at_many_gates_admit_exactly_once,
     the_door_never_admits_more_than_the_venue_holds,
@@ -911,4 +912,34 @@ async fn concurrent_copies_of_one_scan_get_one_answer_and_one_record(app: TestAp
         ))
         .await;
     assert_eq!(admitted, 1);
+}
+
+async fn a_failure_in_the_middle_of_a_door_batch_leaves_nothing(app: TestApp) {
+    let d = door(&app, "sabotaged-door", json!({})).await;
+    // An admission marks the ticket used and raises the item's count of
+    // people inside before the scan is recorded: the record failing must
+    // take both back.
+    app.refuse_inserts_into("scan").await;
+
+    let failed = scan(&app, &d.staff, &d.ticket["code"], &d.festival.venue, None).await;
+
+    assert_eq!(failed.error_code(), "INTERNAL", "{:?}", failed.0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM scan").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM ticket WHERE checked_in_at IS NOT NULL")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT SUM(admitted) FROM programme_item").await,
+        0
+    );
+
+    app.allow_inserts_into("scan").await;
+    let admitted = scan(&app, &d.staff, &d.ticket["code"], &d.festival.venue, None).await;
+    assert_eq!(outcome(&admitted), "ADMITTED");
+    assert_eq!(
+        app.count("SELECT SUM(admitted) FROM programme_item").await,
+        1
+    );
 }

@@ -540,6 +540,39 @@ impl TestApp {
         db.close().await
     }
 
+    /// Makes every insert into `table` fail from now on, as a full disk or
+    /// a broken connection would in the middle of a transaction: what ran
+    /// before the insert in that transaction must not be kept.
+    pub async fn refuse_inserts_into(&self, table: &str) {
+        let statements = match self.db {
+            Db::Sqlite => vec![format!(
+                "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} \
+                 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+            )],
+            Db::Postgres => vec![
+                "CREATE OR REPLACE FUNCTION refuse_insert() RETURNS trigger AS $$ \
+                 BEGIN RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql"
+                    .to_owned(),
+                format!(
+                    "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} \
+                     FOR EACH ROW EXECUTE FUNCTION refuse_insert()"
+                ),
+            ],
+        };
+        for statement in statements {
+            self.sql(&statement).await.expect("install the trigger");
+        }
+    }
+
+    /// Undoes `refuse_inserts_into(table)`.
+    pub async fn allow_inserts_into(&self, table: &str) {
+        let statement = match self.db {
+            Db::Sqlite => format!("DROP TRIGGER refuse_{table}"),
+            Db::Postgres => format!("DROP TRIGGER refuse_{table} ON {table}"),
+        };
+        self.sql(&statement).await.expect("drop the trigger");
+    }
+
     /// Counts rows with a raw SQL `SELECT COUNT(*) ...`.
     pub async fn count(&self, query: &str) -> i64 {
         let db = Database::connect(&self.database.url)

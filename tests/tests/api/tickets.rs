@@ -522,6 +522,11 @@ async fn bad_reservation_input_is_refused_and_changes_nothing(app: TestApp) {
     );
 
     assert_eq!(app.count("SELECT COUNT(*) FROM ticket").await, 0);
+    assert_eq!(
+        app.count("SELECT SUM(tickets_issued) FROM programme_item")
+            .await,
+        0
+    );
     assert_eq!(item_state(&app, &item).await["ticketsLeft"], 300);
 }
 
@@ -710,13 +715,31 @@ async fn the_waitlist_takes_each_attendee_once_and_lets_them_leave(app: TestApp)
 async fn a_failure_in_the_middle_of_a_reservation_leaves_nothing(app: TestApp) {
     let (_, item) = screening(&app, "sabotage", json!({})).await;
     let attendee = app.attendee("unlucky@example.org").await;
-    // The reservation row goes in before its tickets: without the ticket
-    // table the transaction fails half-way.
-    app.sql("DROP TABLE ticket").await.unwrap();
+    // The item's counter is raised and the reservation row written before
+    // the tickets: their insert failing must take both back.
+    app.refuse_inserts_into("ticket").await;
 
     let response = reserve(&app, &attendee, &item, 2).await;
 
-    assert_eq!(response.error_code(), "INTERNAL");
+    assert_eq!(response.error_code(), "INTERNAL", "{:?}", response.0);
     assert_eq!(app.count("SELECT COUNT(*) FROM reservation").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM ticket").await, 0);
+    assert_eq!(
+        app.count("SELECT SUM(tickets_issued) FROM programme_item")
+            .await,
+        0
+    );
     assert_eq!(item_state(&app, &item).await["ticketsLeft"], 300);
+
+    app.allow_inserts_into("ticket").await;
+    let retried = reserve(&app, &attendee, &item, 2).await;
+    assert_eq!(
+        retried
+            .data("/reserveTickets/tickets")
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(item_state(&app, &item).await["ticketsLeft"], 298);
 }
