@@ -253,9 +253,7 @@ async fn a_refused_token_in_connection_init_closes_with_4403(app: TestApp) {
 async fn an_expired_access_token_closes_its_open_socket() {
     let mut settings = test_auth_settings();
     settings.access_token_ttl = Duration::from_secs(3);
-    let app = spawn_app_with_auth(Db::Sqlite, settings)
-        .await
-        .expect("SQLite is always available");
+    let app = spawn_app_with_auth(Db::Sqlite, settings).await;
     let token = app.attendee("short@usher.test").await;
     let mut socket = app.socket(Some(&token)).await;
     let opened = Instant::now();
@@ -273,9 +271,7 @@ async fn an_expired_access_token_closes_its_open_socket() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_socket_that_never_initialises_is_closed_with_4408() {
-    let app = spawn_app_with_auth(Db::Sqlite, test_auth_settings())
-        .await
-        .expect("SQLite is always available");
+    let app = spawn_app_with_auth(Db::Sqlite, test_auth_settings()).await;
     let mut socket = app.connect_socket(None).await;
 
     let code = socket.closed_within(Duration::from_secs(15)).await;
@@ -444,9 +440,7 @@ async fn throttled_app() -> TestApp {
         throttles: ThrottleSettings::default(),
         ..test_auth_settings()
     };
-    spawn_app_with_auth(Db::Sqlite, settings)
-        .await
-        .expect("SQLite is always available")
+    spawn_app_with_auth(Db::Sqlite, settings).await
 }
 
 const LOGIN: &str = "mutation($input: LoginInput!) { login(input: $input) { accessToken } }";
@@ -523,9 +517,7 @@ async fn slow_and_idle_connections_are_closed_and_capped() {
         max_connections: 8,
         header_read_timeout: Duration::from_secs(1),
     };
-    let app = spawn_app_with_connections(Db::Sqlite, limits)
-        .await
-        .expect("SQLite is always available");
+    let app = spawn_app_with_connections(Db::Sqlite, limits).await;
     let address = app.address.trim_start_matches("http://").to_owned();
     // Eight clients take every connection: half send half a request head
     // and stop, half send nothing at all.

@@ -229,10 +229,9 @@ async fn terminate_backends(app: &TestApp) -> i64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[cfg_attr(not(usher_postgres), ignore = "set USHER_TEST_DATABASE_URL to run it")]
 async fn postgres_retries_a_transaction_once_on_a_fresh_connection_after_its_backend_died() {
-    let Some(app) = spawn_app(Db::Postgres).await else {
-        return;
-    };
+    let app = spawn_app(Db::Postgres).await;
     // Every connection in the pool has been used and is idle.
     join_all((0..8).map(|n| {
         let app = &app;
@@ -255,10 +254,9 @@ async fn postgres_retries_a_transaction_once_on_a_fresh_connection_after_its_bac
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[cfg_attr(not(usher_postgres), ignore = "set USHER_TEST_DATABASE_URL to run it")]
 async fn postgres_answers_a_rush_with_success_or_unavailable_when_every_backend_is_killed() {
-    let Some(app) = spawn_app(Db::Postgres).await else {
-        return;
-    };
+    let app = spawn_app(Db::Postgres).await;
     let festival = festival(&app, "killed-backends").await;
     let item = create_item(&app, &festival, 120, json!({ "ticketCapacity": 500 })).await;
     let attendees = join_all((0..60).map(|n| {
