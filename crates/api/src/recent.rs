@@ -3,7 +3,8 @@
 //! second does not read its account and grants (or its device) on every
 //! scan. An entry lives two seconds: a role granted now is seen by the next
 //! request after that at the latest (roles are only ever added), and a
-//! scanner token revoked on another instance too.
+//! scanner token revoked or renewed on another instance too (the instance
+//! that revokes or renews forgets its entries at once).
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -856,6 +856,37 @@ impl Store {
             .ok_or(StoreError::NotFound("scanner"))
     }
 
+    /// Moves a live scanner device's expiry later, keeping its token. The
+    /// conditional update holds the domain's rule (live, and later) against
+    /// a revocation or renewal at the same moment; a refusal says why.
+    #[tracing::instrument(level = "debug", skip_all, fields(scanner = %id), err(level = "debug"))]
+    pub async fn renew_scanner(
+        &self,
+        id: ScannerId,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<ScannerDevice, StoreError> {
+        use scanner_device::Column;
+
+        let renewed = scanner_device::Entity::update_many()
+            .col_expr(Column::ExpiresAt, Expr::val(expires_at))
+            .filter(Column::Id.eq(id.as_uuid()))
+            .filter(Column::RevokedAt.is_null())
+            .filter(Column::ExpiresAt.gt(now))
+            .filter(Column::ExpiresAt.lt(expires_at))
+            .exec(&self.db)
+            .await?;
+        let device = self
+            .scanner(id)
+            .await?
+            .ok_or(StoreError::NotFound("scanner"))?;
+        if renewed.rows_affected == 0 {
+            device.check_renewal(expires_at, now)?;
+            return Err(anyhow::anyhow!("scanner {id} was renewable but not renewed").into());
+        }
+        Ok(device)
+    }
+
     /// The live (not revoked, not expired) device whose token has this hash.
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     pub async fn scanner_by_token(

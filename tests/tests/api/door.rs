@@ -4,7 +4,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{Duration, Utc};
+use chrono::{Duration, SubsecRound, Utc};
 use futures::future::join_all;
 use serde_json::{Value, json};
 use usher_api::codes::TicketKeys;
@@ -89,6 +89,7 @@ on_both_databases!(
     the_door_never_admits_more_than_the_venue_holds,
     door_staff_scan_only_where_their_grant_reaches,
     scanner_devices_scan_until_revoked,
+    an_organizer_renews_a_live_scanner_token_and_the_phone_scans_on,
     every_scan_is_recorded_for_the_organizers,
     offline_scans_are_ordered_by_scan_time_and_answered_once,
     hostile_codes_are_invalid_never_internal,
@@ -501,6 +502,137 @@ async fn scanner_devices_scan_until_revoked(app: TestApp) {
     assert_eq!(
         scanned_by.data("/item/scans/edges/0/node/scanner/label"),
         "Gate A, phone 2"
+    );
+}
+
+const RENEW: &str = "mutation($input: RenewScannerTokenInput!) { renewScannerToken(input: $input) { id expiresAt active } }";
+
+/// When the door's scanner `token` is taken: a query only a live scanner
+/// token (or door staff) may make.
+async fn scanner_works(app: &TestApp, token: &str, venue: &str) -> Gql {
+    app.gql(
+        Some(token),
+        "query($venue: ID!) { scannerManifest(venueId: $venue) { generatedAt } }",
+        json!({ "venue": venue }),
+    )
+    .await
+}
+
+async fn renew(app: &TestApp, who: &str, scanner_id: &Value, until: chrono::DateTime<Utc>) -> Gql {
+    app.gql(
+        Some(who),
+        RENEW,
+        json!({ "input": { "scannerId": scanner_id, "expiresAt": until.to_rfc3339() } }),
+    )
+    .await
+}
+
+async fn an_organizer_renews_a_live_scanner_token_and_the_phone_scans_on(app: TestApp) {
+    let d = door(&app, "renewals", json!({})).await;
+    let issue = "mutation($input: IssueScannerTokenInput!) { issueScannerToken(input: $input) { token scanner { id } } }";
+    let issued = |expires_at: chrono::DateTime<Utc>| {
+        app.gql(
+            Some(&d.festival.admin),
+            issue,
+            json!({ "input": { "venueId": d.festival.venue, "label": "Gate A", "expiresAt": expires_at.to_rfc3339() } }),
+        )
+    };
+    let soon = Utc::now() + Duration::seconds(3);
+    let phone = issued(soon).await;
+    let token = phone
+        .data("/issueScannerToken/token")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let scanner_id = phone.data("/issueScannerToken/scanner/id").clone();
+    // The phone scans (this instance now remembers the token's expiry for
+    // two seconds), then the organizer renews it before it expires.
+    let until = Utc::now() + Duration::days(7);
+    tokio::time::sleep(
+        (soon - Utc::now() - Duration::milliseconds(1500))
+            .to_std()
+            .unwrap_or_default(),
+    )
+    .await;
+    scanner_works(&app, &token, &d.festival.venue)
+        .await
+        .data("/scannerManifest");
+    let by_staff = renew(&app, &d.staff, &scanner_id, until).await;
+    let too_long = renew(
+        &app,
+        &d.festival.admin,
+        &scanner_id,
+        Utc::now() + Duration::days(32),
+    )
+    .await;
+    let renewed = renew(&app, &d.festival.admin, &scanner_id, until).await;
+    let earlier = renew(
+        &app,
+        &d.festival.admin,
+        &scanner_id,
+        until - Duration::days(1),
+    )
+    .await;
+    tokio::time::sleep(
+        (soon - Utc::now() + Duration::milliseconds(300))
+            .to_std()
+            .unwrap_or_default(),
+    )
+    .await;
+    let after_the_old_expiry = scanner_works(&app, &token, &d.festival.venue).await;
+
+    assert_eq!(by_staff.error_code(), "FORBIDDEN");
+    assert_eq!(too_long.error_code(), "BAD_USER_INPUT");
+    assert_eq!(too_long.error_field(), "expiresAt");
+    assert_eq!(renewed.data("/renewScannerToken/active"), true);
+    let renewed_until = renewed
+        .data("/renewScannerToken/expiresAt")
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(renewed_until).unwrap(),
+        until.trunc_subsecs(6)
+    );
+    assert_eq!(
+        earlier.error_code(),
+        "BAD_USER_INPUT",
+        "a renewal never shortens"
+    );
+    assert_eq!(earlier.error_field(), "expiresAt");
+    assert!(
+        after_the_old_expiry.0.get("errors").is_none(),
+        "the same token works past its first expiry, at once: {:?}",
+        after_the_old_expiry.0
+    );
+    assert_eq!(
+        outcome(&scan(&app, &token, &d.ticket["code"], &d.festival.venue, None).await),
+        "ADMITTED"
+    );
+
+    // A revoked or expired token is over: it is not renewed.
+    app.gql(
+        Some(&d.festival.admin),
+        "mutation($id: ID!) { revokeScannerToken(scannerId: $id) { active } }",
+        json!({ "id": scanner_id }),
+    )
+    .await
+    .data("/revokeScannerToken");
+    let revoked = renew(&app, &d.festival.admin, &scanner_id, until).await;
+    let short = issued(Utc::now() + Duration::seconds(1)).await;
+    let short_id = short.data("/issueScannerToken/scanner/id").clone();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let expired = renew(&app, &d.festival.admin, &short_id, until).await;
+    for refused in [revoked, expired] {
+        assert_eq!(refused.error_code(), "BAD_USER_INPUT");
+        assert_eq!(refused.error_field(), "scannerId");
+        let message = refused.0["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains("issue a new one"), "{message}");
+    }
+    assert_eq!(
+        scanner_works(&app, &token, &d.festival.venue)
+            .await
+            .error_code(),
+        "UNAUTHENTICATED"
     );
 }
 
