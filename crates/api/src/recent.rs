@@ -51,6 +51,15 @@ impl<K: Hash + Eq + Clone, V: Clone> Recent<K, V> {
         Ok(entry.get_or_try_init(read).await?.clone())
     }
 
+    /// Forgets the entry of `key`, so that the next request for it reads
+    /// again.
+    pub fn forget(&self, key: &K) {
+        self.entries
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(key);
+    }
+
     /// Forgets every entry, so that the next requests read again.
     pub fn forget_all(&self) {
         self.entries

@@ -39,9 +39,6 @@ pub struct ScanAttempt {
     pub claims: Option<TicketClaims>,
     /// Where, for what and when.
     pub scan: Scan,
-    /// The venue scanned at (`scan.venue_id`), as the caller has it: the
-    /// common path needs no query for it.
-    pub venue: Venue,
     /// At which gate.
     pub gate: Option<String>,
     /// By whom.
@@ -237,7 +234,7 @@ impl Batch for DoorScans {
         .into_iter()
         .map(|ticket| (ticket.id, ticket))
         .collect();
-        let venues = venues_of(&transaction, attempts, items.values()).await?;
+        let venues = venues_of(&transaction, items.values()).await?;
         let mut recorded = recorded_keys(&transaction, attempts).await?;
 
         let mut admitted_here: HashMap<ItemId, u32> = HashMap::new();
@@ -324,31 +321,26 @@ async fn recorded_keys(
     Ok(recorded.into_iter().flatten().collect())
 }
 
-/// The venues of `items`: those the scans were made at, and any other by
-/// one query.
+/// The venues of `items`, by one query when there are any. Read in the
+/// batch's transaction, not taken from the caller's memory: an organizer
+/// may change a venue's capacity (`updateVenue`), and the door's capacity
+/// rule holds against the stored one on every instance.
 async fn venues_of(
     db: &impl ConnectionTrait,
-    attempts: &[ScanAttempt],
     items: impl Iterator<Item = &Item>,
 ) -> Result<HashMap<VenueId, Venue>, StoreError> {
-    let mut venues: HashMap<VenueId, Venue> = attempts
-        .iter()
-        .map(|attempt| (attempt.venue.id, attempt.venue.clone()))
-        .collect();
-    let elsewhere: BTreeSet<Uuid> = items
-        .filter(|item| !venues.contains_key(&item.venue_id))
-        .map(|item| item.venue_id.as_uuid())
-        .collect();
-    if !elsewhere.is_empty() {
-        let rows = venue::Entity::find()
-            .filter(venue::Column::Id.is_in(in_list(elsewhere)))
-            .all(db)
-            .await?;
-        for venue in convert_all::<_, Venue>(rows)? {
-            venues.insert(venue.id, venue);
-        }
+    let ids: BTreeSet<Uuid> = items.map(|item| item.venue_id.as_uuid()).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
     }
-    Ok(venues)
+    let rows = venue::Entity::find()
+        .filter(venue::Column::Id.is_in(in_list(ids)))
+        .all(db)
+        .await?;
+    Ok(convert_all::<_, Venue>(rows)?
+        .into_iter()
+        .map(|venue| (venue.id, venue))
+        .collect())
 }
 
 /// Decides one scan of a batch; an admission changes `tickets` and

@@ -75,6 +75,15 @@ async fn scan(app: &TestApp, token: &str, code: &Value, venue: &str, gate: Optio
     .await
 }
 
+/// How many the item's counter says are inside, read from the database.
+async fn admitted(app: &TestApp, item_id: &str) -> i64 {
+    app.count(&format!(
+        "SELECT CAST(admitted AS BIGINT) FROM programme_item WHERE id = {}",
+        app.uuid(item_id)
+    ))
+    .await
+}
+
 fn outcome(response: &Gql) -> String {
     response
         .data("/checkIn/outcome")
@@ -90,6 +99,7 @@ on_both_databases!(
     door_staff_scan_only_where_their_grant_reaches,
     scanner_devices_scan_until_revoked,
     an_organizer_renews_a_live_scanner_token_and_the_phone_scans_on,
+    a_changed_venue_is_seen_at_the_door_at_once_and_its_capacity_on_every_instance,
     every_scan_is_recorded_for_the_organizers,
     offline_scans_are_ordered_by_scan_time_and_answered_once,
     hostile_codes_are_invalid_never_internal,
@@ -237,12 +247,7 @@ async fn concurrent_scans_of_one_ticket_at_many_gates_admit_exactly_once(app: Te
             .count(),
         19
     );
-    let admitted = app
-        .count(&format!(
-            "SELECT CAST(admitted AS BIGINT) FROM programme_item WHERE id = {}",
-            app.uuid(d.item["id"].as_str().unwrap())
-        ))
-        .await;
+    let admitted = admitted(&app, d.item["id"].as_str().unwrap()).await;
     assert_eq!(admitted, 1);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM scan").await,
@@ -636,6 +641,68 @@ async fn an_organizer_renews_a_live_scanner_token_and_the_phone_scans_on(app: Te
     );
 }
 
+async fn a_changed_venue_is_seen_at_the_door_at_once_and_its_capacity_on_every_instance(
+    app: TestApp,
+) {
+    let d = door(&app, "changed-venue", json!({})).await;
+    let second = buy(&app, &app.attendee("second@example.org").await, &d.item).await;
+    let third = buy(&app, &app.attendee("third@example.org").await, &d.item).await;
+    // Another instance of the same database, with its own memory.
+    let elsewhere = app.another_instance().await;
+    let hall = d.festival.venue.as_str();
+    // Both instances have read the venue: 300 places, gates A and B.
+    assert_eq!(
+        outcome(&scan(&app, &d.staff, &d.ticket["code"], hall, Some("B")).await),
+        "ADMITTED"
+    );
+    assert_eq!(
+        outcome(&scan(&elsewhere, &d.staff, &second["code"], hall, Some("A")).await),
+        "ADMITTED"
+    );
+
+    let changed = app
+        .gql(
+            Some(&d.festival.admin),
+            "mutation($input: UpdateVenueInput!) { updateVenue(input: $input) { capacity gates } }",
+            json!({ "input": { "venueId": hall, "capacity": 2, "gates": ["A", "C"], "name": "Hall 2 (upstairs)" } }),
+        )
+        .await;
+    assert_eq!(changed.data("/updateVenue/capacity"), 2);
+
+    let here = scan(&app, &d.staff, &third["code"], hall, Some("C")).await;
+    let there = scan(&elsewhere, &d.staff, &third["code"], hall, Some("A")).await;
+    assert_eq!(
+        outcome(&here),
+        "VENUE_FULL",
+        "the new gate and capacity at once here"
+    );
+    assert_eq!(
+        outcome(&there),
+        "VENUE_FULL",
+        "the new capacity at once on every instance"
+    );
+    for answer in [&here, &there] {
+        let message = answer.data("/checkIn/message").as_str().unwrap();
+        assert!(message.contains("Hall 2 (upstairs)"), "{message}");
+    }
+    let started = std::time::Instant::now();
+    loop {
+        let answer = scan(&elsewhere, &d.staff, &third["code"], hall, Some("C")).await;
+        if answer.0.get("errors").is_none() {
+            assert_eq!(outcome(&answer), "VENUE_FULL");
+            break;
+        }
+        assert_eq!(answer.error_field(), "gate");
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(2_500),
+            "the other instance takes the new gates within two seconds"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let admitted = admitted(&app, d.item["id"].as_str().unwrap()).await;
+    assert_eq!(admitted, 2);
+}
+
 async fn every_scan_is_recorded_for_the_organizers(app: TestApp) {
     let d = door(&app, "records", json!({})).await;
     for gate in ["A", "B", "A", "B", "A"] {
@@ -785,12 +852,7 @@ async fn offline_scans_are_ordered_by_scan_time_and_answered_once(app: TestApp) 
         3,
         "the later online admission is now a conflict"
     );
-    let admitted = app
-        .count(&format!(
-            "SELECT CAST(admitted AS BIGINT) FROM programme_item WHERE id = {}",
-            app.uuid(d.item["id"].as_str().unwrap())
-        ))
-        .await;
+    let admitted = admitted(&app, d.item["id"].as_str().unwrap()).await;
     assert_eq!(admitted, 2);
     let future = json!([{ "clientScanId": "phone-9", "code": d.ticket["code"], "venueId": d.festival.venue, "scannedAt": (Utc::now() + Duration::hours(1)).to_rfc3339() }]);
     let refused = app
@@ -1030,11 +1092,6 @@ async fn concurrent_copies_of_one_scan_get_one_answer_and_one_record(app: TestAp
         assert_eq!(answer.data("/checkIn"), first);
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM scan").await, 1);
-    let admitted = app
-        .count(&format!(
-            "SELECT CAST(admitted AS BIGINT) FROM programme_item WHERE id = {}",
-            app.uuid(d.item["id"].as_str().unwrap())
-        ))
-        .await;
+    let admitted = admitted(&app, d.item["id"].as_str().unwrap()).await;
     assert_eq!(admitted, 1);
 }

@@ -470,6 +470,18 @@ impl TestApp {
         self.login(email).await
     }
 
+    /// A second server on this test's database, with its own memory: what
+    /// another instance behind the same load balancer would be.
+    pub async fn another_instance(&self) -> TestApp {
+        spawn_app_with(
+            TestDatabase::shared(&self.database.url),
+            self.db,
+            StoreOptions::default(),
+        )
+        .await
+        .expect("a second instance starts")
+    }
+
     /// Signs in and returns the access token.
     pub async fn login(&self, email: &str) -> String {
         let response = self
