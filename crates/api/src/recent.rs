@@ -1,10 +1,10 @@
 //! What was read in the last moments: the signed-in users and the scanner
 //! devices behind requests, so that a door phone scanning many tickets a
 //! second does not read its account and grants (or its device) on every
-//! scan. An entry lives two seconds: a role granted now is seen by the next
-//! request after that at the latest (roles are only ever added), and a
-//! scanner token revoked or renewed on another instance too (the instance
-//! that revokes or renews forgets its entries at once).
+//! scan. An entry lives two seconds: a role granted or revoked on another
+//! instance is seen by the next request after that at the latest, and a
+//! scanner token revoked or renewed there too. The instance that makes the
+//! change forgets its entry at once.
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -278,11 +278,11 @@ async fn scanning_at(ctx: &Context<'_>, venue_id: VenueId) -> ApiResult<(Venue, 
         .ok_or_else(|| ApiError::not_found("venue"))?;
     let by = match viewer(ctx) {
         Viewer::Anonymous => return Err(ApiError::sign_in_required()),
-        Viewer::User(user) if user.permissions.can_scan(venue.festival_id, venue.id) => {
+        Viewer::User(user, _) if user.permissions.can_scan(venue.festival_id, venue.id) => {
             ScannedBy::Account(user.id)
         }
         Viewer::Scanner(device) if device.venue_id == venue.id => ScannedBy::Device(device.id),
-        Viewer::User(_) | Viewer::Scanner(_) => {
+        Viewer::User(..) | Viewer::Scanner(_) => {
             return Err(ApiError::Forbidden(
                 "only door staff of this venue may scan here".into(),
             ));
