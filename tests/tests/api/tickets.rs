@@ -300,13 +300,11 @@ async fn a_used_key_with_another_request_is_refused_and_the_first_request_still_
     let other_item = create_item(&app, &festival, 600, json!({})).await;
     let attendee = app.attendee("keys@example.org").await;
     let request = |item: &Value, quantity: i64, names: &[&str], key: &str| json!({ "input": { "itemId": item["id"], "quantity": quantity, "holderNames": names, "idempotencyKey": key } });
-    let first = app
-        .gql(
-            Some(&attendee),
-            RESERVE,
-            request(&item, 2, &["Mai", "Linh"], "checkout-1"),
-        )
-        .await;
+    let send = {
+        let (app, attendee) = (&app, attendee.as_str());
+        move |input: Value| app.gql(Some(attendee), RESERVE, input)
+    };
+    let first = send(request(&item, 2, &["Mai", "Linh"], "checkout-1")).await;
     let first_id = first.data("/reserveTickets/id").clone();
 
     for (what, other) in [
@@ -323,7 +321,7 @@ async fn a_used_key_with_another_request_is_refused_and_the_first_request_still_
             request(&item, 2, &["Mai", "Bao"], "checkout-1"),
         ),
     ] {
-        let refused = app.gql(Some(&attendee), RESERVE, other).await;
+        let refused = send(other).await;
         assert_eq!(refused.error_code(), "BAD_USER_INPUT", "{what}");
         assert_eq!(refused.error_field(), "idempotencyKey", "{what}");
         let message = refused.0["errors"][0]["message"].as_str().unwrap();
@@ -332,28 +330,14 @@ async fn a_used_key_with_another_request_is_refused_and_the_first_request_still_
             "{what}: {message}"
         );
     }
-    let again = app
-        .gql(
-            Some(&attendee),
-            RESERVE,
-            request(&item, 2, &["Mai", "Linh"], "checkout-1"),
-        )
-        .await;
+    let again = send(request(&item, 2, &["Mai", "Linh"], "checkout-1")).await;
     assert_eq!(again.data("/reserveTickets/id"), &first_id);
 
     // Two different requests with one new key at the same moment: one is
     // reserved, the other refused, whichever comes first.
     let racing = join_all([
-        app.gql(
-            Some(&attendee),
-            RESERVE,
-            request(&item, 1, &["Mai"], "checkout-2"),
-        ),
-        app.gql(
-            Some(&attendee),
-            RESERVE,
-            request(&other_item, 1, &["Mai"], "checkout-2"),
-        ),
+        send(request(&item, 1, &["Mai"], "checkout-2")),
+        send(request(&other_item, 1, &["Mai"], "checkout-2")),
     ])
     .await;
     assert_eq!(succeeded(&racing), 1, "{racing:?}");
