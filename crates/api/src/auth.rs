@@ -285,8 +285,8 @@ pub fn token_hash(token: &str) -> String {
 pub enum Viewer {
     /// No token was sent.
     Anonymous,
-    /// A valid access token for this user was sent.
-    User(Box<User>),
+    /// A valid access token for this user was sent, within this login.
+    User(Box<User>, SessionId),
     /// A scanner device's token was sent: it may only scan at its venue.
     Scanner(Box<ScannerDevice>),
 }
@@ -294,8 +294,14 @@ pub enum Viewer {
 impl Viewer {
     /// The signed-in user, or UNAUTHENTICATED (FORBIDDEN for a scanner device).
     pub fn user(&self) -> ApiResult<&User> {
+        self.login().map(|(user, _)| user)
+    }
+
+    /// The signed-in user and the login their token belongs to, or
+    /// UNAUTHENTICATED (FORBIDDEN for a scanner device).
+    pub fn login(&self) -> ApiResult<(&User, SessionId)> {
         match self {
-            Self::User(user) => Ok(user),
+            Self::User(user, session) => Ok((user, *session)),
             Self::Anonymous => Err(ApiError::sign_in_required()),
             Self::Scanner(_) => Err(ApiError::Forbidden(
                 "a scanner token only scans tickets at its venue".into(),

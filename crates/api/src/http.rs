@@ -361,7 +361,7 @@ async fn arrivals_svg(
 /// The signed-in user of a plain HTTP request: 401 without a valid token.
 async fn signed_in(services: &Services, headers: &HeaderMap) -> Result<Box<User>, Response> {
     match viewer_from_headers(services, headers).await {
-        Ok(Viewer::User(user)) => Ok(user),
+        Ok(Viewer::User(user, _)) => Ok(user),
         Ok(_) => Err((
             StatusCode::UNAUTHORIZED,
             "send `Authorization: Bearer <accessToken>`",
@@ -429,7 +429,7 @@ pub(crate) async fn viewer_from_token(
             Ok(store.users_by_id(&[subject.user]).await?.into_iter().next())
         })
         .await?
-        .map(|user| Viewer::User(Box::new(user)))
+        .map(|user| Viewer::User(Box::new(user), subject.session))
         .ok_or_else(|| ApiError::Unauthenticated("the account no longer exists".into()))
 }
 

@@ -68,7 +68,8 @@ pub struct Services {
     pub live: LiveItems,
     /// Sign-ins and registrations let through per account and address.
     pub throttles: Throttles,
-    /// Venues and festivals, which never change once created.
+    /// Venues (read again after two seconds) and festivals (kept once
+    /// read), for the door's common path.
     pub catalogue: CatalogueCache,
     /// Logins ended lately, on any instance.
     pub ended_logins: EndedLogins,

@@ -1,9 +1,10 @@
 //! What was read in the last moments: the signed-in users and the scanner
 //! devices behind requests, so that a door phone scanning many tickets a
 //! second does not read its account and grants (or its device) on every
-//! scan. An entry lives two seconds: a role granted now is seen by the next
-//! request after that at the latest (roles are only ever added), and a
-//! scanner token revoked on another instance too.
+//! scan. An entry lives two seconds: a role granted or revoked on another
+//! instance is seen by the next request after that at the latest, and a
+//! scanner token revoked or renewed there too. The instance that makes the
+//! change forgets its entry at once.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -48,6 +49,15 @@ impl<K: Hash + Eq + Clone, V: Clone> Recent<K, V> {
     {
         let entry = self.fresh(key).unwrap_or_else(|| self.new_read(key));
         Ok(entry.get_or_try_init(read).await?.clone())
+    }
+
+    /// Forgets the entry of `key`, so that the next request for it reads
+    /// again.
+    pub fn forget(&self, key: &K) {
+        self.entries
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(key);
     }
 
     /// Forgets every entry, so that the next requests read again.

@@ -155,20 +155,19 @@ pub async fn run(
         let tickets = Arc::new(tickets);
         let count = tickets.len();
         let (task_store, task_tickets, venue_id) = (store.clone(), tickets.clone(), item.venue_id);
-        let venue = Arc::new(venue);
+        let festival_id = venue.festival_id;
         let by = ScannedBy::Account(users[0]);
         let (recorder, elapsed) = measure::run("raw door", count, tasks, move |index| {
-            let (store, tickets, venue) = (task_store.clone(), task_tickets.clone(), venue.clone());
+            let (store, tickets) = (task_store.clone(), task_tickets.clone());
             async move {
                 let attempt = ScanAttempt {
                     claims: Some(tickets[index]),
                     scan: Scan {
-                        festival_id: venue.festival_id,
+                        festival_id,
                         venue_id,
                         item_id: None,
                         at: time::now(),
                     },
-                    venue: (*venue).clone(),
                     gate: None,
                     by,
                     client_scan_id: None,

@@ -56,6 +56,35 @@ pub struct Venue {
     pub gates: Vec<Label>,
 }
 
+/// A change an organizer makes to a venue; `None` keeps the current value.
+#[derive(Debug, Clone, Default)]
+pub struct VenueChanges {
+    /// A new name.
+    pub name: Option<Name>,
+    /// A new address.
+    pub address: Option<Address>,
+    /// A new capacity: the door admits up to it from then on.
+    pub capacity: Option<Capacity>,
+    /// New gates, in place of the old ones.
+    pub gates: Option<Vec<Label>>,
+}
+
+impl VenueChanges {
+    /// The venue with these changes made.
+    pub fn apply_to(&self, venue: &Venue) -> Venue {
+        Venue {
+            name: self.name.clone().unwrap_or_else(|| venue.name.clone()),
+            address: self
+                .address
+                .clone()
+                .unwrap_or_else(|| venue.address.clone()),
+            capacity: self.capacity.unwrap_or(venue.capacity),
+            gates: self.gates.clone().unwrap_or_else(|| venue.gates.clone()),
+            ..venue.clone()
+        }
+    }
+}
+
 /// A film of a festival's catalogue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Film {
@@ -75,6 +104,51 @@ pub struct Film {
     pub runtime_minutes: Option<u32>,
     /// Its director.
     pub director: Option<Name>,
+}
+
+/// A change an organizer makes to a film; `None` keeps the current value,
+/// `Some(None)` clears an optional one.
+#[derive(Debug, Clone, Default)]
+pub struct FilmChanges {
+    /// A new programme title.
+    pub title: Option<Name>,
+    /// A new original title, or none.
+    pub original_title: Option<Option<Name>>,
+    /// New countries of production, in place of the old ones.
+    pub countries: Option<Vec<CountryCode>>,
+    /// New spoken languages, in place of the old ones.
+    pub languages: Option<Vec<Label>>,
+    /// A new running time, or none.
+    pub runtime_minutes: Option<Option<u32>>,
+    /// A new director, or none.
+    pub director: Option<Option<Name>>,
+}
+
+impl FilmChanges {
+    /// The film with these changes made.
+    pub fn apply_to(&self, film: &Film) -> Film {
+        Film {
+            title: self.title.clone().unwrap_or_else(|| film.title.clone()),
+            original_title: self
+                .original_title
+                .clone()
+                .unwrap_or_else(|| film.original_title.clone()),
+            countries: self
+                .countries
+                .clone()
+                .unwrap_or_else(|| film.countries.clone()),
+            languages: self
+                .languages
+                .clone()
+                .unwrap_or_else(|| film.languages.clone()),
+            runtime_minutes: self.runtime_minutes.unwrap_or(film.runtime_minutes),
+            director: self
+                .director
+                .clone()
+                .unwrap_or_else(|| film.director.clone()),
+            ..film.clone()
+        }
+    }
 }
 
 /// A programme item as set up by an organizer, with its live counters.

@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 
 use crate::catalogue::Item;
 use crate::ids::{FestivalId, ItemId, ScanId, ScannerId, TicketId, UserId, VenueId};
-use crate::input::Label;
+use crate::input::{InvalidInput, Label};
 use crate::tickets::{Ticket, TicketStatus};
 use crate::time::Timestamp;
 use crate::wording::count;
@@ -122,6 +122,61 @@ pub struct ScannerDevice {
     pub revoked_at: Option<Timestamp>,
     /// When it was issued.
     pub created_at: Timestamp,
+}
+
+/// How long a scanner token lives when its issuer does not say.
+pub const DEFAULT_SCANNER_LIFETIME: chrono::Duration = chrono::Duration::hours(24);
+/// The longest a scanner token may live from the moment it is issued or
+/// renewed.
+pub const MAX_SCANNER_LIFETIME: chrono::Duration = chrono::Duration::days(31);
+
+/// When a scanner token issued or renewed at `now` expires: `requested`, or
+/// 24 hours from now, and never past 31 days from now.
+pub fn scanner_expiry(
+    field: &str,
+    requested: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<Timestamp, InvalidInput> {
+    let expires_at = requested.unwrap_or(now + DEFAULT_SCANNER_LIFETIME);
+    if expires_at <= now || expires_at > now + MAX_SCANNER_LIFETIME {
+        return Err(InvalidInput::new(field, "must be in the next 31 days"));
+    }
+    Ok(expires_at)
+}
+
+impl ScannerDevice {
+    /// Whether its token works at `now`.
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && self.expires_at > now
+    }
+
+    /// Whether its token may be renewed at `now` to expire at `expires_at`:
+    /// only a live token, and only to a later expiry. A revoked or expired
+    /// token is over: a new one is issued and the phone paired again.
+    pub fn check_renewal(&self, expires_at: Timestamp, now: Timestamp) -> Result<(), InvalidInput> {
+        if self.revoked_at.is_some() {
+            return Err(InvalidInput::new(
+                "scannerId",
+                "names a revoked scanner token: issue a new one and pair the phone again",
+            ));
+        }
+        if self.expires_at <= now {
+            return Err(InvalidInput::new(
+                "scannerId",
+                "names an expired scanner token: issue a new one and pair the phone again",
+            ));
+        }
+        if expires_at <= self.expires_at {
+            return Err(InvalidInput::new(
+                "expiresAt",
+                format!(
+                    "must be later than the token's current expiry, {}",
+                    self.expires_at.to_rfc3339()
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// One scan as recorded for the organizers' audit trail.
@@ -564,6 +619,57 @@ mod tests {
     fn outcomes_round_trip_through_their_stored_names() {
         for outcome in CheckInOutcome::ALL {
             assert_eq!(CheckInOutcome::from_stored(outcome.as_str()), Some(outcome));
+        }
+    }
+
+    #[test]
+    fn a_scanner_token_renews_only_while_live_and_only_to_a_later_expiry() {
+        let now = time::now();
+        let device = ScannerDevice {
+            id: ScannerId::generate(),
+            festival_id: FestivalId::generate(),
+            venue_id: VenueId::generate(),
+            label: Label::parse("label", "Gate A").unwrap(),
+            expires_at: now + Duration::hours(1),
+            revoked_at: None,
+            created_at: now - Duration::hours(23),
+        };
+        let field = |refusal: Result<(), InvalidInput>| refusal.unwrap_err().field;
+
+        assert_eq!(device.check_renewal(now + Duration::days(2), now), Ok(()));
+        assert_eq!(
+            field(device.check_renewal(now + Duration::minutes(30), now)),
+            "expiresAt"
+        );
+        let expired = ScannerDevice {
+            expires_at: now - Duration::seconds(1),
+            ..device.clone()
+        };
+        assert_eq!(
+            field(expired.check_renewal(now + Duration::days(2), now)),
+            "scannerId"
+        );
+        let revoked = ScannerDevice {
+            revoked_at: Some(now),
+            ..device
+        };
+        assert_eq!(
+            field(revoked.check_renewal(now + Duration::days(2), now)),
+            "scannerId"
+        );
+    }
+
+    #[test]
+    fn scanner_tokens_live_a_day_unless_asked_and_never_past_a_month() {
+        let now = time::now();
+        assert_eq!(
+            scanner_expiry("expiresAt", None, now),
+            Ok(now + Duration::hours(24))
+        );
+        let month = now + Duration::days(31);
+        assert_eq!(scanner_expiry("expiresAt", Some(month), now), Ok(month));
+        for refused in [now, now + Duration::days(31) + Duration::seconds(1)] {
+            assert!(scanner_expiry("expiresAt", Some(refused), now).is_err());
         }
     }
 }

@@ -162,6 +162,12 @@ impl Permissions {
             (Role::Organizer | Role::DoorStaff, Some(festival)) => self.can_organize(festival),
         }
     }
+
+    /// Whether the user may take `grant` back from someone: whoever may
+    /// give it.
+    pub fn can_revoke(&self, grant: &RoleGrant) -> bool {
+        self.can_grant(grant)
+    }
 }
 
 #[cfg(test)]

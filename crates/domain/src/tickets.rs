@@ -264,6 +264,41 @@ pub fn holder_names(
     }
 }
 
+/// Whether a reservation asked for with an idempotency key already used is
+/// the same request again: the same item and the same holder names (so the
+/// same quantity). Then the first reservation is its answer; any other
+/// request with that key is refused, rather than answered with tickets the
+/// attendee did not ask for.
+pub fn check_retry(
+    field: &str,
+    first: &Reservation,
+    item_id: ItemId,
+    holder_names: &[Name],
+) -> Result<(), InvalidInput> {
+    let reserved = first.tickets.len();
+    let difference = if first.item_id != item_id {
+        "it reserved another item".to_owned()
+    } else if reserved != holder_names.len() {
+        format!("it reserved {}", count(reserved, "ticket", "tickets"))
+    } else if first
+        .tickets
+        .iter()
+        .zip(holder_names)
+        .any(|(ticket, name)| ticket.holder_name != *name)
+    {
+        "it reserved tickets for other names".to_owned()
+    } else {
+        return Ok(());
+    };
+    Err(InvalidInput::new(
+        field,
+        format!(
+            "belongs to another request ({difference}); send a new key for a new \
+             reservation, or the same request again to get its answer"
+        ),
+    ))
+}
+
 /// An idempotency key: 1 to 200 visible characters.
 pub fn parse_idempotency_key(field: &str, raw: &str) -> Result<String, InvalidInput> {
     if raw.is_empty() || raw.len() > 200 || raw.chars().any(char::is_control) {
@@ -479,5 +514,53 @@ mod tests {
         );
         assert!(holder_names("holderNames", Some(&["A".into()]), two, &me).is_err());
         assert!(holder_names("holderNames", Some(&["A".into(), " ".into()]), two, &me).is_err());
+    }
+
+    #[test]
+    fn a_key_answers_only_the_request_it_was_first_sent_with() {
+        let item = item(0);
+        let name = |text: &str| Name::parse("n", text).unwrap();
+        let holder = UserId::generate();
+        let id = ReservationId::generate();
+        let first = Reservation {
+            id,
+            item_id: item.id,
+            holder_id: holder,
+            tickets: ["Mai", "Linh"]
+                .into_iter()
+                .map(|holder_name| Ticket {
+                    id: TicketId::generate(),
+                    item_id: item.id,
+                    holder_id: holder,
+                    reservation_id: id,
+                    holder_name: name(holder_name),
+                    status: TicketStatus::Active,
+                    issued_at: time::now(),
+                    checked_in_at: None,
+                    checked_in_gate: None,
+                    seat: None,
+                })
+                .collect(),
+            created_at: time::now(),
+        };
+        let check = |item_id, names: &[&str]| {
+            let names: Vec<Name> = names.iter().map(|text| name(text)).collect();
+            check_retry("idempotencyKey", &first, item_id, &names).map_err(|error| error.message)
+        };
+
+        assert_eq!(check(item.id, &["Mai", "Linh"]), Ok(()));
+        for (item_id, names, difference) in [
+            (ItemId::generate(), &["Mai", "Linh"][..], "another item"),
+            (item.id, &["Mai"][..], "2 tickets"),
+            (item.id, &["Mai", "Bao"][..], "tickets for other names"),
+        ] {
+            let refused = check(item_id, names).unwrap_err();
+            assert!(
+                refused.starts_with(&format!(
+                    "belongs to another request (it reserved {difference})"
+                )),
+                "{refused}"
+            );
+        }
     }
 }

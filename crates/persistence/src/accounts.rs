@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use usher_domain::accounts::User;
 use usher_domain::ids::{FestivalId, GrantId, SessionId, UserId, VenueId};
@@ -112,6 +112,30 @@ fn user_from_row(row: &account::Model, grants: Vec<RoleGrant>) -> Result<User, S
         permissions: Permissions::new(grants),
         created_at: row.created_at,
     })
+}
+
+/// Whether a role is given or taken back.
+#[derive(Debug, Clone, Copy)]
+enum GrantChange {
+    Give,
+    TakeBack,
+}
+
+/// Removes `grant` from the account; NOT_FOUND when it does not hold it.
+async fn delete_grant(
+    db: &impl ConnectionTrait,
+    user_id: UserId,
+    grant: &RoleGrant,
+) -> Result<(), StoreError> {
+    let removed = role_grant::Entity::delete_many()
+        .filter(role_grant::Column::AccountId.eq(user_id.as_uuid()))
+        .filter(role_grant::Column::Scope.eq(scope_key(grant)))
+        .exec(db)
+        .await?;
+    if removed.rows_affected == 0 {
+        return Err(StoreError::NotFound("role grant"));
+    }
+    Ok(())
 }
 
 async fn insert_grant(
@@ -241,10 +265,24 @@ impl Store {
     /// Gives the account with `email` a role; giving it again changes nothing.
     #[tracing::instrument(level = "debug", skip_all, fields(role = grant.role().as_str()), err(level = "debug"))]
     pub async fn grant_role(&self, email: &Email, grant: &RoleGrant) -> Result<User, StoreError> {
-        self.write(|| self.grant_role_once(email, grant)).await
+        self.write(|| self.change_role_once(email, grant, GrantChange::Give))
+            .await
     }
 
-    async fn grant_role_once(&self, email: &Email, grant: &RoleGrant) -> Result<User, StoreError> {
+    /// Takes a role back from the account with `email`. NOT_FOUND when the
+    /// account does not hold exactly this grant (role and scope).
+    #[tracing::instrument(level = "debug", skip_all, fields(role = grant.role().as_str()), err(level = "debug"))]
+    pub async fn revoke_role(&self, email: &Email, grant: &RoleGrant) -> Result<User, StoreError> {
+        self.write(|| self.change_role_once(email, grant, GrantChange::TakeBack))
+            .await
+    }
+
+    async fn change_role_once(
+        &self,
+        email: &Email,
+        grant: &RoleGrant,
+        change: GrantChange,
+    ) -> Result<User, StoreError> {
         let transaction = self.begin_write().await?;
         let id: UserId = account::Entity::find()
             .filter(account::Column::Email.eq(email.as_str()))
@@ -253,10 +291,76 @@ impl Store {
             .ok_or(StoreError::NotFound("user"))?
             .id
             .into();
-        insert_grant(&transaction, id, grant).await?;
+        match change {
+            GrantChange::Give => insert_grant(&transaction, id, grant).await?,
+            GrantChange::TakeBack => delete_grant(&transaction, id, grant).await?,
+        }
         let user = self.user_in(&transaction, id).await?;
         commit(transaction).await?;
         Ok(user)
+    }
+
+    /// Puts `new_hash` in place of the password hash `old_hash` (checked
+    /// by the caller) and ends every other live login of the account, in one
+    /// transaction. The logins ended, or None when the hash had changed
+    /// meanwhile (and nothing was).
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user_id), err(level = "debug"))]
+    pub async fn change_password(
+        &self,
+        user_id: UserId,
+        old_hash: &str,
+        new_hash: String,
+        keep: SessionId,
+    ) -> Result<Option<Vec<SessionId>>, StoreError> {
+        self.write(|| self.change_password_once(user_id, old_hash, new_hash.clone(), keep))
+            .await
+    }
+
+    async fn change_password_once(
+        &self,
+        user_id: UserId,
+        old_hash: &str,
+        new_hash: String,
+        keep: SessionId,
+    ) -> Result<Option<Vec<SessionId>>, StoreError> {
+        use refresh_token::Column;
+
+        let now = time::now();
+        let transaction = self.begin_write().await?;
+        let changed = account::Entity::update_many()
+            .col_expr(account::Column::PasswordHash, Expr::val(new_hash))
+            .filter(account::Column::Id.eq(user_id.as_uuid()))
+            .filter(account::Column::PasswordHash.eq(old_hash))
+            .exec(&transaction)
+            .await?;
+        if changed.rows_affected == 0 {
+            transaction.rollback().await?;
+            return Ok(None);
+        }
+        let others = || {
+            Condition::all()
+                .add(Column::AccountId.eq(user_id.as_uuid()))
+                .add(Column::FamilyId.ne(keep.as_uuid()))
+                .add(Column::RevokedAt.is_null())
+        };
+        // A login goes on while its newest token is unspent and unexpired.
+        let live: Vec<Uuid> = refresh_token::Entity::find()
+            .select_only()
+            .column(Column::FamilyId)
+            .distinct()
+            .filter(others())
+            .filter(Column::UsedAt.is_null())
+            .filter(Column::ExpiresAt.gt(now))
+            .into_tuple()
+            .all(&transaction)
+            .await?;
+        refresh_token::Entity::update_many()
+            .col_expr(Column::RevokedAt, Expr::val(now))
+            .filter(others())
+            .exec(&transaction)
+            .await?;
+        commit(transaction).await?;
+        Ok(Some(live.into_iter().map(SessionId::from).collect()))
     }
 
     /// Records the first refresh token of a new login, and returns the login.

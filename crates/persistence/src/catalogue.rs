@@ -8,8 +8,8 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use usher_domain::catalogue::{
-    Festival, FestivalChanges, Film, Item, ItemChanges, ProgrammeKind, Schedule, ScheduleParts,
-    Venue,
+    Festival, FestivalChanges, Film, FilmChanges, Item, ItemChanges, ProgrammeKind, Schedule,
+    ScheduleParts, Venue, VenueChanges,
 };
 use usher_domain::ids::{FestivalId, FilmId, ItemId, VenueId};
 use usher_domain::input::{
@@ -412,6 +412,50 @@ impl Store {
         row.try_into()
     }
 
+    /// Changes a venue's name, address, capacity or gates.
+    #[tracing::instrument(level = "debug", skip_all, fields(venue = %venue_id), err(level = "debug"))]
+    pub async fn update_venue(
+        &self,
+        venue_id: VenueId,
+        changes: &VenueChanges,
+    ) -> Result<Venue, StoreError> {
+        self.write(|| self.update_venue_once(venue_id, changes))
+            .await
+    }
+
+    async fn update_venue_once(
+        &self,
+        venue_id: VenueId,
+        changes: &VenueChanges,
+    ) -> Result<Venue, StoreError> {
+        use venue::Column;
+
+        let transaction = self.begin_write().await?;
+        let current: Venue = venue::Entity::find_by_id(venue_id.as_uuid())
+            .lock_exclusive()
+            .one(&transaction)
+            .await?
+            .ok_or(StoreError::NotFound("venue"))?
+            .try_into()?;
+        let venue = changes.apply_to(&current);
+        venue::Entity::update_many()
+            .col_expr(Column::Name, Expr::val(venue.name.as_str()))
+            .col_expr(Column::Address, Expr::val(venue.address.as_str()))
+            .col_expr(
+                Column::Capacity,
+                Expr::val(stored_count(venue.capacity.get())),
+            )
+            .col_expr(
+                Column::Gates,
+                Expr::val(to_json(venue.gates.iter().map(Label::as_str))),
+            )
+            .filter(Column::Id.eq(venue_id.as_uuid()))
+            .exec(&transaction)
+            .await?;
+        commit(transaction).await?;
+        Ok(venue)
+    }
+
     /// The venues with these ids.
     #[tracing::instrument(level = "debug", skip_all, fields(count = ids.len()), err(level = "debug"))]
     pub async fn venues_by_id(&self, ids: &[VenueId]) -> Result<Vec<Venue>, StoreError> {
@@ -455,6 +499,73 @@ impl Store {
         .insert(&self.db)
         .await?;
         row.try_into()
+    }
+
+    /// Changes a film's details. Its items whose title is the film's (as
+    /// when created without one) take the new title, in the same
+    /// transaction; items with a title of their own keep it.
+    #[tracing::instrument(level = "debug", skip_all, fields(film = %film_id), err(level = "debug"))]
+    pub async fn update_film(
+        &self,
+        film_id: FilmId,
+        changes: &FilmChanges,
+    ) -> Result<Film, StoreError> {
+        self.write(|| self.update_film_once(film_id, changes)).await
+    }
+
+    async fn update_film_once(
+        &self,
+        film_id: FilmId,
+        changes: &FilmChanges,
+    ) -> Result<Film, StoreError> {
+        use film::Column;
+
+        let transaction = self.begin_write().await?;
+        let current: Film = film::Entity::find_by_id(film_id.as_uuid())
+            .lock_exclusive()
+            .one(&transaction)
+            .await?
+            .ok_or(StoreError::NotFound("film"))?
+            .try_into()?;
+        let film = changes.apply_to(&current);
+        film::Entity::update_many()
+            .col_expr(Column::Title, Expr::val(film.title.as_str()))
+            .col_expr(
+                Column::OriginalTitle,
+                Expr::val(film.original_title.as_ref().map(Name::as_str)),
+            )
+            .col_expr(
+                Column::Countries,
+                Expr::val(to_json(film.countries.iter().map(CountryCode::as_str))),
+            )
+            .col_expr(
+                Column::Languages,
+                Expr::val(to_json(film.languages.iter().map(Label::as_str))),
+            )
+            .col_expr(
+                Column::RuntimeMinutes,
+                Expr::val(film.runtime_minutes.map(stored_count)),
+            )
+            .col_expr(
+                Column::Director,
+                Expr::val(film.director.as_ref().map(Name::as_str)),
+            )
+            .filter(Column::Id.eq(film_id.as_uuid()))
+            .exec(&transaction)
+            .await?;
+        if film.title != current.title {
+            programme_item::Entity::update_many()
+                .col_expr(
+                    programme_item::Column::Title,
+                    Expr::val(film.title.as_str()),
+                )
+                .filter(programme_item::Column::FilmId.eq(film_id.as_uuid()))
+                .filter(programme_item::Column::Title.eq(current.title.as_str()))
+                .exec(&transaction)
+                .await?;
+        }
+        commit(transaction).await?;
+        Ok(film)
     }
 
     /// The films with these ids.

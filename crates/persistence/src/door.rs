@@ -39,9 +39,6 @@ pub struct ScanAttempt {
     pub claims: Option<TicketClaims>,
     /// Where, for what and when.
     pub scan: Scan,
-    /// The venue scanned at (`scan.venue_id`), as the caller has it: the
-    /// common path needs no query for it.
-    pub venue: Venue,
     /// At which gate.
     pub gate: Option<String>,
     /// By whom.
@@ -237,7 +234,7 @@ impl Batch for DoorScans {
         .into_iter()
         .map(|ticket| (ticket.id, ticket))
         .collect();
-        let venues = venues_of(&transaction, attempts, items.values()).await?;
+        let venues = venues_of(&transaction, items.values()).await?;
         let mut recorded = recorded_keys(&transaction, attempts).await?;
 
         let mut admitted_here: HashMap<ItemId, u32> = HashMap::new();
@@ -324,31 +321,26 @@ async fn recorded_keys(
     Ok(recorded.into_iter().flatten().collect())
 }
 
-/// The venues of `items`: those the scans were made at, and any other by
-/// one query.
+/// The venues of `items`, by one query when there are any. Read in the
+/// batch's transaction, not taken from the caller's memory: an organizer
+/// may change a venue's capacity (`updateVenue`), and the door's capacity
+/// rule holds against the stored one on every instance.
 async fn venues_of(
     db: &impl ConnectionTrait,
-    attempts: &[ScanAttempt],
     items: impl Iterator<Item = &Item>,
 ) -> Result<HashMap<VenueId, Venue>, StoreError> {
-    let mut venues: HashMap<VenueId, Venue> = attempts
-        .iter()
-        .map(|attempt| (attempt.venue.id, attempt.venue.clone()))
-        .collect();
-    let elsewhere: BTreeSet<Uuid> = items
-        .filter(|item| !venues.contains_key(&item.venue_id))
-        .map(|item| item.venue_id.as_uuid())
-        .collect();
-    if !elsewhere.is_empty() {
-        let rows = venue::Entity::find()
-            .filter(venue::Column::Id.is_in(in_list(elsewhere)))
-            .all(db)
-            .await?;
-        for venue in convert_all::<_, Venue>(rows)? {
-            venues.insert(venue.id, venue);
-        }
+    let ids: BTreeSet<Uuid> = items.map(|item| item.venue_id.as_uuid()).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
     }
-    Ok(venues)
+    let rows = venue::Entity::find()
+        .filter(venue::Column::Id.is_in(in_list(ids)))
+        .all(db)
+        .await?;
+    Ok(convert_all::<_, Venue>(rows)?
+        .into_iter()
+        .map(|venue| (venue.id, venue))
+        .collect())
 }
 
 /// Decides one scan of a batch; an admission changes `tickets` and
@@ -854,6 +846,37 @@ impl Store {
         self.scanner(id)
             .await?
             .ok_or(StoreError::NotFound("scanner"))
+    }
+
+    /// Moves a live scanner device's expiry later, keeping its token. The
+    /// conditional update holds the domain's rule (live, and later) against
+    /// a revocation or renewal at the same moment; a refusal says why.
+    #[tracing::instrument(level = "debug", skip_all, fields(scanner = %id), err(level = "debug"))]
+    pub async fn renew_scanner(
+        &self,
+        id: ScannerId,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<ScannerDevice, StoreError> {
+        use scanner_device::Column;
+
+        let renewed = scanner_device::Entity::update_many()
+            .col_expr(Column::ExpiresAt, Expr::val(expires_at))
+            .filter(Column::Id.eq(id.as_uuid()))
+            .filter(Column::RevokedAt.is_null())
+            .filter(Column::ExpiresAt.gt(now))
+            .filter(Column::ExpiresAt.lt(expires_at))
+            .exec(&self.db)
+            .await?;
+        let device = self
+            .scanner(id)
+            .await?
+            .ok_or(StoreError::NotFound("scanner"))?;
+        if renewed.rows_affected == 0 {
+            device.check_renewal(expires_at, now)?;
+            return Err(anyhow::anyhow!("scanner {id} was renewable but not renewed").into());
+        }
+        Ok(device)
     }
 
     /// The live (not revoked, not expired) device whose token has this hash.

@@ -21,7 +21,7 @@ use usher_domain::ids::{FestivalId, ItemId, ReservationId, TicketId, UserId, Wai
 use usher_domain::input::{MinAccountAge, Name};
 use usher_domain::tickets::{
     Quantity, Reservation, ReservationRefusal, Ticket, TicketStatus, WaitlistEntry,
-    check_account_age, check_attendee, refusal_without_room, window_refusal,
+    check_account_age, check_attendee, check_retry, refusal_without_room, window_refusal,
 };
 use usher_domain::time::Timestamp;
 use usher_domain::wording;
@@ -51,7 +51,8 @@ pub struct NewReservation {
     pub quantity: Quantity,
     /// One name per ticket.
     pub holder_names: Vec<Name>,
-    /// A retry with the same key returns the first reservation.
+    /// A retry with the same key (and the same item and names) returns the
+    /// first reservation; another request with it is refused.
     pub idempotency_key: Option<String>,
 }
 
@@ -131,6 +132,13 @@ async fn reservation_by_key(
         tickets: convert_all(tickets)?,
         created_at: row.created_at,
     }))
+}
+
+/// The answer to `new`, whose key made `first` already: `first` itself when
+/// `new` is the same request again, a refusal naming the key otherwise.
+fn replay(first: Reservation, new: &NewReservation) -> Result<Reservation, StoreError> {
+    check_retry("idempotencyKey", &first, new.item_id, &new.holder_names)?;
+    Ok(first)
 }
 
 /// What some attendees hold that bears on new reservations for some items:
@@ -333,11 +341,11 @@ impl Batch for Reservations {
             let key = new.idempotency_key.as_deref();
             if let Some(key) = key {
                 if let Some(&first) = keys_issued.get(&(new.holder_id, key)) {
-                    answers.push(Ok(issued[first].0.clone()));
+                    answers.push(replay(issued[first].0.clone(), new));
                     continue;
                 }
                 if let Some(first) = reservation_by_key(&transaction, new.holder_id, key).await? {
-                    answers.push(Ok(first));
+                    answers.push(replay(first, new));
                     continue;
                 }
             }
@@ -602,7 +610,7 @@ impl Store {
         if let Some(key) = key
             && let Some(first) = reservation_by_key(&self.db, new.holder_id, key).await?
         {
-            return Ok(first);
+            return replay(first, &new);
         }
         self.reservations.submit((new, now)).await
     }

@@ -1,9 +1,14 @@
-//! Registering, signing in, refreshing, signing out, and roles.
+//! Registering, signing in, refreshing, signing out, changing passwords,
+//! and taking roles back.
+
+use std::time::{Duration, Instant};
 
 use futures::future::join_all;
 use serde_json::json;
+use usher_domain::roles::{Role, RoleGrant};
 
-use crate::helpers::{PASSWORD, TestApp};
+use crate::catalogue::festival;
+use crate::helpers::{Gql, PASSWORD, TestApp};
 use crate::on_both_databases;
 
 const REGISTER: &str = "mutation($input: RegisterInput!) {
@@ -31,6 +36,8 @@ on_both_databases!(
     concurrent_registrations_of_one_email_create_one_account,
     logout_ends_the_login,
     forged_and_malformed_tokens_are_unauthenticated,
+    changing_the_password_ends_the_other_logins_and_keeps_this_one,
+    admins_and_organizers_take_roles_back_within_their_reach,
 );
 
 async fn a_new_attendee_registers_and_is_signed_in(app: TestApp) {
@@ -241,4 +248,234 @@ async fn forged_and_malformed_tokens_are_unauthenticated(app: TestApp) {
         let response = app.gql(Some(forged), ME, json!({})).await;
         assert_eq!(response.error_code(), "UNAUTHENTICATED", "token {forged:?}");
     }
+}
+
+const CHANGE_PASSWORD: &str = "mutation($old: String!, $new: String!) { changePassword(oldPassword: $old, newPassword: $new) }";
+const LOGIN: &str =
+    "mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken } }";
+
+async fn change(app: &TestApp, token: Option<&str>, old: &str, new: &str) -> Gql {
+    app.gql(token, CHANGE_PASSWORD, json!({ "old": old, "new": new }))
+        .await
+}
+
+async fn changing_the_password_ends_the_other_logins_and_keeps_this_one(app: TestApp) {
+    let email = "chanthou@example.org";
+    let registered = register(&app, email, PASSWORD, "Chanthou").await;
+    let registered_access = registered
+        .data("/register/accessToken")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (phone_access, phone_refresh) = app.sign_in(email, PASSWORD).await;
+    let (laptop_access, laptop_refresh) = app.sign_in(email, PASSWORD).await;
+    let (bystander, _) = {
+        register(&app, "bystander@example.org", PASSWORD, "B").await;
+        app.sign_in("bystander@example.org", PASSWORD).await
+    };
+    // A second instance of the same database, which learns of ended logins
+    // only from the database.
+    let elsewhere = app.another_instance().await;
+    assert_eq!(
+        elsewhere
+            .gql(Some(&laptop_access), ME, json!({}))
+            .await
+            .data("/me/email"),
+        email
+    );
+    let new_password = "a new and longer password";
+
+    let anonymous = change(&app, None, PASSWORD, new_password).await;
+    let wrong_old = change(&app, Some(&phone_access), "not the password", new_password).await;
+    let too_short = change(&app, Some(&phone_access), PASSWORD, "short").await;
+    assert_eq!(anonymous.error_code(), "UNAUTHENTICATED");
+    assert_eq!(wrong_old.error_code(), "INVALID_CREDENTIALS");
+    assert_eq!(too_short.error_code(), "BAD_USER_INPUT");
+    assert_eq!(too_short.error_field(), "newPassword");
+    assert_eq!(
+        app.gql(Some(&laptop_access), ME, json!({}))
+            .await
+            .data("/me/email"),
+        email,
+        "a refused change ends nothing"
+    );
+
+    let changed = change(&app, Some(&phone_access), PASSWORD, new_password).await;
+
+    assert_eq!(
+        changed.data("/changePassword"),
+        2,
+        "the registration's login and the laptop's"
+    );
+    for ended in [&laptop_access, &registered_access] {
+        assert_eq!(
+            app.gql(Some(ended), ME, json!({})).await.error_code(),
+            "UNAUTHENTICATED",
+            "another login's access token stops at once"
+        );
+    }
+    assert_eq!(
+        app.gql(None, REFRESH, json!({ "token": laptop_refresh }))
+            .await
+            .error_code(),
+        "UNAUTHENTICATED"
+    );
+    assert_eq!(
+        app.gql(Some(&phone_access), ME, json!({}))
+            .await
+            .data("/me/email"),
+        email,
+        "this login goes on"
+    );
+    let rotated = app
+        .gql(None, REFRESH, json!({ "token": phone_refresh }))
+        .await;
+    assert_eq!(rotated.data("/refresh/user/email"), email);
+    assert_eq!(
+        app.gql(Some(&bystander), ME, json!({}))
+            .await
+            .data("/me/email"),
+        "bystander@example.org"
+    );
+    let started = Instant::now();
+    while elsewhere
+        .gql(Some(&laptop_access), ME, json!({}))
+        .await
+        .0
+        .get("errors")
+        .is_none()
+    {
+        assert!(
+            started.elapsed() < Duration::from_millis(2_500),
+            "the other instance stops the ended login within two seconds"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let old_login = app
+        .gql(
+            None,
+            LOGIN,
+            json!({ "input": { "email": email, "password": PASSWORD } }),
+        )
+        .await;
+    assert_eq!(old_login.error_code(), "INVALID_CREDENTIALS");
+    app.sign_in(email, new_password).await;
+}
+
+async fn revoke(app: &TestApp, token: &str, input: serde_json::Value) -> Gql {
+    app.gql(
+        Some(token),
+        "mutation($input: RevokeRoleInput!) { revokeRole(input: $input) { email roles { role festival { slug } } } }",
+        json!({ "input": input }),
+    )
+    .await
+}
+
+async fn admins_and_organizers_take_roles_back_within_their_reach(app: TestApp) {
+    let festival = festival(&app, "revocations").await;
+    let other = festival_of(&app, "other-festival").await;
+    let festival_id: usher_domain::ids::FestivalId = festival.id.parse().unwrap();
+    let organizer = app
+        .user_with(
+            "chief@example.org",
+            &[RoleGrant::new(Role::Organizer, Some(festival_id), None).unwrap()],
+        )
+        .await;
+    let staff = app
+        .user_with(
+            "gate@example.org",
+            &[
+                RoleGrant::new(Role::DoorStaff, Some(festival_id), None).unwrap(),
+                RoleGrant::new(Role::DoorStaff, Some(other.parse().unwrap()), None).unwrap(),
+            ],
+        )
+        .await;
+    let deputy = app
+        .user_with(
+            "deputy@example.org",
+            &[RoleGrant::new(Role::Admin, None, None).unwrap()],
+        )
+        .await;
+    let door_staff_of = |festival_id: &str| json!({ "email": "GATE@example.org", "role": "DOOR_STAFF", "festivalId": festival_id });
+    let manifest = "query($venue: ID!) { scannerManifest(venueId: $venue) { generatedAt } }";
+    let scans = |token: String| {
+        let venue = festival.venue.clone();
+        let app = &app;
+        async move {
+            app.gql(Some(&token), manifest, json!({ "venue": venue }))
+                .await
+        }
+    };
+    scans(staff.clone()).await.data("/scannerManifest");
+
+    let by_staff = revoke(&app, &staff, door_staff_of(&festival.id)).await;
+    let other_festival = revoke(&app, &organizer, door_staff_of(&other)).await;
+    let an_admin = revoke(
+        &app,
+        &organizer,
+        json!({ "email": "deputy@example.org", "role": "ADMIN" }),
+    )
+    .await;
+    let taken_back = revoke(&app, &organizer, door_staff_of(&festival.id)).await;
+    let again = revoke(&app, &organizer, door_staff_of(&festival.id)).await;
+    let venue_scoped = revoke(
+        &app,
+        &festival.admin,
+        json!({ "email": "gate@example.org", "role": "DOOR_STAFF", "festivalId": other, "venueId": festival.venue }),
+    )
+    .await;
+    let attendee_role = revoke(
+        &app,
+        &festival.admin,
+        json!({ "email": "gate@example.org", "role": "ATTENDEE" }),
+    )
+    .await;
+    let by_admin = revoke(
+        &app,
+        &festival.admin,
+        json!({ "email": "deputy@example.org", "role": "ADMIN" }),
+    )
+    .await;
+
+    assert_eq!(by_staff.error_code(), "FORBIDDEN");
+    assert_eq!(other_festival.error_code(), "FORBIDDEN");
+    assert_eq!(an_admin.error_code(), "FORBIDDEN");
+    assert_eq!(
+        taken_back.data("/revokeRole/roles"),
+        &json!([{ "role": "ATTENDEE", "festival": null },
+                 { "role": "DOOR_STAFF", "festival": { "slug": "other-festival" } }])
+    );
+    assert_eq!(again.error_code(), "NOT_FOUND", "no such grant any more");
+    assert_eq!(
+        venue_scoped.error_code(),
+        "NOT_FOUND",
+        "a grant is taken back with the scope it was given with"
+    );
+    assert_eq!(attendee_role.error_code(), "BAD_USER_INPUT");
+    assert_eq!(attendee_role.error_field(), "role");
+    assert_eq!(
+        by_admin.data("/revokeRole/roles"),
+        &json!([{ "role": "ATTENDEE", "festival": null }])
+    );
+    assert_eq!(
+        scans(staff).await.error_code(),
+        "FORBIDDEN",
+        "a revoked role stops at once on this instance"
+    );
+    assert_eq!(
+        app.gql(Some(&deputy), "{ me { roles { role } } }", json!({}))
+            .await
+            .data("/me/roles"),
+        &json!([{ "role": "ATTENDEE" }])
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM role_grant WHERE role = 'DOOR_STAFF'")
+            .await,
+        1
+    );
+}
+
+/// Another festival, by its id.
+async fn festival_of(app: &TestApp, slug: &str) -> String {
+    festival(app, slug).await.id
 }

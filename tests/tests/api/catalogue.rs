@@ -129,6 +129,7 @@ on_both_databases!(
     the_programme_filters_by_kind_venue_film_time_and_availability,
     invalid_catalogue_input_names_the_field_and_changes_nothing,
     item_updates_are_checked_as_a_whole,
+    organizers_correct_the_venues_and_films_of_their_festival,
     only_organizers_of_the_festival_set_it_up,
     organizers_grant_roles_within_their_festival_only,
     a_slug_is_taken_once_even_by_concurrent_admins,
@@ -557,6 +558,175 @@ async fn item_updates_are_checked_as_a_whole(app: TestApp) {
         read.data("/item/startsAt"),
         &item["startsAt"],
         "a refused update changes nothing"
+    );
+}
+
+const UPDATE_VENUE: &str = "mutation($input: UpdateVenueInput!) { updateVenue(input: $input) { id name address capacity gates } }";
+const UPDATE_FILM: &str = "mutation($input: UpdateFilmInput!) { updateFilm(input: $input) { id title originalTitle countries languages runtimeMinutes director } }";
+
+async fn organizers_correct_the_venues_and_films_of_their_festival(app: TestApp) {
+    let festival = festival(&app, "typos").await;
+    let organizer = app
+        .user_with(
+            "fixer@example.org",
+            &[RoleGrant::new(Role::Organizer, Some(festival.id.parse().unwrap()), None).unwrap()],
+        )
+        .await;
+    let other = festival_of_another_organizer(&app).await;
+    let attendee = app.attendee("reader@example.org").await;
+    let from_film = create_item(&app, &festival, 300, json!({})).await;
+    let titled = create_item(
+        &app,
+        &festival,
+        600,
+        json!({ "title": "Ròm, with the director" }),
+    )
+    .await;
+    let update = |token: &str, mutation: &'static str, input: Value| {
+        let token = token.to_owned();
+        let app = &app;
+        async move {
+            app.gql(Some(&token), mutation, json!({ "input": input }))
+                .await
+        }
+    };
+    let venue = |changes: Value| {
+        let mut input = json!({ "venueId": festival.venue });
+        input
+            .as_object_mut()
+            .unwrap()
+            .extend(changes.as_object().unwrap().clone());
+        input
+    };
+    let film = |changes: Value| {
+        let mut input = json!({ "filmId": festival.film });
+        input
+            .as_object_mut()
+            .unwrap()
+            .extend(changes.as_object().unwrap().clone());
+        input
+    };
+
+    // Refused: the wrong people, unknown ids, and input createVenue and
+    // createFilm refuse too; none of it changes anything.
+    assert_eq!(
+        update(&attendee, UPDATE_VENUE, venue(json!({ "name": "Mine" })))
+            .await
+            .error_code(),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        update(&other, UPDATE_FILM, film(json!({ "title": "Mine" })))
+            .await
+            .error_code(),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        update(
+            &organizer,
+            UPDATE_VENUE,
+            json!({ "venueId": uuid::Uuid::now_v7().to_string(), "name": "X" })
+        )
+        .await
+        .error_code(),
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        update(&organizer, UPDATE_FILM, json!({ "filmId": "film-1" }))
+            .await
+            .error_field(),
+        "filmId"
+    );
+    for (mutation, input, field) in [
+        (UPDATE_VENUE, venue(json!({ "capacity": 0 })), "capacity"),
+        (UPDATE_VENUE, venue(json!({ "name": " " })), "name"),
+        (UPDATE_VENUE, venue(json!({ "address": "" })), "address"),
+        (UPDATE_VENUE, venue(json!({ "gates": ["A", "A"] })), "gates"),
+        (UPDATE_FILM, film(json!({ "title": "" })), "title"),
+        (
+            UPDATE_FILM,
+            film(json!({ "countries": ["Thailand"] })),
+            "countries",
+        ),
+        (
+            UPDATE_FILM,
+            film(json!({ "runtimeMinutes": 0 })),
+            "runtimeMinutes",
+        ),
+        (
+            UPDATE_FILM,
+            film(json!({ "languages": ["Thai", "Thai"] })),
+            "languages",
+        ),
+    ] {
+        let refused = update(&organizer, mutation, input).await;
+        assert_eq!(
+            refused.error_code(),
+            "BAD_USER_INPUT",
+            "{field}: {:?}",
+            refused.0
+        );
+        assert_eq!(refused.error_field(), field);
+    }
+    let read = "query($venue: ID!, $film: ID!) { venue(id: $venue) { name address capacity gates } film(id: $film) { title countries runtimeMinutes } }";
+    let before = json!({
+        "venue": { "name": "Hall 2", "address": "Minzu Avenue", "capacity": 300, "gates": ["A", "B"] },
+        "film": { "title": "Ròm", "countries": ["VN"], "runtimeMinutes": 79 },
+    });
+    let ids = json!({ "venue": festival.venue, "film": festival.film });
+    assert_eq!(app.gql(None, read, ids.clone()).await.data(""), &before);
+
+    // Partial updates: what is not named stays.
+    let venue_fixed = update(
+        &organizer,
+        UPDATE_VENUE,
+        venue(json!({ "name": "Hall 2 (upstairs)", "gates": ["A", "C"] })),
+    )
+    .await;
+    let capacity_fixed = update(&organizer, UPDATE_VENUE, venue(json!({ "capacity": 280 }))).await;
+    let film_fixed = update(
+        &organizer,
+        UPDATE_FILM,
+        film(json!({ "title": "Rom", "originalTitle": "Ròm", "countries": ["vn", "fr"], "director": "Trần Thanh Huy" })),
+    )
+    .await;
+    let cleared = update(
+        &festival.admin,
+        UPDATE_FILM,
+        film(json!({ "runtimeMinutes": null, "director": null })),
+    )
+    .await;
+
+    assert_eq!(
+        venue_fixed.data("/updateVenue"),
+        &json!({ "id": festival.venue, "name": "Hall 2 (upstairs)", "address": "Minzu Avenue", "capacity": 300, "gates": ["A", "C"] })
+    );
+    assert_eq!(capacity_fixed.data("/updateVenue/capacity"), 280);
+    assert_eq!(
+        capacity_fixed.data("/updateVenue/gates"),
+        &json!(["A", "C"])
+    );
+    assert_eq!(
+        film_fixed.data("/updateFilm"),
+        &json!({ "id": festival.film, "title": "Rom", "originalTitle": "Ròm", "countries": ["VN", "FR"],
+                 "languages": ["Vietnamese"], "runtimeMinutes": 79, "director": "Trần Thanh Huy" })
+    );
+    assert_eq!(
+        cleared.data("/updateFilm"),
+        &json!({ "id": festival.film, "title": "Rom", "originalTitle": "Ròm", "countries": ["VN", "FR"],
+                 "languages": ["Vietnamese"], "runtimeMinutes": null, "director": null })
+    );
+    let items = "query($a: ID!, $b: ID!) { a: item(id: $a) { title venue { name } } b: item(id: $b) { title } }";
+    assert_eq!(
+        app.gql(
+            None,
+            items,
+            json!({ "a": from_film["id"], "b": titled["id"] })
+        )
+        .await
+        .data(""),
+        &json!({ "a": { "title": "Rom", "venue": { "name": "Hall 2 (upstairs)" } }, "b": { "title": "Ròm, with the director" } }),
+        "an item that took the film's title follows it; one with its own keeps it"
     );
 }
 

@@ -20,8 +20,6 @@ use crate::cli::usher;
 use crate::helpers::{Gql, PASSWORD, TestApp, TestDatabase, spawn_app_with};
 use crate::on_both_databases;
 
-const LOGIN: &str =
-    "mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken } }";
 const REFRESH: &str =
     "mutation($token: String!) { refresh(refreshToken: $token) { accessToken refreshToken } }";
 const LOGOUT: &str = "mutation($token: String!) { logout(refreshToken: $token) }";
@@ -43,25 +41,7 @@ on_both_databases!(
 /// Registers `email` and signs in: (access token, refresh token).
 async fn signed_in(app: &TestApp, email: &str) -> (String, String) {
     app.attendee(email).await;
-    let login = app
-        .gql(
-            None,
-            LOGIN,
-            json!({ "input": { "email": email, "password": PASSWORD } }),
-        )
-        .await;
-    (
-        login
-            .data("/login/accessToken")
-            .as_str()
-            .unwrap()
-            .to_owned(),
-        login
-            .data("/login/refreshToken")
-            .as_str()
-            .unwrap()
-            .to_owned(),
-    )
+    app.sign_in(email, PASSWORD).await
 }
 
 async fn me(app: &TestApp, token: &str) -> Gql {
@@ -148,13 +128,7 @@ async fn a_server_started_after_a_login_ended_refuses_its_tokens_from_the_first_
     let ended = app.gql(None, LOGOUT, json!({ "token": refresh })).await;
     assert_eq!(ended.data("/logout"), true);
 
-    let restarted = spawn_app_with(
-        TestDatabase::shared(&app.database.url),
-        app.db,
-        StoreOptions::default(),
-    )
-    .await
-    .unwrap();
+    let restarted = app.another_instance().await;
 
     let answer = me(&restarted, &ended_access).await;
     assert_eq!(answer.error_code(), "UNAUTHENTICATED", "{:?}", answer.0);

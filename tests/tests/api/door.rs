@@ -4,7 +4,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{Duration, Utc};
+use chrono::{Duration, SubsecRound, Utc};
 use futures::future::join_all;
 use serde_json::{Value, json};
 use usher_api::codes::TicketKeys;
@@ -81,6 +81,15 @@ pub async fn scan(
     .await
 }
 
+/// How many the item's counter says are inside, read from the database.
+async fn admitted(app: &TestApp, item_id: &str) -> i64 {
+    app.count(&format!(
+        "SELECT CAST(admitted AS BIGINT) FROM programme_item WHERE id = {}",
+        app.uuid(item_id)
+    ))
+    .await
+}
+
 fn outcome(response: &Gql) -> String {
     response
         .data("/checkIn/outcome")
@@ -96,6 +105,8 @@ on_both_databases!(
     the_door_never_admits_more_than_the_venue_holds,
     door_staff_scan_only_where_their_grant_reaches,
     scanner_devices_scan_until_revoked,
+    an_organizer_renews_a_live_scanner_token_and_the_phone_scans_on,
+    a_changed_venue_is_seen_at_the_door_at_once_and_its_capacity_on_every_instance,
     every_scan_is_recorded_for_the_organizers,
     offline_scans_are_ordered_by_scan_time_and_answered_once,
     hostile_codes_are_invalid_never_internal,
@@ -243,12 +254,7 @@ async fn concurrent_scans_of_one_ticket_at_many_gates_admit_exactly_once(app: Te
             .count(),
         19
     );
-    let admitted = app
-        .count(&format!(
-            "SELECT CAST(admitted AS BIGINT) FROM programme_item WHERE id = {}",
-            app.uuid(d.item["id"].as_str().unwrap())
-        ))
-        .await;
+    let admitted = admitted(&app, d.item["id"].as_str().unwrap()).await;
     assert_eq!(admitted, 1);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM scan").await,
@@ -511,6 +517,199 @@ async fn scanner_devices_scan_until_revoked(app: TestApp) {
     );
 }
 
+const RENEW: &str = "mutation($input: RenewScannerTokenInput!) { renewScannerToken(input: $input) { id expiresAt active } }";
+
+/// When the door's scanner `token` is taken: a query only a live scanner
+/// token (or door staff) may make.
+async fn scanner_works(app: &TestApp, token: &str, venue: &str) -> Gql {
+    app.gql(
+        Some(token),
+        "query($venue: ID!) { scannerManifest(venueId: $venue) { generatedAt } }",
+        json!({ "venue": venue }),
+    )
+    .await
+}
+
+async fn renew(app: &TestApp, who: &str, scanner_id: &Value, until: chrono::DateTime<Utc>) -> Gql {
+    app.gql(
+        Some(who),
+        RENEW,
+        json!({ "input": { "scannerId": scanner_id, "expiresAt": until.to_rfc3339() } }),
+    )
+    .await
+}
+
+async fn an_organizer_renews_a_live_scanner_token_and_the_phone_scans_on(app: TestApp) {
+    let d = door(&app, "renewals", json!({})).await;
+    let issue = "mutation($input: IssueScannerTokenInput!) { issueScannerToken(input: $input) { token scanner { id } } }";
+    let issued = |expires_at: chrono::DateTime<Utc>| {
+        app.gql(
+            Some(&d.festival.admin),
+            issue,
+            json!({ "input": { "venueId": d.festival.venue, "label": "Gate A", "expiresAt": expires_at.to_rfc3339() } }),
+        )
+    };
+    let soon = Utc::now() + Duration::seconds(3);
+    let phone = issued(soon).await;
+    let token = phone
+        .data("/issueScannerToken/token")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let scanner_id = phone.data("/issueScannerToken/scanner/id").clone();
+    // The phone scans (this instance now remembers the token's expiry for
+    // two seconds), then the organizer renews it before it expires.
+    let until = Utc::now() + Duration::days(7);
+    tokio::time::sleep(
+        (soon - Utc::now() - Duration::milliseconds(1500))
+            .to_std()
+            .unwrap_or_default(),
+    )
+    .await;
+    scanner_works(&app, &token, &d.festival.venue)
+        .await
+        .data("/scannerManifest");
+    let by_staff = renew(&app, &d.staff, &scanner_id, until).await;
+    let too_long = renew(
+        &app,
+        &d.festival.admin,
+        &scanner_id,
+        Utc::now() + Duration::days(32),
+    )
+    .await;
+    let renewed = renew(&app, &d.festival.admin, &scanner_id, until).await;
+    let earlier = renew(
+        &app,
+        &d.festival.admin,
+        &scanner_id,
+        until - Duration::days(1),
+    )
+    .await;
+    tokio::time::sleep(
+        (soon - Utc::now() + Duration::milliseconds(300))
+            .to_std()
+            .unwrap_or_default(),
+    )
+    .await;
+    let after_the_old_expiry = scanner_works(&app, &token, &d.festival.venue).await;
+
+    assert_eq!(by_staff.error_code(), "FORBIDDEN");
+    assert_eq!(too_long.error_code(), "BAD_USER_INPUT");
+    assert_eq!(too_long.error_field(), "expiresAt");
+    assert_eq!(renewed.data("/renewScannerToken/active"), true);
+    let renewed_until = renewed
+        .data("/renewScannerToken/expiresAt")
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(renewed_until).unwrap(),
+        until.trunc_subsecs(6)
+    );
+    assert_eq!(
+        earlier.error_code(),
+        "BAD_USER_INPUT",
+        "a renewal never shortens"
+    );
+    assert_eq!(earlier.error_field(), "expiresAt");
+    assert!(
+        after_the_old_expiry.0.get("errors").is_none(),
+        "the same token works past its first expiry, at once: {:?}",
+        after_the_old_expiry.0
+    );
+    assert_eq!(
+        outcome(&scan(&app, &token, &d.ticket["code"], &d.festival.venue, None).await),
+        "ADMITTED"
+    );
+
+    // A revoked or expired token is over: it is not renewed.
+    app.gql(
+        Some(&d.festival.admin),
+        "mutation($id: ID!) { revokeScannerToken(scannerId: $id) { active } }",
+        json!({ "id": scanner_id }),
+    )
+    .await
+    .data("/revokeScannerToken");
+    let revoked = renew(&app, &d.festival.admin, &scanner_id, until).await;
+    let short = issued(Utc::now() + Duration::seconds(1)).await;
+    let short_id = short.data("/issueScannerToken/scanner/id").clone();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let expired = renew(&app, &d.festival.admin, &short_id, until).await;
+    for refused in [revoked, expired] {
+        assert_eq!(refused.error_code(), "BAD_USER_INPUT");
+        assert_eq!(refused.error_field(), "scannerId");
+        let message = refused.0["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains("issue a new one"), "{message}");
+    }
+    assert_eq!(
+        scanner_works(&app, &token, &d.festival.venue)
+            .await
+            .error_code(),
+        "UNAUTHENTICATED"
+    );
+}
+
+async fn a_changed_venue_is_seen_at_the_door_at_once_and_its_capacity_on_every_instance(
+    app: TestApp,
+) {
+    let d = door(&app, "changed-venue", json!({})).await;
+    let second = buy(&app, &app.attendee("second@example.org").await, &d.item).await;
+    let third = buy(&app, &app.attendee("third@example.org").await, &d.item).await;
+    // Another instance of the same database, with its own memory.
+    let elsewhere = app.another_instance().await;
+    let hall = d.festival.venue.as_str();
+    // Both instances have read the venue: 300 places, gates A and B.
+    assert_eq!(
+        outcome(&scan(&app, &d.staff, &d.ticket["code"], hall, Some("B")).await),
+        "ADMITTED"
+    );
+    assert_eq!(
+        outcome(&scan(&elsewhere, &d.staff, &second["code"], hall, Some("A")).await),
+        "ADMITTED"
+    );
+
+    let changed = app
+        .gql(
+            Some(&d.festival.admin),
+            "mutation($input: UpdateVenueInput!) { updateVenue(input: $input) { capacity gates } }",
+            json!({ "input": { "venueId": hall, "capacity": 2, "gates": ["A", "C"], "name": "Hall 2 (upstairs)" } }),
+        )
+        .await;
+    assert_eq!(changed.data("/updateVenue/capacity"), 2);
+
+    let here = scan(&app, &d.staff, &third["code"], hall, Some("C")).await;
+    let there = scan(&elsewhere, &d.staff, &third["code"], hall, Some("A")).await;
+    assert_eq!(
+        outcome(&here),
+        "VENUE_FULL",
+        "the new gate and capacity at once here"
+    );
+    assert_eq!(
+        outcome(&there),
+        "VENUE_FULL",
+        "the new capacity at once on every instance"
+    );
+    for answer in [&here, &there] {
+        let message = answer.data("/checkIn/message").as_str().unwrap();
+        assert!(message.contains("Hall 2 (upstairs)"), "{message}");
+    }
+    let started = std::time::Instant::now();
+    loop {
+        let answer = scan(&elsewhere, &d.staff, &third["code"], hall, Some("C")).await;
+        if answer.0.get("errors").is_none() {
+            assert_eq!(outcome(&answer), "VENUE_FULL");
+            break;
+        }
+        assert_eq!(answer.error_field(), "gate");
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(2_500),
+            "the other instance takes the new gates within two seconds"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let admitted = admitted(&app, d.item["id"].as_str().unwrap()).await;
+    assert_eq!(admitted, 2);
+}
+
 async fn every_scan_is_recorded_for_the_organizers(app: TestApp) {
     let d = door(&app, "records", json!({})).await;
     for gate in ["A", "B", "A", "B", "A"] {
@@ -660,12 +859,7 @@ async fn offline_scans_are_ordered_by_scan_time_and_answered_once(app: TestApp) 
         3,
         "the later online admission is now a conflict"
     );
-    let admitted = app
-        .count(&format!(
-            "SELECT CAST(admitted AS BIGINT) FROM programme_item WHERE id = {}",
-            app.uuid(d.item["id"].as_str().unwrap())
-        ))
-        .await;
+    let admitted = admitted(&app, d.item["id"].as_str().unwrap()).await;
     assert_eq!(admitted, 2);
     let future = json!([{ "clientScanId": "phone-9", "code": d.ticket["code"], "venueId": d.festival.venue, "scannedAt": (Utc::now() + Duration::hours(1)).to_rfc3339() }]);
     let refused = app
@@ -905,12 +1099,7 @@ async fn concurrent_copies_of_one_scan_get_one_answer_and_one_record(app: TestAp
         assert_eq!(answer.data("/checkIn"), first);
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM scan").await, 1);
-    let admitted = app
-        .count(&format!(
-            "SELECT CAST(admitted AS BIGINT) FROM programme_item WHERE id = {}",
-            app.uuid(d.item["id"].as_str().unwrap())
-        ))
-        .await;
+    let admitted = admitted(&app, d.item["id"].as_str().unwrap()).await;
     assert_eq!(admitted, 1);
 }
 

@@ -463,6 +463,37 @@ impl TestApp {
         self.login(email).await
     }
 
+    /// A second server on this test's database, with its own memory: what
+    /// another instance behind the same load balancer would be.
+    pub async fn another_instance(&self) -> TestApp {
+        spawn_app_with(
+            TestDatabase::shared(&self.database.url),
+            self.db,
+            StoreOptions::default(),
+        )
+        .await
+        .expect("a second instance starts")
+    }
+
+    /// Signs in with `password`: (access token, refresh token).
+    pub async fn sign_in(&self, email: &str, password: &str) -> (String, String) {
+        let login = self
+            .gql(
+                None,
+                "mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken } }",
+                json!({ "input": { "email": email, "password": password } }),
+            )
+            .await;
+        let token = |name: &str| {
+            login
+                .data(&format!("/login/{name}"))
+                .as_str()
+                .expect("a token")
+                .to_owned()
+        };
+        (token("accessToken"), token("refreshToken"))
+    }
+
     /// Signs in and returns the access token.
     pub async fn login(&self, email: &str) -> String {
         let response = self

@@ -83,6 +83,7 @@ on_both_databases!(
     two_hundred_attendees_racing_for_fifty_tickets_get_exactly_fifty,
     one_attendee_firing_ten_requests_gets_only_the_limit,
     parallel_retries_with_one_key_make_one_reservation,
+    a_used_key_with_another_request_is_refused_and_the_first_request_still_answered,
     a_cancellation_racing_reservations_and_a_waitlist_never_over_issues,
     overlapping_items_are_refused_even_when_reserved_at_once,
     a_festival_may_allow_overlapping_tickets,
@@ -290,6 +291,64 @@ async fn parallel_retries_with_one_key_make_one_reservation(app: TestApp) {
     );
     app.assert_counter_matches_tickets(item["id"].as_str().unwrap())
         .await;
+}
+
+async fn a_used_key_with_another_request_is_refused_and_the_first_request_still_answered(
+    app: TestApp,
+) {
+    let (festival, item) = screening(&app, "one-key", json!({ "maxTicketsPerAttendee": 5 })).await;
+    let other_item = create_item(&app, &festival, 600, json!({})).await;
+    let attendee = app.attendee("keys@example.org").await;
+    let request = |item: &Value, quantity: i64, names: &[&str], key: &str| json!({ "input": { "itemId": item["id"], "quantity": quantity, "holderNames": names, "idempotencyKey": key } });
+    let send = {
+        let (app, attendee) = (&app, attendee.as_str());
+        move |input: Value| app.gql(Some(attendee), RESERVE, input)
+    };
+    let first = send(request(&item, 2, &["Mai", "Linh"], "checkout-1")).await;
+    let first_id = first.data("/reserveTickets/id").clone();
+
+    for (what, other) in [
+        (
+            "another item",
+            request(&other_item, 2, &["Mai", "Linh"], "checkout-1"),
+        ),
+        (
+            "another quantity",
+            request(&item, 3, &["Mai", "Linh", "Bao"], "checkout-1"),
+        ),
+        (
+            "other names",
+            request(&item, 2, &["Mai", "Bao"], "checkout-1"),
+        ),
+    ] {
+        let refused = send(other).await;
+        assert_eq!(refused.error_code(), "BAD_USER_INPUT", "{what}");
+        assert_eq!(refused.error_field(), "idempotencyKey", "{what}");
+        let message = refused.0["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("belongs to another request"),
+            "{what}: {message}"
+        );
+    }
+    let again = send(request(&item, 2, &["Mai", "Linh"], "checkout-1")).await;
+    assert_eq!(again.data("/reserveTickets/id"), &first_id);
+
+    // Two different requests with one new key at the same moment: one is
+    // reserved, the other refused, whichever comes first.
+    let racing = join_all([
+        send(request(&item, 1, &["Mai"], "checkout-2")),
+        send(request(&other_item, 1, &["Mai"], "checkout-2")),
+    ])
+    .await;
+    assert_eq!(succeeded(&racing), 1, "{racing:?}");
+    assert_eq!(codes_of(&racing), ["BAD_USER_INPUT"]);
+
+    assert_eq!(app.count("SELECT COUNT(*) FROM reservation").await, 2);
+    assert_eq!(app.count("SELECT COUNT(*) FROM ticket").await, 3);
+    for item in [&item, &other_item] {
+        app.assert_counter_matches_tickets(item["id"].as_str().unwrap())
+            .await;
+    }
 }
 
 async fn a_cancellation_racing_reservations_and_a_waitlist_never_over_issues(app: TestApp) {

@@ -36,6 +36,62 @@ pub struct GrantRoleInput {
     pub venue_id: Option<ID>,
 }
 
+/// The grant to take back: the same role and scope it was given with.
+#[derive(InputObject)]
+pub struct RevokeRoleInput {
+    pub email: String,
+    pub role: Role,
+    pub festival_id: Option<ID>,
+    pub venue_id: Option<ID>,
+}
+
+/// Giving a role, or taking it back.
+#[derive(Clone, Copy)]
+enum RoleChange {
+    Grant,
+    Revoke,
+}
+
+/// Gives or takes back the grant of `role` in the given scope to the
+/// account with `email`, if the viewer may: admins any grant, organizers
+/// ORGANIZER and DOOR_STAFF grants within their own festival.
+async fn change_role(
+    ctx: &Context<'_>,
+    change: RoleChange,
+    email: &str,
+    role: Role,
+    festival_id: Option<&ID>,
+    venue_id: Option<&ID>,
+) -> ApiResult<UserNode> {
+    let changer = viewer(ctx).user()?;
+    let email = Email::parse("email", email)?;
+    let grant = RoleGrant::new(
+        role.into(),
+        festival_id
+            .map(|id| parse_id("festivalId", id))
+            .transpose()?,
+        venue_id.map(|id| parse_id("venueId", id)).transpose()?,
+    )?;
+    let (allowed, verb) = match change {
+        RoleChange::Grant => (changer.permissions.can_grant(&grant), "grant"),
+        RoleChange::Revoke => (changer.permissions.can_revoke(&grant), "revoke"),
+    };
+    if !allowed {
+        return Err(ApiError::Forbidden(format!(
+            "only admins, or organizers within their own festival, may {verb} this role"
+        )));
+    }
+    let services = services(ctx)?;
+    let user = match change {
+        RoleChange::Grant => services.store.grant_role(&email, &grant).await?,
+        RoleChange::Revoke => services.store.revoke_role(&email, &grant).await?,
+    };
+    // Seen at once here; other instances read the user again within two
+    // seconds.
+    services.users.forget(&user.id);
+    Ok(UserNode(user))
+}
+
 /// Starts a login for `user`: a fresh access token and the first refresh
 /// token of a new session.
 async fn sign_in(services: &Services, user: User) -> ApiResult<AuthPayload> {
@@ -175,26 +231,75 @@ impl AccountsMutation {
     /// Admins grant any role; organizers grant ORGANIZER and DOOR_STAFF
     /// within their own festival.
     async fn grant_role(&self, ctx: &Context<'_>, input: GrantRoleInput) -> ApiResult<UserNode> {
-        let granter = viewer(ctx).user()?;
-        let email = Email::parse("email", &input.email)?;
-        let grant = RoleGrant::new(
-            input.role.into(),
-            input
-                .festival_id
-                .map(|id| parse_id("festivalId", &id))
-                .transpose()?,
-            input
-                .venue_id
-                .map(|id| parse_id("venueId", &id))
-                .transpose()?,
-        )?;
-        if !granter.permissions.can_grant(&grant) {
-            return Err(ApiError::Forbidden(
-                "only admins, or organizers within their own festival, may grant this role".into(),
-            ));
+        change_role(
+            ctx,
+            RoleChange::Grant,
+            &input.email,
+            input.role,
+            input.festival_id.as_ref(),
+            input.venue_id.as_ref(),
+        )
+        .await
+    }
+
+    /// Takes a role back: admins any grant, organizers ORGANIZER and
+    /// DOOR_STAFF grants within their own festival. The grant must match
+    /// the one given (role, festival and venue); NOT_FOUND otherwise. It
+    /// stops at once on this instance, within two seconds on the others.
+    async fn revoke_role(&self, ctx: &Context<'_>, input: RevokeRoleInput) -> ApiResult<UserNode> {
+        change_role(
+            ctx,
+            RoleChange::Revoke,
+            &input.email,
+            input.role,
+            input.festival_id.as_ref(),
+            input.venue_id.as_ref(),
+        )
+        .await
+    }
+
+    /// Changes the signed-in user's password, given the current one (checked
+    /// and throttled as a sign-in is; the new one follows the rules of
+    /// registration). Every other login of the account ends, and their
+    /// access tokens stop at once; this login goes on. Returns how many
+    /// logins it ended.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        old_password: String,
+        new_password: String,
+    ) -> ApiResult<i32> {
+        let (user, login) = viewer(ctx).login()?;
+        let new_password = Password::parse("newPassword", &new_password)?;
+        let services = services(ctx)?;
+        services
+            .throttles
+            .sign_in(user.email.as_str(), client_address(ctx))?;
+        let old_hash = services
+            .store
+            .credentials(&user.email)
+            .await?
+            .map(|stored| stored.password_hash)
+            .ok_or_else(|| ApiError::Unauthenticated("the account no longer exists".into()))?;
+        if !services
+            .auth
+            .verify_password(old_password, Some(old_hash.clone()))
+            .await?
+        {
+            return Err(ApiError::InvalidCredentials);
         }
-        let user = services(ctx)?.store.grant_role(&email, &grant).await?;
-        Ok(UserNode(user))
+        let new_hash = services.auth.hash_password(new_password).await?;
+        let ended = services
+            .store
+            .change_password(user.id, &old_hash, new_hash, login)
+            .await?
+            // Changed by another request since it was read: the old
+            // password given is no longer the account's.
+            .ok_or(ApiError::InvalidCredentials)?;
+        for session in &ended {
+            services.ended_logins.add(*session);
+        }
+        Ok(i32::try_from(ended.len()).unwrap_or(i32::MAX))
     }
 }
 

@@ -86,7 +86,7 @@ pub struct AttendanceRow {
 /// Whether the viewer may read the attendance of items at `venue`.
 pub(crate) fn may_watch(viewer: &Viewer, item: &Item) -> bool {
     match viewer {
-        Viewer::User(user) => user.permissions.can_scan(item.festival_id, item.venue_id),
+        Viewer::User(user, _) => user.permissions.can_scan(item.festival_id, item.venue_id),
         Viewer::Scanner(device) => device.venue_id == item.venue_id,
         Viewer::Anonymous => false,
     }
@@ -133,7 +133,7 @@ pub(crate) async fn of_festival(
 ) -> ApiResult<Vec<AttendanceRow>> {
     let viewer = viewer(ctx);
     let allowed = match viewer {
-        Viewer::User(user) => {
+        Viewer::User(user, _) => {
             user.permissions.can_organize(festival.id)
                 || user
                     .permissions

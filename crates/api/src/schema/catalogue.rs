@@ -4,7 +4,8 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use usher_domain::accounts::User;
 use usher_domain::catalogue::{
-    DEFAULT_DOORS_OPEN, DEFAULT_LATE_ENTRY, FestivalChanges, ItemChanges, Schedule, ScheduleParts,
+    DEFAULT_DOORS_OPEN, DEFAULT_LATE_ENTRY, FestivalChanges, FilmChanges, ItemChanges, Schedule,
+    ScheduleParts, VenueChanges,
 };
 use usher_domain::ids::{FestivalId, FilmId, ItemId, VenueId};
 use usher_domain::input::{
@@ -158,6 +159,46 @@ impl TryFrom<CreateVenueInput> for NewVenue {
     }
 }
 
+/// The fields of CreateVenueInput to change; absent (or null) keeps a field.
+#[derive(InputObject)]
+pub struct UpdateVenueInput {
+    pub venue_id: ID,
+    pub name: Option<String>,
+    pub address: Option<String>,
+    /// The door admits up to the new capacity from now on.
+    pub capacity: Option<i32>,
+    /// Replaces the venue's gates; [] for none.
+    pub gates: Option<Vec<String>>,
+}
+
+impl TryFrom<&UpdateVenueInput> for VenueChanges {
+    type Error = ApiError;
+
+    fn try_from(input: &UpdateVenueInput) -> ApiResult<Self> {
+        Ok(Self {
+            name: input
+                .name
+                .as_deref()
+                .map(|name| Name::parse("name", name))
+                .transpose()?,
+            address: input
+                .address
+                .as_deref()
+                .map(|address| Address::parse("address", address))
+                .transpose()?,
+            capacity: input
+                .capacity
+                .map(|capacity| Capacity::parse("capacity", capacity.into()))
+                .transpose()?,
+            gates: input
+                .gates
+                .as_deref()
+                .map(|gates| parse_labels("gates", gates))
+                .transpose()?,
+        })
+    }
+}
+
 #[derive(InputObject)]
 pub struct CreateFilmInput {
     pub festival_id: ID,
@@ -170,34 +211,107 @@ pub struct CreateFilmInput {
     pub director: Option<String>,
 }
 
+/// Country codes, each once, in the order given.
+fn parse_countries(raw: &[String]) -> ApiResult<Vec<CountryCode>> {
+    let mut countries: Vec<CountryCode> = Vec::with_capacity(raw.len());
+    for code in raw {
+        let code = CountryCode::parse("countries", code)?;
+        if !countries.contains(&code) {
+            countries.push(code);
+        }
+    }
+    Ok(countries)
+}
+
+fn original_title(raw: Option<&str>) -> ApiResult<Option<Name>> {
+    Ok(raw
+        .map(|title| Name::parse("originalTitle", title))
+        .transpose()?)
+}
+
+fn runtime(raw: Option<i32>) -> ApiResult<Option<u32>> {
+    Ok(raw
+        .map(|minutes| parse_runtime("runtimeMinutes", minutes.into()))
+        .transpose()?)
+}
+
+fn director(raw: Option<&str>) -> ApiResult<Option<Name>> {
+    Ok(raw
+        .map(|director| Name::parse("director", director))
+        .transpose()?)
+}
+
 impl TryFrom<CreateFilmInput> for NewFilm {
     type Error = ApiError;
 
     fn try_from(input: CreateFilmInput) -> ApiResult<Self> {
-        let mut countries: Vec<CountryCode> = Vec::with_capacity(input.countries.len());
-        for code in &input.countries {
-            let code = CountryCode::parse("countries", code)?;
-            if !countries.contains(&code) {
-                countries.push(code);
-            }
-        }
         Ok(Self {
             festival_id: parse_id("festivalId", &input.festival_id)?,
             title: Name::parse("title", &input.title)?,
-            original_title: input
-                .original_title
-                .map(|title| Name::parse("originalTitle", &title))
-                .transpose()?,
-            countries,
+            original_title: original_title(input.original_title.as_deref())?,
+            countries: parse_countries(&input.countries)?,
             languages: parse_labels("languages", &input.languages.unwrap_or_default())?,
-            runtime_minutes: input
-                .runtime_minutes
-                .map(|minutes| parse_runtime("runtimeMinutes", minutes.into()))
+            runtime_minutes: runtime(input.runtime_minutes)?,
+            director: director(input.director.as_deref())?,
+        })
+    }
+}
+
+/// The fields of CreateFilmInput to change: absent keeps a field; null
+/// clears originalTitle, runtimeMinutes or director and keeps the others.
+#[derive(InputObject)]
+pub struct UpdateFilmInput {
+    pub film_id: ID,
+    /// Items whose title is the film's (as when created without one) take the new title too.
+    pub title: Option<String>,
+    pub original_title: MaybeUndefined<String>,
+    /// ISO 3166-1 alpha-2 codes; replaces the film's countries.
+    pub countries: Option<Vec<String>>,
+    /// Replaces the film's languages; [] for none.
+    pub languages: Option<Vec<String>>,
+    pub runtime_minutes: MaybeUndefined<i32>,
+    pub director: MaybeUndefined<String>,
+}
+
+/// A change to an optional field: absent keeps it, null clears it.
+fn clearable<T, U>(
+    value: &MaybeUndefined<T>,
+    parse: impl FnOnce(Option<&T>) -> ApiResult<Option<U>>,
+) -> ApiResult<Option<Option<U>>> {
+    match value {
+        MaybeUndefined::Undefined => Ok(None),
+        MaybeUndefined::Null => Ok(Some(None)),
+        MaybeUndefined::Value(value) => parse(Some(value)).map(Some),
+    }
+}
+
+impl TryFrom<&UpdateFilmInput> for FilmChanges {
+    type Error = ApiError;
+
+    fn try_from(input: &UpdateFilmInput) -> ApiResult<Self> {
+        Ok(Self {
+            title: input
+                .title
+                .as_deref()
+                .map(|title| Name::parse("title", title))
                 .transpose()?,
-            director: input
-                .director
-                .map(|director| Name::parse("director", &director))
+            original_title: clearable(&input.original_title, |title| {
+                original_title(title.map(String::as_str))
+            })?,
+            countries: input
+                .countries
+                .as_deref()
+                .map(parse_countries)
                 .transpose()?,
+            languages: input
+                .languages
+                .as_deref()
+                .map(|languages| parse_labels("languages", languages))
+                .transpose()?,
+            runtime_minutes: clearable(&input.runtime_minutes, |minutes| {
+                runtime(minutes.copied())
+            })?,
+            director: clearable(&input.director, |name| director(name.map(String::as_str)))?,
         })
     }
 }
@@ -395,10 +509,46 @@ impl CatalogueMutation {
         Ok(VenueNode(services(ctx)?.store.create_venue(new).await?))
     }
 
+    /// Changes a venue (organizers of its festival): shown at once on this
+    /// instance, within two seconds on the others; the door admits up to a
+    /// new capacity at once on every instance.
+    async fn update_venue(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateVenueInput,
+    ) -> ApiResult<VenueNode> {
+        let changes = VenueChanges::try_from(&input)?;
+        let venue_id: VenueId = parse_id("venueId", &input.venue_id)?;
+        let venue = loaders(ctx)?
+            .load_one(venue_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("venue"))?;
+        require_organizer(ctx, venue.festival_id)?;
+        let services = services(ctx)?;
+        let venue = services.store.update_venue(venue_id, &changes).await?;
+        services.catalogue.venue_changed(venue_id);
+        Ok(VenueNode(venue))
+    }
+
     async fn create_film(&self, ctx: &Context<'_>, input: CreateFilmInput) -> ApiResult<FilmNode> {
         let new: NewFilm = input.try_into()?;
         require_organizer(ctx, new.festival_id)?;
         Ok(FilmNode(services(ctx)?.store.create_film(new).await?))
+    }
+
+    /// Changes a film (organizers of its festival). Items whose title is
+    /// the film's take its new title, in the same transaction.
+    async fn update_film(&self, ctx: &Context<'_>, input: UpdateFilmInput) -> ApiResult<FilmNode> {
+        let changes = FilmChanges::try_from(&input)?;
+        let film_id: FilmId = parse_id("filmId", &input.film_id)?;
+        let film = loaders(ctx)?
+            .load_one(film_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("film"))?;
+        require_organizer(ctx, film.festival_id)?;
+        Ok(FilmNode(
+            services(ctx)?.store.update_film(film_id, &changes).await?,
+        ))
     }
 
     async fn create_item(&self, ctx: &Context<'_>, input: CreateItemInput) -> ApiResult<ItemNode> {

@@ -20,15 +20,13 @@ use crate::error::{ApiError, ApiResult};
 use crate::monitoring;
 use crate::schema::catalogue::require_organizer;
 use crate::schema::programme::PageInfo;
-use crate::schema::scalars::DateTime;
+use crate::schema::scalars::{DateTime, optional};
 use crate::schema::tickets::TicketNode;
 use crate::schema::types::{ItemNode, VenueNode};
 use crate::schema::{loaders, parse_id, services, viewer};
 
 /// Offline scans accepted in one upload.
 const MAX_OFFLINE_BATCH: usize = 1_000;
-/// Scanner tokens live at most this long.
-const MAX_SCANNER_LIFETIME: chrono::Duration = chrono::Duration::days(31);
 /// An offline scan's clock may run this far ahead of the server's.
 const CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(5);
 
@@ -95,6 +93,13 @@ pub struct OfflineScanInput {
     pub venue_id: ID,
     pub gate: Option<String>,
     pub scanned_at: DateTime,
+}
+
+#[derive(InputObject)]
+pub struct RenewScannerTokenInput {
+    pub scanner_id: ID,
+    /// When the token stops working: later than now and than its current expiry; default 24 hours from now, at most 31 days.
+    pub expires_at: Option<DateTime>,
 }
 
 #[derive(InputObject)]
@@ -188,7 +193,7 @@ impl ScannerDeviceNode {
 
     /// Whether the token works now.
     async fn active(&self) -> bool {
-        self.0.revoked_at.is_none() && self.0.expires_at > time::now()
+        self.0.is_live(time::now())
     }
 }
 
@@ -276,11 +281,11 @@ async fn scanning_at(ctx: &Context<'_>, venue_id: VenueId) -> ApiResult<(Venue, 
         .ok_or_else(|| ApiError::not_found("venue"))?;
     let by = match viewer(ctx) {
         Viewer::Anonymous => return Err(ApiError::sign_in_required()),
-        Viewer::User(user) if user.permissions.can_scan(venue.festival_id, venue.id) => {
+        Viewer::User(user, _) if user.permissions.can_scan(venue.festival_id, venue.id) => {
             ScannedBy::Account(user.id)
         }
         Viewer::Scanner(device) if device.venue_id == venue.id => ScannedBy::Device(device.id),
-        Viewer::User(_) | Viewer::Scanner(_) => {
+        Viewer::User(..) | Viewer::Scanner(_) => {
             return Err(ApiError::Forbidden(
                 "only door staff of this venue may scan here".into(),
             ));
@@ -458,7 +463,6 @@ impl DoorMutation {
                 item_id,
                 at: scanned_at,
             },
-            venue,
             gate,
             by,
             client_scan_id,
@@ -524,7 +528,6 @@ impl DoorMutation {
                     item_id: None,
                     at: scanned_at,
                 },
-                venue,
                 gate,
                 by,
                 client_scan_id: Some(client_scan_id.clone()),
@@ -570,17 +573,11 @@ impl DoorMutation {
         let venue_id: VenueId = parse_id("venueId", &input.venue_id)?;
         let label = Label::parse("label", &input.label)?;
         let now = time::now();
-        let expires_at = input
-            .expires_at
-            .map(|at| at.parse("expiresAt"))
-            .transpose()?
-            .unwrap_or(now + chrono::Duration::hours(24));
-        if expires_at <= now || expires_at > now + MAX_SCANNER_LIFETIME {
-            return Err(ApiError::bad_input(
-                "expiresAt",
-                "must be in the next 31 days",
-            ));
-        }
+        let expires_at = door::scanner_expiry(
+            "expiresAt",
+            optional(input.expires_at.as_ref(), "expiresAt")?,
+            now,
+        )?;
         let venue = loaders(ctx)?
             .load_one(venue_id)
             .await?
@@ -610,19 +607,48 @@ impl DoorMutation {
         ctx: &Context<'_>,
         scanner_id: ID,
     ) -> ApiResult<ScannerDeviceNode> {
-        let scanner_id: ScannerId = parse_id("scannerId", &scanner_id)?;
+        let scanner_id = organized_scanner(ctx, &scanner_id).await?;
         let services = services(ctx)?;
-        let scanner = services
-            .store
-            .scanner(scanner_id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("scanner"))?;
-        require_organizer(ctx, scanner.festival_id)?;
         let revoked = services.store.revoke_scanner(scanner_id).await?;
         // Other instances refuse the token once their entry expires.
         services.scanners.forget_all();
         Ok(ScannerDeviceNode(revoked))
     }
+
+    /// Extends a live scanner device's token, which stays the same: the
+    /// phone goes on scanning without being paired again. A revoked or
+    /// expired token cannot be renewed (BAD_USER_INPUT on scannerId).
+    async fn renew_scanner_token(
+        &self,
+        ctx: &Context<'_>,
+        input: RenewScannerTokenInput,
+    ) -> ApiResult<ScannerDeviceNode> {
+        let now = time::now();
+        let requested = optional(input.expires_at.as_ref(), "expiresAt")?;
+        let expires_at = door::scanner_expiry("expiresAt", requested, now)?;
+        let scanner_id = organized_scanner(ctx, &input.scanner_id).await?;
+        let services = services(ctx)?;
+        let renewed = services
+            .store
+            .renew_scanner(scanner_id, expires_at, now)
+            .await?;
+        // This instance sees the new expiry at once, others once their
+        // entry expires (two seconds).
+        services.scanners.forget_all();
+        Ok(ScannerDeviceNode(renewed))
+    }
+}
+
+/// The scanner device `id` names, if the viewer organizes its festival.
+async fn organized_scanner(ctx: &Context<'_>, id: &ID) -> ApiResult<ScannerId> {
+    let scanner_id: ScannerId = parse_id("scannerId", id)?;
+    let scanner = services(ctx)?
+        .store
+        .scanner(scanner_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("scanner"))?;
+    require_organizer(ctx, scanner.festival_id)?;
+    Ok(scanner_id)
 }
 
 /// A page of an item's scans, for its organizers.

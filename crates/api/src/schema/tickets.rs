@@ -137,7 +137,7 @@ pub struct ReserveTicketsInput {
     pub quantity: i32,
     /// Names on the tickets, one per ticket; the attendee's displayName where absent.
     pub holder_names: Option<Vec<String>>,
-    /// A retry with the same key returns the first reservation instead of reserving again.
+    /// A retry with the same key (same item, quantity and names) returns the first reservation instead of reserving again; another request with a used key is refused (BAD_USER_INPUT on idempotencyKey).
     pub idempotency_key: Option<String>,
 }
 

@@ -140,7 +140,6 @@ fn scan(venue: &Venue, ticket: &Ticket, by: UserId) -> ScanAttempt {
             item_id: None,
             at: time::now(),
         },
-        venue: venue.clone(),
         gate: Some("A".to_owned()),
         by: ScannedBy::Account(by),
         client_scan_id: None,
