@@ -112,6 +112,28 @@ pub struct WaitlistEntry {
     pub created_at: Timestamp,
 }
 
+/// Where a place in a waitlist stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WaitlistStatus {
+    /// In line.
+    Waiting,
+    /// Turned into tickets when places came back.
+    Promoted,
+    /// Given up by the attendee.
+    Left,
+}
+
+impl WaitlistStatus {
+    /// The stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Waiting => "WAITING",
+            Self::Promoted => "PROMOTED",
+            Self::Left => "LEFT",
+        }
+    }
+}
+
 /// Why tickets cannot be reserved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ReservationRefusal {

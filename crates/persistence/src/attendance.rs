@@ -11,7 +11,7 @@ use sea_orm::{
 use usher_domain::attendance::ItemCounts;
 use usher_domain::catalogue::Item;
 use usher_domain::ids::{FestivalId, ItemId};
-use usher_domain::tickets::TicketStatus;
+use usher_domain::tickets::{TicketStatus, WaitlistStatus};
 use usher_domain::time::Timestamp;
 use uuid::Uuid;
 
@@ -91,7 +91,7 @@ impl Store {
                 "waiting",
             )
             .filter(waitlist_entry::Column::ItemId.is_in(in_list(items.iter().copied())))
-            .filter(waitlist_entry::Column::Status.eq("WAITING"))
+            .filter(waitlist_entry::Column::Status.eq(WaitlistStatus::Waiting.as_str()))
             .group_by(waitlist_entry::Column::ItemId)
             .into_tuple()
             .all(&self.db)

@@ -20,7 +20,7 @@ use usher_domain::catalogue::{Item, Schedule};
 use usher_domain::ids::{FestivalId, ItemId, ReservationId, TicketId, UserId, WaitlistEntryId};
 use usher_domain::input::{MinAccountAge, Name};
 use usher_domain::tickets::{
-    Quantity, Reservation, ReservationRefusal, Ticket, TicketStatus, WaitlistEntry,
+    Quantity, Reservation, ReservationRefusal, Ticket, TicketStatus, WaitlistEntry, WaitlistStatus,
     check_account_age, check_attendee, check_retry, refusal_without_room, window_refusal,
 };
 use usher_domain::time::Timestamp;
@@ -35,7 +35,7 @@ use crate::rows::{convert_all, count, in_list, insert_padded, stored, stored_cou
 use crate::store::{Store, begin_write, commit};
 
 const HELD: [&str; 2] = ["ACTIVE", "CHECKED_IN"];
-const WAITING: &str = "WAITING";
+const WAITING: &str = WaitlistStatus::Waiting.as_str();
 
 /// A reservation to make.
 #[derive(Debug, Clone)]
@@ -77,17 +77,17 @@ impl TryFrom<ticket::Model> for Ticket {
 }
 
 /// Adds `delta` tickets to the item's counter if they fit (or gives them
-/// back, for a negative delta). Only open items take new tickets; the
-/// condition is the capacity rule itself.
+/// back, for a negative delta). Whether the item takes tickets at all the
+/// domain decided; the condition here is the capacity rule itself, so that
+/// a bug above cannot oversell.
 async fn move_issued(
     db: &impl ConnectionTrait,
     item_id: ItemId,
     delta: i32,
-    open_at: Option<Timestamp>,
 ) -> Result<bool, StoreError> {
     use programme_item::Column;
 
-    let mut update = programme_item::Entity::update_many()
+    let update = programme_item::Entity::update_many()
         .col_expr(
             Column::TicketsIssued,
             Expr::col(Column::TicketsIssued).add(delta),
@@ -98,12 +98,6 @@ async fn move_issued(
                 .add(delta)
                 .lte(Expr::col(Column::TicketCapacity)),
         );
-    if let Some(now) = open_at {
-        update = update
-            .filter(Column::CancelledAt.is_null())
-            .filter(Column::ReservationOpensAt.lte(now))
-            .filter(Column::ReservationClosesAt.gt(now));
-    }
     Ok(update.exec(db).await?.rows_affected == 1)
 }
 
@@ -377,7 +371,7 @@ impl Batch for Reservations {
 
         for item in items.values() {
             let taken = item.tickets_issued - issued_before[&item.id];
-            if taken > 0 && !move_issued(&transaction, item.id, stored_count(taken), None).await? {
+            if taken > 0 && !move_issued(&transaction, item.id, stored_count(taken)).await? {
                 return Err(
                     anyhow::anyhow!("item {} has fewer tickets than it had", item.id).into(),
                 );
@@ -557,7 +551,7 @@ pub(crate) async fn promote_waitlist(
         if check_attendee(&item, held, quantity, overlapping).is_err() {
             continue;
         }
-        if !move_issued(db, item_id, stored_count(wanted), None).await? {
+        if !move_issued(db, item_id, stored_count(wanted)).await? {
             break;
         }
         let name = stored("account", Name::parse("displayName", &account.display_name))?;
@@ -566,7 +560,7 @@ pub(crate) async fn promote_waitlist(
         insert(db, &[(&reservation, None)]).await?;
         holdings.add(account.id, &item, wanted);
         waitlist_entry::Entity::update_many()
-            .col_expr(Column::Status, Expr::val("PROMOTED"))
+            .col_expr(Column::Status, Expr::val(WaitlistStatus::Promoted.as_str()))
             .col_expr(Column::WaitingKey, Expr::val(Option::<String>::None))
             .col_expr(Column::ReservationId, Expr::val(reservation.id.as_uuid()))
             .col_expr(Column::ClosedAt, Expr::val(now))
@@ -658,7 +652,7 @@ impl Store {
             )
             .into());
         }
-        move_issued(&transaction, item.id, -1, None).await?;
+        move_issued(&transaction, item.id, -1).await?;
         let cancelled = ticket::Entity::update_many()
             .col_expr(
                 ticket::Column::Status,
@@ -814,7 +808,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound("waitlist entry"))?;
         let left = waitlist_entry::Entity::update_many()
-            .col_expr(Column::Status, Expr::val("LEFT"))
+            .col_expr(Column::Status, Expr::val(WaitlistStatus::Left.as_str()))
             .col_expr(Column::WaitingKey, Expr::val(Option::<String>::None))
             .col_expr(Column::ClosedAt, Expr::val(usher_domain::time::now()))
             .filter(Column::Id.eq(entry_id.as_uuid()))
