@@ -441,6 +441,97 @@ mod tests {
 
     use super::*;
 
+    fn venue() -> Venue {
+        Venue {
+            id: VenueId::generate(),
+            festival_id: FestivalId::generate(),
+            name: Name::parse("name", "Nanning Grand Theatre").unwrap_or_else(|e| panic!("{e}")),
+            address: Address::parse("address", "1 Minzu Avenue").unwrap_or_else(|e| panic!("{e}")),
+            capacity: Capacity::parse("capacity", 800).unwrap_or_else(|e| panic!("{e}")),
+            gates: vec![Label::parse("gates", "North").unwrap_or_else(|e| panic!("{e}"))],
+        }
+    }
+
+    fn film() -> Film {
+        Film {
+            id: FilmId::generate(),
+            festival_id: FestivalId::generate(),
+            title: Name::parse("title", "Diamond Island").unwrap_or_else(|e| panic!("{e}")),
+            original_title: Some(
+                Name::parse("originalTitle", "Koh Pich").unwrap_or_else(|e| panic!("{e}")),
+            ),
+            countries: vec![
+                CountryCode::parse("countries", "KH").unwrap_or_else(|e| panic!("{e}")),
+            ],
+            languages: vec![Label::parse("languages", "Khmer").unwrap_or_else(|e| panic!("{e}"))],
+            runtime_minutes: Some(101),
+            director: Some(Name::parse("director", "Davy Chou").unwrap_or_else(|e| panic!("{e}"))),
+        }
+    }
+
+    #[test]
+    fn a_venue_change_replaces_what_it_names_and_keeps_the_rest() {
+        let venue = venue();
+        assert_eq!(VenueChanges::default().apply_to(&venue), venue);
+
+        let changes = VenueChanges {
+            name: Some(Name::parse("name", "Hall 2").unwrap_or_else(|e| panic!("{e}"))),
+            address: Some(
+                Address::parse("address", "9 Jinhu Road").unwrap_or_else(|e| panic!("{e}")),
+            ),
+            capacity: Some(Capacity::parse("capacity", 300).unwrap_or_else(|e| panic!("{e}"))),
+            gates: Some(vec![
+                Label::parse("gates", "South").unwrap_or_else(|e| panic!("{e}")),
+            ]),
+        };
+        let changed = changes.apply_to(&venue);
+        assert_eq!(
+            changed,
+            Venue {
+                id: venue.id,
+                festival_id: venue.festival_id,
+                name: changes.name.clone().unwrap_or_else(|| unreachable!()),
+                address: changes.address.clone().unwrap_or_else(|| unreachable!()),
+                capacity: changes.capacity.unwrap_or_else(|| unreachable!()),
+                gates: changes.gates.clone().unwrap_or_default(),
+            }
+        );
+    }
+
+    #[test]
+    fn a_film_change_replaces_or_clears_what_it_names_and_keeps_the_rest() {
+        let film = film();
+        assert_eq!(FilmChanges::default().apply_to(&film), film);
+
+        let title =
+            Name::parse("title", "Diamond Island (restored)").unwrap_or_else(|e| panic!("{e}"));
+        let countries =
+            vec![CountryCode::parse("countries", "FR").unwrap_or_else(|e| panic!("{e}"))];
+        let languages = vec![Label::parse("languages", "French").unwrap_or_else(|e| panic!("{e}"))];
+        let changed = FilmChanges {
+            title: Some(title.clone()),
+            original_title: Some(None),
+            countries: Some(countries.clone()),
+            languages: Some(languages.clone()),
+            runtime_minutes: Some(None),
+            director: Some(None),
+        }
+        .apply_to(&film);
+        assert_eq!(
+            changed,
+            Film {
+                id: film.id,
+                festival_id: film.festival_id,
+                title,
+                original_title: None,
+                countries,
+                languages,
+                runtime_minutes: None,
+                director: None,
+            }
+        );
+    }
+
     fn schedule() -> Schedule {
         let starts_at = Utc
             .with_ymd_and_hms(2026, 12, 1, 11, 30, 0)

@@ -623,6 +623,28 @@ mod tests {
     }
 
     #[test]
+    fn a_scanner_token_is_live_until_it_expires_or_is_revoked() {
+        let now = time::now();
+        let device = ScannerDevice {
+            id: ScannerId::generate(),
+            festival_id: FestivalId::generate(),
+            venue_id: VenueId::generate(),
+            label: Label::parse("label", "Gate A").unwrap(),
+            expires_at: now + Duration::seconds(1),
+            revoked_at: None,
+            created_at: now - Duration::hours(1),
+        };
+        assert!(device.is_live(now));
+        assert!(!device.is_live(now + Duration::seconds(1)));
+        assert!(!device.is_live(now + Duration::seconds(2)));
+        let revoked = ScannerDevice {
+            revoked_at: Some(now),
+            ..device
+        };
+        assert!(!revoked.is_live(now));
+    }
+
+    #[test]
     fn a_scanner_token_renews_only_while_live_and_only_to_a_later_expiry() {
         let now = time::now();
         let device = ScannerDevice {

@@ -179,6 +179,17 @@ mod tests {
     }
 
     #[test]
+    fn whoever_may_give_a_grant_may_take_it_back() {
+        let festival = FestivalId::generate();
+        let door = grant(Role::DoorStaff, Some(festival), None);
+        let elsewhere = grant(Role::DoorStaff, Some(FestivalId::generate()), None);
+        let organizer = Permissions::new(vec![grant(Role::Organizer, Some(festival), None)]);
+        assert!(organizer.can_revoke(&door));
+        assert!(!organizer.can_revoke(&elsewhere));
+        assert!(!organizer.can_revoke(&grant(Role::Admin, None, None)));
+    }
+
+    #[test]
     fn scopes_must_fit_the_role() {
         let festival = Some(FestivalId::generate());
         let venue = Some(VenueId::generate());

@@ -536,6 +536,24 @@ mod tests {
         );
         assert!(holder_names("holderNames", Some(&["A".into()]), two, &me).is_err());
         assert!(holder_names("holderNames", Some(&["A".into(), " ".into()]), two, &me).is_err());
+        assert_eq!(
+            holder_names("holderNames", Some(&["Lek".into(), "Nok".into()]), two, &me).unwrap(),
+            vec![
+                Name::parse("n", "Lek").unwrap(),
+                Name::parse("n", "Nok").unwrap()
+            ]
+        );
+    }
+
+    #[test]
+    fn waitlist_statuses_are_stored_by_name() {
+        let stored = [
+            WaitlistStatus::Waiting,
+            WaitlistStatus::Promoted,
+            WaitlistStatus::Left,
+        ]
+        .map(WaitlistStatus::as_str);
+        assert_eq!(stored, ["WAITING", "PROMOTED", "LEFT"]);
     }
 
     #[test]
