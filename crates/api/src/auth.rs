@@ -110,14 +110,7 @@ pub struct Auth {
 impl Auth {
     /// Access tokens signed with `secret` (shared by every instance).
     pub fn new(secret: &[u8], settings: AuthSettings) -> anyhow::Result<Self> {
-        let params = Params::new(
-            settings.argon2_memory_kib,
-            settings.argon2_iterations,
-            1,
-            None,
-        )
-        .map_err(|error| anyhow::anyhow!("bad argon2 parameters: {error}"))?;
-        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let argon2 = argon2_of(&settings)?;
         let mut validation = Validation::new(jsonwebtoken::Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
@@ -254,6 +247,24 @@ impl Auth {
         .map_err(ApiError::internal)?;
         Ok(known && matches)
     }
+}
+
+/// Argon2id with the costs of `settings`.
+fn argon2_of(settings: &AuthSettings) -> anyhow::Result<Argon2<'static>> {
+    let params = Params::new(
+        settings.argon2_memory_kib,
+        settings.argon2_iterations,
+        1,
+        None,
+    )
+    .map_err(|error| anyhow::anyhow!("bad argon2 parameters: {error}"))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+/// Hashes a new password as the server would, for a command that makes an
+/// account without serving (`usher user add`); blocks while it hashes.
+pub fn hash_new_password(settings: &AuthSettings, password: &Password) -> anyhow::Result<String> {
+    hash_with(&argon2_of(settings)?, password.expose())
 }
 
 fn hash_with(argon2: &Argon2<'_>, password: &str) -> anyhow::Result<String> {

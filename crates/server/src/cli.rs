@@ -14,8 +14,7 @@ use crate::{Application, shutdown_signal};
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
-use usher_api::Services;
-use usher_api::auth::AuthSettings;
+use usher_api::auth::{AuthSettings, hash_new_password};
 use usher_api::codes::generate_signing_key;
 use usher_api::throttle::ThrottleSettings;
 use usher_domain::ids::VenueId;
@@ -306,14 +305,10 @@ async fn add_user(args: UserAddArgs) -> anyhow::Result<()> {
         None | Some(Role::Attendee) => Vec::new(),
         Some(role) => vec![RoleGrant::new(role, festival, venue)?],
     };
-    let services = Services::new(store, AuthSettings::default(), None).await?;
-    let password_hash = services
-        .auth
-        .hash_password(password)
-        .await
-        .map_err(|error| anyhow::anyhow!("cannot hash the password: {error:?}"))?;
-    let user = services
-        .store
+    let password_hash =
+        tokio::task::spawn_blocking(move || hash_new_password(&AuthSettings::default(), &password))
+            .await??;
+    let user = store
         .create_user(
             NewUser {
                 email,
@@ -324,7 +319,7 @@ async fn add_user(args: UserAddArgs) -> anyhow::Result<()> {
         )
         .await?;
     println!("created {} ({})", user.email, user.id);
-    services.store.close().await?;
+    store.close().await?;
     Ok(())
 }
 
