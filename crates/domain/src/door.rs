@@ -622,18 +622,23 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_scanner_token_is_live_until_it_expires_or_is_revoked() {
-        let now = time::now();
-        let device = ScannerDevice {
+    /// A live scanner device at gate A whose token expires at `expires_at`.
+    fn device(expires_at: Timestamp, now: Timestamp) -> ScannerDevice {
+        ScannerDevice {
             id: ScannerId::generate(),
             festival_id: FestivalId::generate(),
             venue_id: VenueId::generate(),
             label: Label::parse("label", "Gate A").unwrap(),
-            expires_at: now + Duration::seconds(1),
+            expires_at,
             revoked_at: None,
-            created_at: now - Duration::hours(1),
-        };
+            created_at: now - Duration::hours(23),
+        }
+    }
+
+    #[test]
+    fn a_scanner_token_is_live_until_it_expires_or_is_revoked() {
+        let now = time::now();
+        let device = device(now + Duration::seconds(1), now);
         assert!(device.is_live(now));
         assert!(!device.is_live(now + Duration::seconds(1)));
         assert!(!device.is_live(now + Duration::seconds(2)));
@@ -647,15 +652,7 @@ mod tests {
     #[test]
     fn a_scanner_token_renews_only_while_live_and_only_to_a_later_expiry() {
         let now = time::now();
-        let device = ScannerDevice {
-            id: ScannerId::generate(),
-            festival_id: FestivalId::generate(),
-            venue_id: VenueId::generate(),
-            label: Label::parse("label", "Gate A").unwrap(),
-            expires_at: now + Duration::hours(1),
-            revoked_at: None,
-            created_at: now - Duration::hours(23),
-        };
+        let device = device(now + Duration::hours(1), now);
         let field = |refusal: Result<(), InvalidInput>| refusal.unwrap_err().field;
 
         assert_eq!(device.check_renewal(now + Duration::days(2), now), Ok(()));
