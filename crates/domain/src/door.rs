@@ -10,6 +10,8 @@ use crate::tickets::{Ticket, TicketStatus};
 use crate::time::Timestamp;
 use crate::wording::count;
 
+pub mod batch;
+
 /// What a scan at the door comes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CheckInOutcome {

@@ -10,6 +10,8 @@ pub mod accounts;
 pub mod attendance;
 pub mod catalogue;
 pub mod door;
+#[cfg(test)]
+mod fixtures;
 pub mod ids;
 pub mod input;
 pub mod roles;

@@ -8,6 +8,9 @@ use crate::input::{InvalidInput, MinAccountAge, Name};
 use crate::time::Timestamp;
 use crate::wording::count;
 
+pub mod reservations;
+pub mod waitlist;
+
 /// The state of a ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TicketStatus {
@@ -174,6 +177,53 @@ pub enum ReservationRefusal {
         /// Seconds until the account is old enough.
         retry_after_seconds: u64,
     },
+}
+
+/// Why a change to tickets is not made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TicketDenial {
+    /// What it names does not exist: "item", "user", "ticket".
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    /// The rules say no.
+    #[error(transparent)]
+    Refused(#[from] ReservationRefusal),
+    /// The request is wrong.
+    #[error(transparent)]
+    Invalid(#[from] InvalidInput),
+}
+
+/// What giving a ticket back does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cancellation {
+    /// It was given back before: nothing changes.
+    AlreadyCancelled,
+    /// Its place goes back to the item (and to the waitlist).
+    GiveBack,
+}
+
+/// Whether `ticket` for `item` may be given back at `now`: an unused ticket
+/// until the item starts; cancelling twice changes nothing.
+pub fn decide_cancellation(
+    ticket: &Ticket,
+    item: &Item,
+    now: Timestamp,
+) -> Result<Cancellation, TicketDenial> {
+    match ticket.status {
+        TicketStatus::Cancelled => Ok(Cancellation::AlreadyCancelled),
+        TicketStatus::CheckedIn => Err(InvalidInput::new(
+            "ticketId",
+            "was used at the door and cannot be cancelled",
+        )
+        .into()),
+        TicketStatus::Active if now >= item.schedule.starts_at() => {
+            Err(ReservationRefusal::Closed(
+                "closed: the item has started, tickets can be given back until it starts",
+            )
+            .into())
+        }
+        TicketStatus::Active => Ok(Cancellation::GiveBack),
+    }
 }
 
 /// Seconds as whole minutes, rounded up, for a person.
