@@ -17,7 +17,8 @@ use uuid::Uuid;
 use crate::entities::{account, festival, refresh_token, role_grant, venue};
 use crate::error::{StoreError, corrupt, on_unique_violation};
 use crate::rows::{in_list, stored};
-use crate::store::{Store, commit};
+use crate::store::Store;
+use crate::transaction::commit;
 
 /// An account to create.
 #[derive(Debug, Clone)]

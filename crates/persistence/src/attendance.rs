@@ -24,11 +24,11 @@ use crate::store::Store;
 const CHANNEL: &str = "usher_item_changed";
 
 /// Receives the ids of items changed by any instance (PostgreSQL only).
-pub struct ItemChanges {
+pub struct ItemChangeFeed {
     listener: PgListener,
 }
 
-impl ItemChanges {
+impl ItemChangeFeed {
     /// The next changed item; an error when the connection is lost.
     pub async fn next(&mut self) -> Result<Option<ItemId>, StoreError> {
         let notification = self
@@ -150,7 +150,7 @@ impl Store {
     }
 
     /// A listener for the changes every instance announces; None on SQLite.
-    pub async fn item_changes(&self) -> Result<Option<ItemChanges>, StoreError> {
+    pub async fn item_changes(&self) -> Result<Option<ItemChangeFeed>, StoreError> {
         if self.db.get_database_backend() != DbBackend::Postgres {
             return Ok(None);
         }
@@ -161,17 +161,6 @@ impl Store {
             .listen(CHANNEL)
             .await
             .map_err(|error| StoreError::Unexpected(error.into()))?;
-        Ok(Some(ItemChanges { listener }))
+        Ok(Some(ItemChangeFeed { listener }))
     }
-}
-
-/// Counts every statement sent to the database, for tests that check a
-/// request costs a fixed number of queries.
-pub(crate) fn count_statements(
-    db: &mut sea_orm::DatabaseConnection,
-    counter: std::sync::Arc<std::sync::atomic::AtomicU64>,
-) {
-    db.set_metric_callback(move |_| {
-        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    });
 }

@@ -8,7 +8,7 @@ use sea_orm::sqlx::postgres::PgDatabaseError;
 use sea_orm::sqlx::sqlite::SqliteError;
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
 use usher_domain::InvalidInput;
-use usher_domain::tickets::ReservationRefusal;
+use usher_domain::tickets::{ReservationRefusal, TicketDenial};
 use usher_domain::wording::count;
 
 /// A failed repository call.
@@ -34,6 +34,16 @@ pub enum StoreError {
     /// The database failed or holds data this code cannot read.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
+}
+
+impl From<TicketDenial> for StoreError {
+    fn from(denial: TicketDenial) -> Self {
+        match denial {
+            TicketDenial::NotFound(what) => Self::NotFound(what),
+            TicketDenial::Refused(refusal) => Self::Refused(refusal),
+            TicketDenial::Invalid(invalid) => Self::Invalid(invalid),
+        }
+    }
 }
 
 /// Why [`Store::connect_existing`](crate::Store::connect_existing) found no

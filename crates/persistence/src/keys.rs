@@ -12,7 +12,8 @@ use usher_domain::time::{self, Timestamp};
 use crate::entities::signing_key;
 use crate::error::StoreError;
 use crate::secrets::signing_key_row;
-use crate::store::{Store, commit};
+use crate::store::Store;
+use crate::transaction::commit;
 
 /// A stored Ed25519 key pair.
 #[derive(Clone)]

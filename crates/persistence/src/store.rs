@@ -10,17 +10,15 @@ use sea_orm::sqlx::pool::PoolConnectionMetadata;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use usher_migrations::{Migrator, MigratorTrait};
 
-use crate::attendance::count_statements;
-use crate::door::DoorScans;
-use crate::error::{NotReady, OutageKind, StoreError, commit_failed};
-use crate::group_commit::{Writer, WriterStats};
+use crate::error::{NotReady, OutageKind, StoreError};
+use crate::group_commit::WriterStats;
 use crate::health::{Health, write_retrying};
 use crate::secrets::SecretKey;
-use crate::tickets::Reservations;
+use crate::transaction::{begin_write, commit};
+use crate::writers::Writers;
 
 /// Which database engine is behind the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,8 +59,7 @@ pub struct Store {
     pub(crate) url: String,
     statements: Arc<AtomicU64>,
     health: Arc<Health>,
-    pub(crate) door: Arc<Writer<DoorScans>>,
-    pub(crate) reservations: Arc<Writer<Reservations>>,
+    pub(crate) writers: Arc<Writers>,
     pub(crate) secret_key: Option<SecretKey>,
 }
 
@@ -125,8 +122,7 @@ impl Store {
         let statements = Arc::new(AtomicU64::new(0));
         count_statements(&mut db, statements.clone());
         let store = Self {
-            door: Arc::new(Writer::spawn(db.clone(), health.clone())),
-            reservations: Arc::new(Writer::spawn(db.clone(), health.clone())),
+            writers: Arc::new(Writers::spawn(&db, &health)),
             db,
             url: url.to_owned(),
             statements,
@@ -172,7 +168,7 @@ impl Store {
 
     /// What the group-commit writers have done so far.
     pub fn writer_stats(&self) -> [WriterStats; 2] {
-        [self.door.stats(), self.reservations.stats()]
+        self.writers.stats()
     }
 
     /// Connections in the pool: (open, idle).
@@ -275,20 +271,12 @@ impl Store {
 /// How long readiness waits for its test write.
 const WRITE_PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Commits; a failure is never retry-safe (see [`commit_failed`]).
-pub(crate) async fn commit(transaction: DatabaseTransaction) -> Result<(), StoreError> {
-    transaction.commit().await.map_err(commit_failed)
-}
-
-/// [`Store::begin_write`] on a connection pool.
-pub(crate) async fn begin_write(
-    db: &DatabaseConnection,
-) -> Result<DatabaseTransaction, StoreError> {
-    let options = TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..TransactionOptions::default()
-    };
-    Ok(db.begin_with_options(options).await?)
+/// Counts every statement sent to the database, for tests that check a
+/// request costs a fixed number of queries.
+fn count_statements(db: &mut DatabaseConnection, counter: Arc<AtomicU64>) {
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
 }
 
 /// A connection idle this long may have been dropped meanwhile: it is

@@ -17,12 +17,13 @@ use usher_domain::tickets::{Quantity, ReservationRefusal, Ticket, TicketClaims};
 use usher_domain::time::{self, Timestamp};
 
 use super::Batch;
-use crate::door::{DoorScans, Judged};
-use crate::tickets::Reservations;
+use crate::door::batch::DoorScans;
+use crate::tickets::batch::Reservations;
 use crate::{
     NewFestival, NewItem, NewReservation, NewUser, NewVenue, ScanAttempt, Store, StoreError,
     StoreOptions,
 };
+use usher_domain::door::batch::ScanDecision;
 
 struct Festival {
     store: Store,
@@ -247,8 +248,8 @@ async fn a_batch_of_scans_admits_each_ticket_once_and_never_past_the_hall() {
     let outcomes: Vec<CheckInOutcome> = answers
         .into_iter()
         .map(|answer| match answer.unwrap() {
-            Judged::Settled(result) => result.outcome,
-            Judged::Recorded | Judged::CheckedInBefore { .. } => {
+            ScanDecision::Settled(result) => result.outcome,
+            ScanDecision::Recorded => {
                 panic!("online scans without an id are settled in their batch")
             }
         })
@@ -300,11 +301,17 @@ async fn a_scan_sent_twice_in_one_batch_is_decided_and_recorded_once() {
         .unwrap();
 
     assert!(
-        matches!(&answers[0], Ok(Judged::Settled(result)) if result.outcome == CheckInOutcome::Admitted),
+        matches!(&answers[0], Ok(ScanDecision::Settled(result)) if result.outcome == CheckInOutcome::Admitted),
         "{answers:?}"
     );
-    assert!(matches!(answers[1], Ok(Judged::Recorded)), "{answers:?}");
-    assert!(matches!(resent[0], Ok(Judged::Recorded)), "{resent:?}");
+    assert!(
+        matches!(answers[1], Ok(ScanDecision::Recorded)),
+        "{answers:?}"
+    );
+    assert!(
+        matches!(resent[0], Ok(ScanDecision::Recorded)),
+        "{resent:?}"
+    );
     let recorded = festival
         .store
         .scans_of_item(early.id, None, None, 10)

@@ -1,0 +1,271 @@
+//! Programme items: creating them, the programme, changing and cancelling them.
+
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use usher_domain::catalogue::{Item, ItemChanges};
+use usher_domain::ids::{FestivalId, ItemId};
+use usher_domain::input::InvalidInput;
+use usher_domain::tickets::TicketStatus;
+use usher_domain::time;
+use usher_domain::wording;
+
+use super::{NewItem, Page, ProgrammeQuery, load_item};
+use crate::entities::{programme_item, ticket};
+use crate::error::StoreError;
+use crate::rows::{convert_all, in_list, stored_count};
+use crate::store::Store;
+use crate::tickets::waitlist::{close_waitlist, promote_waitlist};
+use crate::transaction::commit;
+
+impl Store {
+    /// Creates a programme item at a venue of the festival, showing a film of
+    /// the festival.
+    #[tracing::instrument(level = "debug", skip_all, fields(festival = %new.festival_id), err(level = "debug"))]
+    pub async fn create_item(&self, new: NewItem) -> Result<Item, StoreError> {
+        let venue = self
+            .venues_by_id(&[new.venue_id])
+            .await?
+            .into_iter()
+            .find(|venue| venue.festival_id == new.festival_id)
+            .ok_or(StoreError::NotFound("venue"))?;
+        let film = match new.film_id {
+            Some(film_id) => Some(
+                self.films_by_id(&[film_id])
+                    .await?
+                    .into_iter()
+                    .find(|film| film.festival_id == new.festival_id)
+                    .ok_or(StoreError::NotFound("film"))?,
+            ),
+            None => None,
+        };
+        let title = match (new.title, &film) {
+            (Some(title), _) => title,
+            (None, Some(film)) => film.title.clone(),
+            (None, None) => {
+                return Err(InvalidInput::new("title", "is needed when no film is given").into());
+            }
+        };
+        let parts = new.schedule.parts();
+        let capacity = new.ticket_capacity.unwrap_or(venue.capacity);
+        let row = programme_item::ActiveModel {
+            id: Set(ItemId::generate().as_uuid()),
+            festival_id: Set(new.festival_id.as_uuid()),
+            venue_id: Set(venue.id.as_uuid()),
+            film_id: Set(film.map(|film| film.id.as_uuid())),
+            kind: Set(new.kind.as_str().to_owned()),
+            title: Set(title.into_string()),
+            starts_at: Set(parts.starts_at),
+            ends_at: Set(parts.ends_at),
+            ticket_capacity: Set(stored_count(capacity.get())),
+            tickets_issued: Set(0),
+            admitted: Set(0),
+            max_tickets_per_attendee: Set(stored_count(new.max_tickets_per_attendee.get())),
+            reservation_opens_at: Set(parts.reservation_opens_at),
+            reservation_closes_at: Set(parts.reservation_closes_at),
+            doors_open_minutes: Set(stored_count(parts.doors_open.get())),
+            late_entry_minutes: Set(stored_count(parts.late_entry.get())),
+            cancelled_at: Set(None),
+            created_at: Set(time::now()),
+            requires_settled_account: Set(new.requires_settled_account),
+        }
+        .insert(&self.db)
+        .await?;
+        row.try_into()
+    }
+
+    /// The items with these ids.
+    #[tracing::instrument(level = "debug", skip_all, fields(count = ids.len()), err(level = "debug"))]
+    pub async fn items_by_id(&self, ids: &[ItemId]) -> Result<Vec<Item>, StoreError> {
+        let rows = programme_item::Entity::find()
+            .filter(programme_item::Column::Id.is_in(in_list(ids.iter().copied())))
+            .all(&self.db)
+            .await?;
+        convert_all(rows)
+    }
+
+    /// One page of a festival's programme.
+    #[tracing::instrument(level = "debug", skip_all, fields(festival = %festival_id), err(level = "debug"))]
+    pub async fn programme(
+        &self,
+        festival_id: FestivalId,
+        query: &ProgrammeQuery,
+    ) -> Result<Page<Item>, StoreError> {
+        use programme_item::Column;
+
+        let mut filter = Condition::all().add(Column::FestivalId.eq(festival_id.as_uuid()));
+        if let Some(kind) = query.kind {
+            filter = filter.add(Column::Kind.eq(kind.as_str()));
+        }
+        if let Some(venue_id) = query.venue_id {
+            filter = filter.add(Column::VenueId.eq(venue_id.as_uuid()));
+        }
+        if let Some(film_id) = query.film_id {
+            filter = filter.add(Column::FilmId.eq(film_id.as_uuid()));
+        }
+        if let Some(after) = query.starts_after {
+            filter = filter.add(Column::StartsAt.gte(after));
+        }
+        if let Some(before) = query.starts_before {
+            filter = filter.add(Column::StartsAt.lt(before));
+        }
+        if let Some(now) = query.only_available_at {
+            filter = filter
+                .add(Column::CancelledAt.is_null())
+                .add(Column::ReservationOpensAt.lte(now))
+                .add(Column::ReservationClosesAt.gt(now))
+                .add(Expr::col(Column::TicketsIssued).lt(Expr::col(Column::TicketCapacity)));
+        }
+        let total_count = programme_item::Entity::find()
+            .filter(filter.clone())
+            .count(&self.db)
+            .await?;
+        if let Some((starts_at, id)) = query.after {
+            filter = filter.add(
+                Condition::any().add(Column::StartsAt.gt(starts_at)).add(
+                    Condition::all()
+                        .add(Column::StartsAt.eq(starts_at))
+                        .add(Column::Id.gt(id.as_uuid())),
+                ),
+            );
+        }
+        let mut rows = programme_item::Entity::find()
+            .filter(filter)
+            .order_by_asc(Column::StartsAt)
+            .order_by_asc(Column::Id)
+            .limit(query.first + 1)
+            .all(&self.db)
+            .await?;
+        let has_next_page = rows.len() as u64 > query.first;
+        rows.truncate(usize::try_from(query.first).unwrap_or(usize::MAX));
+        Ok(Page {
+            rows: convert_all(rows)?,
+            has_next_page,
+            total_count,
+        })
+    }
+
+    /// Changes an item's capacity, limit or times. The capacity may not fall
+    /// below the tickets already issued; the conditional update makes that
+    /// hold against concurrent reservations.
+    #[tracing::instrument(level = "debug", skip_all, fields(item = %item_id), err(level = "debug"))]
+    pub async fn update_item(
+        &self,
+        item_id: ItemId,
+        changes: &ItemChanges,
+    ) -> Result<Item, StoreError> {
+        self.write(|| self.update_item_once(item_id, changes)).await
+    }
+
+    async fn update_item_once(
+        &self,
+        item_id: ItemId,
+        changes: &ItemChanges,
+    ) -> Result<Item, StoreError> {
+        use programme_item::Column;
+
+        let transaction = self.begin_write().await?;
+        let current: Item = programme_item::Entity::find_by_id(item_id.as_uuid())
+            .lock_exclusive()
+            .one(&transaction)
+            .await?
+            .ok_or(StoreError::NotFound("item"))?
+            .try_into()?;
+        let schedule = changes.apply_to(&current.schedule)?.parts();
+        let capacity = changes.ticket_capacity.unwrap_or(current.ticket_capacity);
+        let limit = changes
+            .max_tickets_per_attendee
+            .unwrap_or(current.max_tickets_per_attendee);
+        let capacity_value = stored_count(capacity.get());
+        let updated = programme_item::Entity::update_many()
+            .col_expr(Column::TicketCapacity, Expr::val(capacity_value))
+            .col_expr(
+                Column::MaxTicketsPerAttendee,
+                Expr::val(stored_count(limit.get())),
+            )
+            .col_expr(Column::StartsAt, Expr::val(schedule.starts_at))
+            .col_expr(Column::EndsAt, Expr::val(schedule.ends_at))
+            .col_expr(
+                Column::ReservationOpensAt,
+                Expr::val(schedule.reservation_opens_at),
+            )
+            .col_expr(
+                Column::ReservationClosesAt,
+                Expr::val(schedule.reservation_closes_at),
+            )
+            .col_expr(
+                Column::RequiresSettledAccount,
+                Expr::val(
+                    changes
+                        .requires_settled_account
+                        .unwrap_or(current.requires_settled_account),
+                ),
+            )
+            .filter(Column::Id.eq(item_id.as_uuid()))
+            .filter(Column::TicketsIssued.lte(capacity_value))
+            .exec(&transaction)
+            .await?;
+        if updated.rows_affected == 0 {
+            transaction.rollback().await?;
+            return Err(InvalidInput::new(
+                "ticketCapacity",
+                format!(
+                    "cannot be below the {} already issued",
+                    wording::count(current.tickets_issued, "ticket", "tickets")
+                ),
+            )
+            .into());
+        }
+        promote_waitlist(&transaction, item_id, time::now()).await?;
+        let item = load_item(&transaction, item_id).await?;
+        commit(transaction).await?;
+        Ok(item)
+    }
+
+    /// Cancels an item with all its active tickets and its waitlist;
+    /// cancelling it again changes nothing.
+    #[tracing::instrument(level = "debug", skip_all, fields(item = %item_id), err(level = "debug"))]
+    pub async fn cancel_item(&self, item_id: ItemId) -> Result<Item, StoreError> {
+        self.write(|| self.cancel_item_once(item_id)).await
+    }
+
+    async fn cancel_item_once(&self, item_id: ItemId) -> Result<Item, StoreError> {
+        use programme_item::Column;
+
+        let now = time::now();
+        let transaction = self.begin_write().await?;
+        let cancelled = programme_item::Entity::update_many()
+            .col_expr(Column::CancelledAt, Expr::val(now))
+            .filter(Column::Id.eq(item_id.as_uuid()))
+            .filter(Column::CancelledAt.is_null())
+            .exec(&transaction)
+            .await?;
+        if cancelled.rows_affected == 1 {
+            let tickets = ticket::Entity::update_many()
+                .col_expr(
+                    ticket::Column::Status,
+                    Expr::val(TicketStatus::Cancelled.as_str()),
+                )
+                .col_expr(ticket::Column::CancelledAt, Expr::val(now))
+                .filter(ticket::Column::ItemId.eq(item_id.as_uuid()))
+                .filter(ticket::Column::Status.eq(TicketStatus::Active.as_str()))
+                .exec(&transaction)
+                .await?;
+            let freed = i32::try_from(tickets.rows_affected).unwrap_or(i32::MAX);
+            programme_item::Entity::update_many()
+                .col_expr(
+                    Column::TicketsIssued,
+                    Expr::col(Column::TicketsIssued).sub(freed),
+                )
+                .filter(Column::Id.eq(item_id.as_uuid()))
+                .exec(&transaction)
+                .await?;
+            close_waitlist(&transaction, item_id, now).await?;
+        }
+        let item = load_item(&transaction, item_id).await?;
+        commit(transaction).await?;
+        Ok(item)
+    }
+}

@@ -1,0 +1,153 @@
+//! The scan record: every scan as it was decided, for the organizers' audit
+//! trail and for answering a scan sent again.
+
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use usher_domain::door::batch::{ScanAttempt, ScanResult};
+use usher_domain::door::{CheckInOutcome, ScanRecord, ScannedBy};
+use usher_domain::ids::{ItemId, ScanId, TicketId};
+use usher_domain::time::{self, Timestamp};
+
+use crate::catalogue::{Page, load_item, load_venue};
+use crate::entities::{scan, ticket};
+use crate::error::{StoreError, corrupt, on_unique_violation};
+use crate::rows::convert_all;
+use crate::store::Store;
+
+impl TryFrom<scan::Model> for ScanRecord {
+    type Error = StoreError;
+
+    fn try_from(row: scan::Model) -> Result<Self, StoreError> {
+        let scanned_by = match (row.account_id, row.scanner_device_id) {
+            (_, Some(device)) => ScannedBy::Device(device.into()),
+            (Some(account), None) => ScannedBy::Account(account.into()),
+            (None, None) => return Err(corrupt("scan", "a scan by nobody")),
+        };
+        Ok(Self {
+            id: row.id.into(),
+            item_id: row.item_id.map(ItemId::from),
+            ticket_id: row.ticket_id.map(TicketId::from),
+            venue_id: row.venue_id.into(),
+            gate: row.gate,
+            scanned_by,
+            outcome: CheckInOutcome::from_stored(&row.outcome)
+                .ok_or_else(|| corrupt("scan", format!("unknown outcome {}", row.outcome)))?,
+            scanned_at: row.scanned_at,
+            offline: row.offline,
+            conflict: row.conflict,
+        })
+    }
+}
+
+/// The row that records `attempt` as decided.
+pub(super) fn scan_row(attempt: &ScanAttempt, result: &ScanResult) -> scan::ActiveModel {
+    let (account_id, scanner_device_id) = match attempt.by {
+        ScannedBy::Account(id) => (Some(id.as_uuid()), None),
+        ScannedBy::Device(id) => (None, Some(id.as_uuid())),
+    };
+    scan::ActiveModel {
+        id: Set(ScanId::generate().as_uuid()),
+        item_id: Set(result.item.as_ref().map(|item| item.id.as_uuid())),
+        ticket_id: Set(result.ticket.as_ref().map(|ticket| ticket.id.as_uuid())),
+        venue_id: Set(attempt.scan.venue_id.as_uuid()),
+        gate: Set(attempt.gate.clone()),
+        account_id: Set(account_id),
+        scanner_device_id: Set(scanner_device_id),
+        outcome: Set(result.outcome.as_str().to_owned()),
+        scanned_at: Set(attempt.scan.at),
+        client_scan_key: Set(attempt.client_scan_key()),
+        offline: Set(attempt.offline),
+        conflict: Set(result.conflict),
+        created_at: Set(time::now()),
+    }
+}
+
+/// A scan's client scan key is unique: another instance recorded it first.
+pub(super) fn scan_recorded_already(error: sea_orm::DbErr) -> StoreError {
+    on_unique_violation(error, || "this scan was recorded already".to_owned())
+}
+
+impl Store {
+    /// A scan recorded before under its client scan id, answered from the
+    /// record.
+    pub(super) async fn recorded_scan(
+        &self,
+        by: ScannedBy,
+        client_scan_id: &str,
+    ) -> Result<Option<ScanResult>, StoreError> {
+        let Some(row) = scan::Entity::find()
+            .filter(scan::Column::ClientScanKey.eq(by.client_scan_key(client_scan_id)))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let recorded = ScanRecord::try_from(row)?;
+        let ticket = match recorded.ticket_id {
+            Some(id) => ticket::Entity::find_by_id(id.as_uuid())
+                .one(&self.db)
+                .await?
+                .map(TryInto::try_into)
+                .transpose()?,
+            None => None,
+        };
+        let item = match recorded.item_id {
+            Some(id) => Some(load_item(&self.db, id).await?),
+            None => None,
+        };
+        let venue = match &item {
+            Some(item) => Some(load_venue(&self.db, item.venue_id).await?),
+            None => None,
+        };
+        Ok(Some(ScanResult {
+            outcome: recorded.outcome,
+            ticket,
+            item,
+            venue,
+            conflict: recorded.conflict,
+        }))
+    }
+
+    /// A page of an item's scans, newest first, optionally of one outcome.
+    #[tracing::instrument(level = "debug", skip_all, fields(item = %item_id), err(level = "debug"))]
+    pub async fn scans_of_item(
+        &self,
+        item_id: ItemId,
+        outcome: Option<CheckInOutcome>,
+        after: Option<(Timestamp, ScanId)>,
+        first: u64,
+    ) -> Result<Page<ScanRecord>, StoreError> {
+        use scan::Column;
+
+        let mut filter = Condition::all().add(Column::ItemId.eq(item_id.as_uuid()));
+        if let Some(outcome) = outcome {
+            filter = filter.add(Column::Outcome.eq(outcome.as_str()));
+        }
+        let total_count =
+            sea_orm::PaginatorTrait::count(scan::Entity::find().filter(filter.clone()), &self.db)
+                .await?;
+        if let Some((at, id)) = after {
+            filter = filter.add(
+                Condition::any().add(Column::ScannedAt.lt(at)).add(
+                    Condition::all()
+                        .add(Column::ScannedAt.eq(at))
+                        .add(Column::Id.lt(id.as_uuid())),
+                ),
+            );
+        }
+        let mut rows = scan::Entity::find()
+            .filter(filter)
+            .order_by_desc(Column::ScannedAt)
+            .order_by_desc(Column::Id)
+            .limit(first + 1)
+            .all(&self.db)
+            .await?;
+        let has_next_page = rows.len() as u64 > first;
+        rows.truncate(usize::try_from(first).unwrap_or(usize::MAX));
+        Ok(Page {
+            rows: convert_all(rows)?,
+            has_next_page,
+            total_count,
+        })
+    }
+}

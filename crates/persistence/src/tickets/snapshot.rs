@@ -1,0 +1,191 @@
+//! Reading what the domain decides tickets against: what attendees hold,
+//! their festivals' rules, and reservations made under idempotency keys.
+
+use std::collections::{BTreeSet, HashMap};
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use usher_domain::catalogue::{Item, Schedule};
+use usher_domain::ids::{FestivalId, ItemId, UserId};
+use usher_domain::tickets::Reservation;
+use usher_domain::tickets::reservations::{Holdings, ReservationRules};
+use uuid::Uuid;
+
+use super::HELD;
+use crate::catalogue::stored_min_account_age;
+use crate::entities::{festival, programme_item, reservation, ticket};
+use crate::error::StoreError;
+use crate::rows::{convert_all, in_list};
+
+/// What `holders` hold: how many tickets each holds for each item, and
+/// (when `overlaps_matter`) the times of the items each holds tickets for,
+/// `items` being known already. Two queries whatever the numbers. Filters
+/// on the attendees only: with the item in the query too, a planner whose
+/// statistics lag behind a rush (a new item's tickets look like none) walks
+/// every ticket of the item instead.
+pub(super) async fn holdings(
+    db: &impl ConnectionTrait,
+    holders: &BTreeSet<Uuid>,
+    items: &[&Item],
+    overlaps_matter: bool,
+) -> Result<Holdings, StoreError> {
+    use programme_item::Column;
+
+    let counted: Vec<(Uuid, Uuid, i64)> = ticket::Entity::find()
+        .select_only()
+        .column(ticket::Column::AccountId)
+        .column(ticket::Column::ItemId)
+        .column_as(ticket::Column::Id.count(), "held")
+        .filter(ticket::Column::AccountId.is_in(in_list(holders.iter().copied())))
+        .filter(ticket::Column::Status.is_in(HELD))
+        .group_by(ticket::Column::AccountId)
+        .group_by(ticket::Column::ItemId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut holdings = Holdings::default();
+    for &(holder, item, held) in &counted {
+        let held = u32::try_from(held).unwrap_or(u32::MAX);
+        holdings.count(holder.into(), item.into(), held);
+    }
+    if !overlaps_matter {
+        return Ok(holdings);
+    }
+    let mut schedules: HashMap<ItemId, Schedule> = items
+        .iter()
+        .filter(|item| item.cancelled_at.is_none())
+        .map(|item| (item.id, item.schedule))
+        .collect();
+    let others: BTreeSet<Uuid> = counted
+        .iter()
+        .map(|&(_, item, _)| item)
+        .filter(|item| !items.iter().any(|listed| listed.id.as_uuid() == *item))
+        .collect();
+    if !others.is_empty() {
+        let rows = programme_item::Entity::find()
+            .filter(Column::Id.is_in(in_list(others)))
+            .filter(Column::CancelledAt.is_null())
+            .all(db)
+            .await?;
+        for item in convert_all::<_, Item>(rows)? {
+            schedules.insert(item.id, item.schedule);
+        }
+    }
+    for (holder, item, _) in counted {
+        let item = ItemId::from(item);
+        if let Some(schedule) = schedules.get(&item) {
+            holdings.holds_at(holder.into(), item, *schedule);
+        }
+    }
+    Ok(holdings)
+}
+
+/// The rules of the festivals of `items`, in one query.
+pub(super) async fn rules(
+    db: &impl ConnectionTrait,
+    items: &[&Item],
+) -> Result<HashMap<FestivalId, ReservationRules>, StoreError> {
+    use festival::Column;
+
+    let ids: BTreeSet<Uuid> = items
+        .iter()
+        .map(|item| item.festival_id.as_uuid())
+        .collect();
+    let rows: Vec<(Uuid, bool, Option<i32>)> = festival::Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .column(Column::AllowOverlappingTickets)
+        .column(Column::MinAccountAgeMinutes)
+        .filter(Column::Id.is_in(in_list(ids)))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut rules = HashMap::with_capacity(rows.len());
+    for (id, allow_overlapping_tickets, min_age) in rows {
+        let festival = ReservationRules {
+            allow_overlapping_tickets,
+            min_account_age: stored_min_account_age(min_age)?,
+        };
+        rules.insert(FestivalId::from(id), festival);
+    }
+    Ok(rules)
+}
+
+/// The rules of `item`'s festival.
+pub(super) async fn rules_of(
+    db: &impl ConnectionTrait,
+    item: &Item,
+) -> Result<ReservationRules, StoreError> {
+    Ok(rules(db, &[item])
+        .await?
+        .remove(&item.festival_id)
+        .unwrap_or_default())
+}
+
+/// The reservations made under these (attendee, idempotency key) pairs, in
+/// two queries when there are any.
+pub(super) async fn reservations_by_key(
+    db: &impl ConnectionTrait,
+    keys: &[(UserId, &str)],
+) -> Result<HashMap<(UserId, String), Reservation>, StoreError> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let holders: BTreeSet<Uuid> = keys.iter().map(|(holder, _)| holder.as_uuid()).collect();
+    let names: BTreeSet<&str> = keys.iter().map(|(_, key)| *key).collect();
+    let rows = reservation::Entity::find()
+        .filter(reservation::Column::AccountId.is_in(in_list(holders)))
+        .filter(reservation::Column::IdempotencyKey.is_in(names))
+        .all(db)
+        .await?;
+    let rows: Vec<reservation::Model> = rows
+        .into_iter()
+        .filter(|row| {
+            keys.iter().any(|(holder, key)| {
+                row.account_id == holder.as_uuid() && row.idempotency_key.as_deref() == Some(*key)
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let tickets = ticket::Entity::find()
+        .filter(ticket::Column::ReservationId.is_in(in_list(rows.iter().map(|row| row.id))))
+        .order_by_asc(ticket::Column::Id)
+        .all(db)
+        .await?;
+    let mut tickets_of: HashMap<Uuid, Vec<ticket::Model>> = HashMap::new();
+    for ticket in tickets {
+        tickets_of
+            .entry(ticket.reservation_id)
+            .or_default()
+            .push(ticket);
+    }
+    let mut found = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let holder = UserId::from(row.account_id);
+        let reservation = Reservation {
+            id: row.id.into(),
+            item_id: row.item_id.into(),
+            holder_id: holder,
+            tickets: convert_all(tickets_of.remove(&row.id).unwrap_or_default())?,
+            created_at: row.created_at,
+        };
+        found.insert(
+            (holder, row.idempotency_key.unwrap_or_default()),
+            reservation,
+        );
+    }
+    Ok(found)
+}
+
+/// The reservation `holder` made under `key`, if any.
+pub(super) async fn reservation_by_key(
+    db: &impl ConnectionTrait,
+    holder: UserId,
+    key: &str,
+) -> Result<Option<Reservation>, StoreError> {
+    Ok(reservations_by_key(db, &[(holder, key)])
+        .await?
+        .into_values()
+        .next())
+}
