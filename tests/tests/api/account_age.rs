@@ -6,11 +6,11 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use usher_domain::roles::{Role, RoleGrant};
 
-use crate::catalogue::{Festival, create_item, festival, festival_with};
 use futures::future::join_all;
+use usher_tests::catalogue::{Festival, create_item, festival, festival_with};
 
-use crate::helpers::{Gql, TestApp};
-use crate::on_both_databases;
+use usher_tests::on_both_databases;
+use usher_tests::{Gql, TestApp};
 
 const JOIN: &str =
     "mutation($input: JoinWaitlistInput!) { joinWaitlist(input: $input) { id position } }";
@@ -165,7 +165,7 @@ async fn a_new_account_cannot_join_a_wanted_item_waitlist_either(app: TestApp) {
 
 async fn organizers_turn_the_brake_off_and_attendees_cannot(app: TestApp) {
     let (festival, hot, _) = braked_festival(&app, "brake-off", json!({})).await;
-    let other = crate::catalogue::festival(&app, "elsewhere").await;
+    let other = usher_tests::catalogue::festival(&app, "elsewhere").await;
     let organizer = app
         .user_with(
             "organizer@example.org",
@@ -248,7 +248,7 @@ async fn a_place_in_line_taken_before_the_brake_waits_for_its_account_to_settle(
     set_min_age(&app, &festival.admin, &festival, json!(60))
         .await
         .data("/updateFestival");
-    crate::tickets::cancel(&app, &holder, &ticket).await;
+    usher_tests::tickets::cancel(&app, &holder, &ticket).await;
 
     let mine = app
         .gql(

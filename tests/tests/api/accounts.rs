@@ -7,9 +7,9 @@ use futures::future::join_all;
 use serde_json::json;
 use usher_domain::roles::{Role, RoleGrant};
 
-use crate::catalogue::festival;
-use crate::helpers::{Gql, PASSWORD, TestApp};
-use crate::on_both_databases;
+use usher_tests::catalogue::festival;
+use usher_tests::on_both_databases;
+use usher_tests::{Gql, PASSWORD, TestApp};
 
 const REGISTER: &str = "mutation($input: RegisterInput!) {
     register(input: $input) { accessToken refreshToken expiresAt user { id email displayName roles { role } } }
@@ -17,7 +17,7 @@ const REGISTER: &str = "mutation($input: RegisterInput!) {
 const REFRESH: &str = "mutation($token: String!) { refresh(refreshToken: $token) { accessToken refreshToken user { email } } }";
 const ME: &str = "{ me { email displayName roles { role festival { slug } venue { name } } } }";
 
-async fn register(app: &TestApp, email: &str, password: &str, name: &str) -> crate::helpers::Gql {
+async fn register(app: &TestApp, email: &str, password: &str, name: &str) -> usher_tests::Gql {
     app.gql(
         None,
         REGISTER,

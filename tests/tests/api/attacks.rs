@@ -6,20 +6,20 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::catalogue::{create_item, festival};
 use usher_api::auth::AuthSettings;
 use usher_api::throttle::ThrottleSettings;
+use usher_tests::catalogue::{create_item, festival};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use usher_server::listen::ConnectionLimits;
 
-use crate::helpers::{
+use usher_tests::on_both_databases;
+use usher_tests::tickets::cancel;
+use usher_tests::{
     Db, PASSWORD, Socket, TestApp, spawn_app_with_auth, spawn_app_with_connections,
     test_auth_settings,
 };
-use crate::on_both_databases;
-use crate::tickets::cancel;
 
 on_both_databases!(
     a_websocket_client_that_stops_reading_hurts_only_itself,

@@ -5,10 +5,10 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use usher_domain::roles::{Role, RoleGrant};
 
-use crate::catalogue::{Festival, create_item, festival, venue};
-use crate::helpers::TestApp;
-use crate::on_both_databases;
-use crate::tickets::cancel;
+use usher_tests::TestApp;
+use usher_tests::catalogue::{Festival, create_item, festival, venue};
+use usher_tests::on_both_databases;
+use usher_tests::tickets::cancel;
 
 const RESERVE: &str = "mutation($input: ReserveTicketsInput!) { reserveTickets(input: $input) { tickets { id code } } }";
 const REPORT: &str = "query($id: ID!, $by: AttendanceGrouping!) {

@@ -3,24 +3,20 @@
 //! `serve` and `migrate` refuse a database that is missing or not migrated.
 
 use chrono::Utc;
-use clap::{CommandFactory, Parser};
+use clap::CommandFactory;
 use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::json;
 use usher_domain::catalogue::ProgrammeKind;
 use usher_domain::input::Email;
 use usher_domain::roles::Role;
 use usher_persistence::ProgrammeQuery;
-use usher_server::cli::{Cli, run};
+use usher_server::cli::Cli;
 use usher_server::{Application, Settings, demo};
 
-use crate::catalogue::festival;
-use crate::helpers::{Db, PASSWORD, TestApp, TestDatabase, test_auth_settings};
-use crate::on_both_databases;
-
-pub async fn usher(arguments: &[&str]) -> anyhow::Result<()> {
-    let cli = Cli::try_parse_from(std::iter::once("usher").chain(arguments.iter().copied()))?;
-    run(cli.command).await
-}
+use usher_tests::catalogue::festival;
+use usher_tests::cli::usher;
+use usher_tests::on_both_databases;
+use usher_tests::{Db, PASSWORD, TestApp, TestDatabase, test_auth_settings};
 
 on_both_databases!(
     user_add_creates_organizers_and_door_staff_while_the_server_runs,

@@ -5,9 +5,9 @@
 
 use serde_json::{Value, json};
 
-use crate::catalogue::{create_item, festival};
-use crate::helpers::{Gql, TestApp};
-use crate::on_both_databases;
+use usher_tests::catalogue::{create_item, festival};
+use usher_tests::on_both_databases;
+use usher_tests::{Gql, TestApp};
 
 on_both_databases!(
     the_standard_introspection_query_runs_and_greedier_ones_are_refused,

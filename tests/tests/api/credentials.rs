@@ -15,10 +15,10 @@ use usher_api::auth::token_hash;
 use usher_api::codes::TicketKeys;
 use usher_persistence::{SecretKey, StoreOptions};
 
-use crate::catalogue::{create_item, festival};
-use crate::cli::usher;
-use crate::helpers::{Gql, PASSWORD, TestApp, TestDatabase, spawn_app_with};
-use crate::on_both_databases;
+use usher_tests::catalogue::{create_item, festival};
+use usher_tests::cli::usher;
+use usher_tests::on_both_databases;
+use usher_tests::{Gql, PASSWORD, TestApp, TestDatabase, spawn_app_with};
 
 const REFRESH: &str =
     "mutation($token: String!) { refresh(refreshToken: $token) { accessToken refreshToken } }";

@@ -12,19 +12,15 @@ use usher_domain::ids::{ItemId, TicketId};
 use usher_domain::roles::{Role, RoleGrant};
 use usher_domain::tickets::TicketClaims;
 
-use crate::catalogue::{Festival, create_item, festival, venue};
-use crate::helpers::{Gql, TestApp};
-use crate::on_both_databases;
-use crate::tickets::cancel;
+use usher_tests::catalogue::{Festival, create_item, festival, venue};
+use usher_tests::door::{CHECK_IN, scan};
+use usher_tests::on_both_databases;
+use usher_tests::tickets::{RESERVE, buy, cancel};
+use usher_tests::{Gql, TestApp};
 
-const CHECK_IN: &str = "mutation($input: CheckInInput!) {
-    checkIn(input: $input) { outcome admitted message firstCheckIn { at gate } ticket { id status checkedInGate } }
-}";
 const SYNC: &str = "mutation($scans: [OfflineScanInput!]!) {
     syncOfflineScans(scans: $scans) { clientScanId conflict result { outcome admitted message ticket { checkedInAt checkedInGate } } }
 }";
-const RESERVE: &str = "mutation($input: ReserveTicketsInput!) { reserveTickets(input: $input) { tickets { id code } } }";
-
 /// A festival whose item starts in ten minutes (doors open), door staff for
 /// the whole festival, and an attendee holding one ticket.
 struct Door {
@@ -53,32 +49,6 @@ async fn door(app: &TestApp, slug: &str, item_settings: Value) -> Door {
         attendee,
         ticket,
     }
-}
-
-pub async fn buy(app: &TestApp, token: &str, item: &Value) -> Value {
-    app.gql(
-        Some(token),
-        RESERVE,
-        json!({ "input": { "itemId": item["id"], "quantity": 1 } }),
-    )
-    .await
-    .data("/reserveTickets/tickets/0")
-    .clone()
-}
-
-pub async fn scan(
-    app: &TestApp,
-    token: &str,
-    code: &Value,
-    venue: &str,
-    gate: Option<&str>,
-) -> Gql {
-    app.gql(
-        Some(token),
-        CHECK_IN,
-        json!({ "input": { "code": code, "venueId": venue, "gate": gate } }),
-    )
-    .await
 }
 
 /// How many the item's counter says are inside, read from the database.

@@ -5,8 +5,8 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{PASSWORD, TestApp};
-use crate::on_both_databases;
+use usher_tests::on_both_databases;
+use usher_tests::{PASSWORD, TestApp};
 
 on_both_databases!(
     a_thirty_level_nested_query_is_refused,

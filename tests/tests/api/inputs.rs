@@ -4,9 +4,9 @@
 
 use serde_json::json;
 
-use crate::catalogue::{create_item, festival};
-use crate::helpers::{PASSWORD, TestApp};
-use crate::on_both_databases;
+use usher_tests::catalogue::{create_item, festival};
+use usher_tests::on_both_databases;
+use usher_tests::{PASSWORD, TestApp};
 
 on_both_databases!(
     names_with_direction_controls_or_invisible_characters_are_refused,

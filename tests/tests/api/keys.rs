@@ -12,21 +12,10 @@ use usher_api::codes::{InvalidCode, TicketKeys};
 use usher_domain::ids::{ItemId, TicketId};
 use usher_domain::tickets::TicketClaims;
 
-use crate::cli::usher;
-use crate::helpers::TestApp;
-use crate::on_both_databases;
-
-pub fn kid_of(code: &str) -> String {
-    let header = code.split('.').next().unwrap();
-    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
-    assert_eq!(
-        header.as_object().unwrap().len(),
-        2,
-        "alg and kid, nothing else: {header}"
-    );
-    assert_eq!(header["alg"], "EdDSA");
-    header["kid"].as_str().unwrap().to_owned()
-}
+use usher_tests::TestApp;
+use usher_tests::cli::usher;
+use usher_tests::on_both_databases;
+use usher_tests::tickets::kid_of;
 
 fn claims() -> TicketClaims {
     TicketClaims {

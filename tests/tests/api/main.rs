@@ -6,8 +6,6 @@
     reason = "a test fails loudly, with the value it choked on"
 )]
 
-mod helpers;
-
 mod account_age;
 mod accounts;
 mod attacks;

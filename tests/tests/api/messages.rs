@@ -5,12 +5,13 @@
 use chrono::{DateTime, FixedOffset};
 use serde_json::{Value, json};
 
-use crate::catalogue::{Festival, create_item, festival};
-use crate::cli::usher;
-use crate::door::{self, buy};
-use crate::helpers::{Gql, TestApp, TestDatabase, spawn_app_on, test_auth_settings};
-use crate::keys::kid_of;
-use crate::on_both_databases;
+use usher_tests::catalogue::{Festival, create_item, festival};
+use usher_tests::cli::usher;
+use usher_tests::door;
+use usher_tests::on_both_databases;
+use usher_tests::tickets::buy;
+use usher_tests::tickets::kid_of;
+use usher_tests::{Gql, TestApp, TestDatabase, spawn_app_on, test_auth_settings};
 
 const RESERVE: &str =
     "mutation($input: ReserveTicketsInput!) { reserveTickets(input: $input) { tickets { code } } }";

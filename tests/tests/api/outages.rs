@@ -11,8 +11,8 @@ use futures::future::join_all;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::json;
 
-use crate::catalogue::{create_item, festival};
-use crate::helpers::{
+use usher_tests::catalogue::{create_item, festival};
+use usher_tests::{
     Db, Gql, PASSWORD, TestApp, TestDatabase, spawn_app, spawn_app_on, test_auth_settings,
 };
 

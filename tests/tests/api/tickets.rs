@@ -8,27 +8,20 @@ use jwt_compact::alg::Ed25519;
 use jwt_compact::{AlgorithmExt, UntrustedToken};
 use serde_json::{Value, json};
 
-use crate::catalogue::{Festival, create_item, festival, festival_with};
-use crate::helpers::{Gql, TestApp};
-use crate::on_both_databases;
+use usher_tests::catalogue::{Festival, create_item, festival, festival_with};
+use usher_tests::on_both_databases;
+use usher_tests::tickets::{CANCEL, cancel};
+use usher_tests::{Gql, TestApp};
 
 const RESERVE: &str = "mutation($input: ReserveTicketsInput!) {
     reserveTickets(input: $input) { id tickets { id holderName status code qrSvg item { id } } item { ticketsLeft status } }
 }";
-const CANCEL: &str = "mutation($id: ID!) { cancelTicket(ticketId: $id) { id status } }";
 const JOIN: &str =
     "mutation($input: JoinWaitlistInput!) { joinWaitlist(input: $input) { id position quantity } }";
 const MY_TICKETS: &str = "{ myTickets { id holderName status item { id title } } }";
 const MY_WAITLIST: &str = "{ myWaitlist { id position quantity item { id } } }";
 const ITEM: &str =
     "query($id: ID!) { item(id: $id) { ticketsLeft status waitlistLength ticketCapacity } }";
-
-/// Gives a ticket back; the cancellation must succeed.
-pub async fn cancel(app: &TestApp, token: &str, ticket_id: &Value) {
-    app.gql(Some(token), CANCEL, json!({ "id": ticket_id }))
-        .await
-        .data("/cancelTicket");
-}
 
 async fn reserve(app: &TestApp, token: &str, item: &Value, quantity: i64) -> Gql {
     app.gql(
