@@ -7,6 +7,7 @@ use crate::input::{
     TicketLimit, Timezone,
 };
 use crate::time::Timestamp;
+use crate::wording::count;
 
 /// A festival: the top of the catalogue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,9 +223,10 @@ pub struct ItemChanges {
 }
 
 impl ItemChanges {
-    /// The item's schedule with these changes applied, checked again.
-    pub fn apply_to(&self, schedule: &Schedule) -> Result<Schedule, InvalidInput> {
-        let mut parts = schedule.parts();
+    /// `item` with these changes applied: its schedule checked again, and
+    /// its ticket capacity never below the tickets already issued.
+    pub fn apply_to(&self, item: &Item) -> Result<Item, InvalidInput> {
+        let mut parts = item.schedule.parts();
         parts.starts_at = self.starts_at.unwrap_or(parts.starts_at);
         parts.ends_at = self.ends_at.unwrap_or(parts.ends_at);
         parts.reservation_opens_at = self
@@ -233,8 +235,50 @@ impl ItemChanges {
         parts.reservation_closes_at = self
             .reservation_closes_at
             .unwrap_or(parts.reservation_closes_at);
-        Schedule::new(parts)
+        let ticket_capacity = self.ticket_capacity.unwrap_or(item.ticket_capacity);
+        if ticket_capacity.get() < item.tickets_issued {
+            return Err(InvalidInput::new(
+                "ticketCapacity",
+                format!(
+                    "cannot be below the {} already issued",
+                    count(item.tickets_issued, "ticket", "tickets")
+                ),
+            ));
+        }
+        Ok(Item {
+            schedule: Schedule::new(parts)?,
+            ticket_capacity,
+            max_tickets_per_attendee: self
+                .max_tickets_per_attendee
+                .unwrap_or(item.max_tickets_per_attendee),
+            requires_settled_account: self
+                .requires_settled_account
+                .unwrap_or(item.requires_settled_account),
+            ..item.clone()
+        })
     }
+}
+
+/// The title and ticket capacity of a new item: as given, or else its
+/// film's title and its venue's capacity. An item with neither a title nor
+/// a film is refused.
+pub fn new_item_title_and_capacity(
+    title: Option<Name>,
+    ticket_capacity: Option<Capacity>,
+    venue: &Venue,
+    film: Option<&Film>,
+) -> Result<(Name, Capacity), InvalidInput> {
+    let title = match (title, film) {
+        (Some(title), _) => title,
+        (None, Some(film)) => film.title.clone(),
+        (None, None) => {
+            return Err(InvalidInput::new(
+                "title",
+                "is needed when no film is given",
+            ));
+        }
+    };
+    Ok((title, ticket_capacity.unwrap_or(venue.capacity)))
 }
 
 /// What kind of programme item this is.
@@ -607,5 +651,56 @@ mod tests {
             schedule.late_entry_until(),
             schedule.starts_at() + Duration::minutes(15)
         );
+    }
+
+    #[test]
+    fn an_item_change_keeps_what_it_does_not_name_and_never_drops_below_the_tickets_issued() {
+        let mut item = crate::fixtures::item_at(Utc::now() + Duration::days(3));
+        item.tickets_issued = 6;
+        assert_eq!(ItemChanges::default().apply_to(&item), Ok(item.clone()));
+
+        let six = Capacity::parse("ticketCapacity", 6).unwrap_or_else(|e| panic!("{e}"));
+        let changes = ItemChanges {
+            ticket_capacity: Some(six),
+            requires_settled_account: Some(true),
+            ..ItemChanges::default()
+        };
+        let changed = changes.apply_to(&item).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(changed.ticket_capacity, six);
+        assert!(changed.requires_settled_account);
+        assert_eq!(changed.schedule, item.schedule);
+
+        let five = Capacity::parse("ticketCapacity", 5).unwrap_or_else(|e| panic!("{e}"));
+        let below = ItemChanges {
+            ticket_capacity: Some(five),
+            ..ItemChanges::default()
+        };
+        let refused = below.apply_to(&item).unwrap_err();
+        assert_eq!(refused.field, "ticketCapacity");
+        assert!(refused.message.contains("6 tickets"), "{refused}");
+
+        let inside_out = ItemChanges {
+            ends_at: Some(item.schedule.starts_at() - Duration::hours(1)),
+            ..ItemChanges::default()
+        };
+        assert!(inside_out.apply_to(&item).is_err());
+    }
+
+    #[test]
+    fn a_new_item_takes_its_films_title_and_its_venues_capacity_unless_given() {
+        let venue = venue();
+        let film = film();
+        let own = Name::parse("title", "Opening night").unwrap_or_else(|e| panic!("{e}"));
+        let ten = Capacity::parse("ticketCapacity", 10).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            new_item_title_and_capacity(None, None, &venue, Some(&film)),
+            Ok((film.title.clone(), venue.capacity))
+        );
+        assert_eq!(
+            new_item_title_and_capacity(Some(own.clone()), Some(ten), &venue, Some(&film)),
+            Ok((own, ten))
+        );
+        let untitled = new_item_title_and_capacity(None, Some(ten), &venue, None).unwrap_err();
+        assert_eq!(untitled.field, "title");
     }
 }

@@ -653,4 +653,36 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn a_ticket_can_be_given_back_unused_until_its_item_starts_and_twice_changes_nothing() {
+        let item = item(1);
+        let active = crate::fixtures::ticket(&item, TicketStatus::Active);
+        let starts = item.schedule.starts_at();
+        let before = starts - Duration::seconds(1);
+        assert_eq!(
+            decide_cancellation(&active, &item, before),
+            Ok(Cancellation::GiveBack)
+        );
+        assert!(matches!(
+            decide_cancellation(&active, &item, starts),
+            Err(TicketDenial::Refused(ReservationRefusal::Closed(_)))
+        ));
+        let cancelled = Ticket {
+            status: TicketStatus::Cancelled,
+            ..active.clone()
+        };
+        assert_eq!(
+            decide_cancellation(&cancelled, &item, starts),
+            Ok(Cancellation::AlreadyCancelled)
+        );
+        let used = Ticket {
+            status: TicketStatus::CheckedIn,
+            ..active
+        };
+        assert!(matches!(
+            decide_cancellation(&used, &item, before),
+            Err(TicketDenial::Invalid(invalid)) if invalid.field == "ticketId"
+        ));
+    }
 }

@@ -22,6 +22,8 @@ mod keys;
 mod rows;
 mod secrets;
 mod store;
+#[cfg(test)]
+mod testing;
 mod tickets;
 mod transaction;
 mod writers;

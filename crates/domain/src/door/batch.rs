@@ -105,8 +105,6 @@ pub enum ScanDecision {
 pub struct Admissions {
     /// The item.
     pub item_id: ItemId,
-    /// People it let in before the batch.
-    pub before: u32,
     /// People the batch lets in.
     pub newly: u32,
     /// Its venue's capacity: `before + newly` never passes it.
@@ -191,7 +189,6 @@ pub fn decide_scans(mut snapshot: DoorSnapshot, attempts: &[ScanAttempt]) -> Doo
             let venue = snapshot.venues.get(&item.venue_id)?;
             Some(Admissions {
                 item_id,
-                before: item.admitted,
                 newly,
                 capacity: venue.capacity.get(),
             })

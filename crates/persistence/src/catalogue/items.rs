@@ -5,12 +5,10 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
 };
-use usher_domain::catalogue::{Item, ItemChanges};
+use usher_domain::catalogue::{Item, ItemChanges, new_item_title_and_capacity};
 use usher_domain::ids::{FestivalId, ItemId};
-use usher_domain::input::InvalidInput;
 use usher_domain::tickets::TicketStatus;
 use usher_domain::time;
-use usher_domain::wording;
 
 use super::{NewItem, Page, ProgrammeQuery, load_item};
 use crate::entities::{programme_item, ticket};
@@ -41,15 +39,9 @@ impl Store {
             ),
             None => None,
         };
-        let title = match (new.title, &film) {
-            (Some(title), _) => title,
-            (None, Some(film)) => film.title.clone(),
-            (None, None) => {
-                return Err(InvalidInput::new("title", "is needed when no film is given").into());
-            }
-        };
+        let (title, capacity) =
+            new_item_title_and_capacity(new.title, new.ticket_capacity, &venue, film.as_ref())?;
         let parts = new.schedule.parts();
-        let capacity = new.ticket_capacity.unwrap_or(venue.capacity);
         let row = programme_item::ActiveModel {
             id: Set(ItemId::generate().as_uuid()),
             festival_id: Set(new.festival_id.as_uuid()),
@@ -112,11 +104,7 @@ impl Store {
             filter = filter.add(Column::StartsAt.lt(before));
         }
         if let Some(now) = query.only_available_at {
-            filter = filter
-                .add(Column::CancelledAt.is_null())
-                .add(Column::ReservationOpensAt.lte(now))
-                .add(Column::ReservationClosesAt.gt(now))
-                .add(Expr::col(Column::TicketsIssued).lt(Expr::col(Column::TicketCapacity)));
+            filter = filter.add(open_at(now));
         }
         let total_count = programme_item::Entity::find()
             .filter(filter.clone())
@@ -173,17 +161,14 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound("item"))?
             .try_into()?;
-        let schedule = changes.apply_to(&current.schedule)?.parts();
-        let capacity = changes.ticket_capacity.unwrap_or(current.ticket_capacity);
-        let limit = changes
-            .max_tickets_per_attendee
-            .unwrap_or(current.max_tickets_per_attendee);
-        let capacity_value = stored_count(capacity.get());
+        let changed = changes.apply_to(&current)?;
+        let schedule = changed.schedule.parts();
+        let capacity = stored_count(changed.ticket_capacity.get());
         let updated = programme_item::Entity::update_many()
-            .col_expr(Column::TicketCapacity, Expr::val(capacity_value))
+            .col_expr(Column::TicketCapacity, Expr::val(capacity))
             .col_expr(
                 Column::MaxTicketsPerAttendee,
-                Expr::val(stored_count(limit.get())),
+                Expr::val(stored_count(changed.max_tickets_per_attendee.get())),
             )
             .col_expr(Column::StartsAt, Expr::val(schedule.starts_at))
             .col_expr(Column::EndsAt, Expr::val(schedule.ends_at))
@@ -197,26 +182,14 @@ impl Store {
             )
             .col_expr(
                 Column::RequiresSettledAccount,
-                Expr::val(
-                    changes
-                        .requires_settled_account
-                        .unwrap_or(current.requires_settled_account),
-                ),
+                Expr::val(changed.requires_settled_account),
             )
             .filter(Column::Id.eq(item_id.as_uuid()))
-            .filter(Column::TicketsIssued.lte(capacity_value))
+            .filter(Column::TicketsIssued.lte(capacity))
             .exec(&transaction)
             .await?;
         if updated.rows_affected == 0 {
-            transaction.rollback().await?;
-            return Err(InvalidInput::new(
-                "ticketCapacity",
-                format!(
-                    "cannot be below the {} already issued",
-                    wording::count(current.tickets_issued, "ticket", "tickets")
-                ),
-            )
-            .into());
+            return Err(anyhow::anyhow!("item {item_id} issued tickets while locked").into());
         }
         promote_waitlist(&transaction, item_id, time::now()).await?;
         let item = load_item(&transaction, item_id).await?;
@@ -267,5 +240,108 @@ impl Store {
         let item = load_item(&transaction, item_id).await?;
         commit(transaction).await?;
         Ok(item)
+    }
+}
+
+/// [`ProgrammeStatus::Open`] at `now` (see [`programme_status`]) as SQL, so
+/// that the programme can be filtered and paged by it; a test checks that
+/// the two agree.
+///
+/// [`ProgrammeStatus::Open`]: usher_domain::catalogue::ProgrammeStatus::Open
+/// [`programme_status`]: usher_domain::catalogue::programme_status
+fn open_at(now: time::Timestamp) -> Condition {
+    use programme_item::Column;
+
+    Condition::all()
+        .add(Column::CancelledAt.is_null())
+        .add(Column::ReservationOpensAt.lte(now))
+        .add(Column::ReservationClosesAt.gt(now))
+        .add(Expr::col(Column::TicketsIssued).lt(Expr::col(Column::TicketCapacity)))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use usher_domain::catalogue::{ProgrammeStatus, Schedule, ScheduleParts};
+    use usher_domain::input::Minutes;
+
+    use super::*;
+    use crate::testing::festival;
+
+    #[tokio::test]
+    async fn the_programme_lists_as_open_exactly_the_items_the_domain_finds_open() {
+        let festival = festival(100, 4).await;
+        let now = festival.items[0].schedule.reservation_opens_at() + Duration::minutes(1);
+        let at = |minutes: i64| now + Duration::minutes(minutes);
+        // (reservations open, reservations close) around `now`, in minutes.
+        let windows = [(0, 5), (-5, 0), (1, 5), (-5, 1), (-5, 5), (-5, 5), (-5, 5)];
+        let mut ids = Vec::new();
+        for (opens, closes) in windows {
+            let schedule = Schedule::new(ScheduleParts {
+                starts_at: at(60),
+                ends_at: at(120),
+                reservation_opens_at: at(opens),
+                reservation_closes_at: at(closes),
+                doors_open: Minutes::of(30),
+                late_entry: Minutes::of(15),
+            })
+            .unwrap();
+            let new = NewItem {
+                schedule,
+                ..festival.new_item()
+            };
+            ids.push(festival.store.create_item(new).await.unwrap().id);
+        }
+        let [.., sold_out, cancelled] = ids[..] else {
+            unreachable!()
+        };
+        programme_item::Entity::update_many()
+            .col_expr(
+                programme_item::Column::TicketsIssued,
+                Expr::col(programme_item::Column::TicketCapacity),
+            )
+            .filter(programme_item::Column::Id.eq(sold_out.as_uuid()))
+            .exec(&festival.store.db)
+            .await
+            .unwrap();
+        festival.store.cancel_item(cancelled).await.unwrap();
+
+        let query = ProgrammeQuery {
+            only_available_at: Some(now),
+            first: 100,
+            ..ProgrammeQuery::default()
+        };
+        let listed: Vec<ItemId> = festival
+            .store
+            .programme(festival.items[0].festival_id, &query)
+            .await
+            .unwrap()
+            .rows
+            .iter()
+            .map(|item| item.id)
+            .collect();
+        let mut open: Vec<ItemId> = Vec::new();
+        let mut statuses = Vec::new();
+        let mut all = festival.store.items_by_id(&ids).await.unwrap();
+        all.extend(festival.items.iter().cloned());
+        all.sort_by_key(|item| (item.schedule.starts_at(), item.id.as_uuid()));
+        for item in &all {
+            statuses.push(item.status(now));
+            if item.status(now) == ProgrammeStatus::Open {
+                open.push(item.id);
+            }
+        }
+        assert_eq!(listed, open);
+        for status in [
+            ProgrammeStatus::Open,
+            ProgrammeStatus::Closed,
+            ProgrammeStatus::NotYetOpen,
+            ProgrammeStatus::SoldOut,
+            ProgrammeStatus::Cancelled,
+        ] {
+            assert!(statuses.contains(&status), "no item is {status:?}");
+        }
     }
 }

@@ -6,111 +6,19 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use chrono::Duration;
-use usher_domain::catalogue::{Item, ProgrammeKind, Schedule, ScheduleParts, Venue};
+use usher_domain::catalogue::{Item, Venue};
 use usher_domain::door::{CheckInOutcome, Scan, ScannedBy};
 use usher_domain::ids::UserId;
-use usher_domain::input::{
-    Address, Capacity, Email, Label, Minutes, Name, Slug, TicketLimit, Timezone,
-};
+use usher_domain::input::Name;
 use usher_domain::tickets::{Quantity, ReservationRefusal, Ticket, TicketClaims};
 use usher_domain::time::{self, Timestamp};
 
 use super::Batch;
 use crate::door::batch::DoorScans;
+use crate::testing::festival;
 use crate::tickets::batch::Reservations;
-use crate::{
-    NewFestival, NewItem, NewReservation, NewUser, NewVenue, ScanAttempt, Store, StoreError,
-    StoreOptions,
-};
+use crate::{NewReservation, ScanAttempt, StoreError};
 use usher_domain::door::batch::ScanDecision;
-
-struct Festival {
-    store: Store,
-    venue: Venue,
-    /// Two items at the same time in the same hall; doors open.
-    items: [Item; 2],
-    _directory: tempfile::TempDir,
-}
-
-async fn festival(hall: u32, tickets: u32) -> Festival {
-    let directory = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/batches.db", directory.path().display());
-    let store = Store::connect(&url, &StoreOptions::default())
-        .await
-        .unwrap();
-    let festival = store
-        .create_festival(NewFestival {
-            slug: Slug::parse("slug", "batches").unwrap(),
-            name: Name::parse("name", "Batches").unwrap(),
-            city: Name::parse("city", "Nanning").unwrap(),
-            timezone: Timezone::UTC,
-            hosts: Vec::new(),
-            allow_overlapping_tickets: false,
-            min_account_age: None,
-        })
-        .await
-        .unwrap();
-    let venue = store
-        .create_venue(NewVenue {
-            festival_id: festival.id,
-            name: Name::parse("name", "Hall").unwrap(),
-            address: Address::parse("address", "Street").unwrap(),
-            capacity: Capacity::parse("capacity", hall.into()).unwrap(),
-            gates: vec![Label::parse("gates", "A").unwrap()],
-        })
-        .await
-        .unwrap();
-    let now = time::now();
-    let mut items = Vec::new();
-    for title in ["Early", "Late"] {
-        let schedule = Schedule::new(ScheduleParts {
-            starts_at: now + Duration::minutes(10),
-            ends_at: now + Duration::minutes(100),
-            reservation_opens_at: now - Duration::minutes(1),
-            reservation_closes_at: now + Duration::minutes(10),
-            doors_open: Minutes::of(30),
-            late_entry: Minutes::of(15),
-        })
-        .unwrap();
-        let item = NewItem {
-            festival_id: festival.id,
-            venue_id: venue.id,
-            film_id: None,
-            kind: ProgrammeKind::Screening,
-            title: Some(Name::parse("title", title).unwrap()),
-            schedule,
-            ticket_capacity: Some(Capacity::parse("ticketCapacity", tickets.into()).unwrap()),
-            max_tickets_per_attendee: TicketLimit::parse("limit", 2).unwrap(),
-            requires_settled_account: false,
-        };
-        items.push(store.create_item(item).await.unwrap());
-    }
-    Festival {
-        store,
-        venue,
-        items: items.try_into().unwrap(),
-        _directory: directory,
-    }
-}
-
-impl Festival {
-    async fn attendee(&self, name: &str) -> UserId {
-        let new = NewUser {
-            email: Email::parse("email", &format!("{name}@batches.example")).unwrap(),
-            password_hash: "never signs in".to_owned(),
-            display_name: Name::parse("name", name).unwrap(),
-        };
-        self.store.create_user(new, &[]).await.unwrap().id
-    }
-
-    async fn item(&self, which: usize) -> Item {
-        let id = self.items[which].id;
-        crate::catalogue::load_item(&self.store.db, id)
-            .await
-            .unwrap()
-    }
-}
 
 fn reservation(
     item: &Item,
