@@ -41,7 +41,6 @@ use crate::parsed_queries::ParsedQueries;
 use crate::reports::FestivalReport;
 use crate::request_body::BadRequestBody;
 use crate::schema::build_schema;
-use crate::schema::may_watch;
 use crate::throttle::ClientAddress;
 use crate::websocket;
 
@@ -333,7 +332,7 @@ async fn arrivals_svg(
         },
         Err(error) => return failure(error.into()),
     };
-    if !may_watch(&viewer, &item) {
+    if !viewer.may_watch(&item) {
         return (
             StatusCode::FORBIDDEN,
             "only organizers and door staff of this venue",

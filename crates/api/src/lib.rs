@@ -7,6 +7,7 @@
 //! `usher_persistence::Store`, and it neither loads configuration nor binds
 //! sockets (the server crate does).
 
+mod access;
 pub mod auth;
 mod catalogue_cache;
 mod charts;
