@@ -26,10 +26,8 @@ mod parsed_queries;
 pub mod qr;
 mod recent;
 mod reports;
-mod request_body;
 pub mod schema;
 pub mod throttle;
-mod websocket;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
