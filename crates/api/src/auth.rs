@@ -292,6 +292,7 @@ pub fn token_hash(token: &str) -> String {
 }
 
 /// The person or device behind a request, attached to it as request data.
+/// What each may do is checked in `crate::access`.
 #[derive(Debug, Clone)]
 pub enum Viewer {
     /// No token was sent.
@@ -300,25 +301,6 @@ pub enum Viewer {
     User(Box<User>, SessionId),
     /// A scanner device's token was sent: it may only scan at its venue.
     Scanner(Box<ScannerDevice>),
-}
-
-impl Viewer {
-    /// The signed-in user, or UNAUTHENTICATED (FORBIDDEN for a scanner device).
-    pub fn user(&self) -> ApiResult<&User> {
-        self.login().map(|(user, _)| user)
-    }
-
-    /// The signed-in user and the login their token belongs to, or
-    /// UNAUTHENTICATED (FORBIDDEN for a scanner device).
-    pub fn login(&self) -> ApiResult<(&User, SessionId)> {
-        match self {
-            Self::User(user, session) => Ok((user, *session)),
-            Self::Anonymous => Err(ApiError::sign_in_required()),
-            Self::Scanner(_) => Err(ApiError::Forbidden(
-                "a scanner token only scans tickets at its venue".into(),
-            )),
-        }
-    }
 }
 
 /// Scanner device tokens start with this, so that they are told apart from

@@ -1,11 +1,15 @@
 //! The one error type of the API. Every failure a client sees carries a
 //! stable `extensions.code` from the contract's list; internal failures are
 //! logged with their cause chain and shown to clients only as INTERNAL.
+//! GraphQL answers carry it as an error with extensions, plain-HTTP routes
+//! as a status and a sentence; both are made here.
 
 use std::fmt;
 use std::sync::Arc;
 
-use async_graphql::ErrorExtensions;
+use async_graphql::{ErrorExtensions, ServerError};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use usher_domain::InvalidInput;
 use usher_domain::tickets::ReservationRefusal;
 use usher_persistence::StoreError;
@@ -190,5 +194,43 @@ impl From<ApiError> for async_graphql::Error {
                 extensions.set("retryAfterSeconds", seconds);
             }
         })
+    }
+}
+
+impl From<ApiError> for ServerError {
+    /// An error of the whole request, outside any field (a bad token, a
+    /// body that is not a GraphQL request).
+    fn from(error: ApiError) -> Self {
+        let error = async_graphql::Error::from(error);
+        let mut server_error = ServerError::new(error.message, None);
+        server_error.extensions = error.extensions;
+        server_error
+    }
+}
+
+impl IntoResponse for ApiError {
+    /// The answer of a plain-HTTP route: the status of the error's code,
+    /// with its message as text (only "internal error" for INTERNAL, whose
+    /// cause goes to the log).
+    fn into_response(self) -> Response {
+        let status = match &self {
+            Self::Unauthenticated(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::BadUserInput { .. } => StatusCode::BAD_REQUEST,
+            Self::AlreadyExists(_) => StatusCode::CONFLICT,
+            Self::RateLimited { .. } | Self::Refused(ReservationRefusal::AccountTooNew { .. }) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            Self::Refused(_) => StatusCode::CONFLICT,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        self.log_if_internal();
+        let message = match self {
+            Self::Internal(_) => "internal error".to_owned(),
+            other => other.message(),
+        };
+        (status, message).into_response()
     }
 }

@@ -7,6 +7,7 @@
 //! `usher_persistence::Store`, and it neither loads configuration nor binds
 //! sockets (the server crate does).
 
+mod access;
 pub mod auth;
 mod catalogue_cache;
 mod charts;
@@ -25,10 +26,8 @@ mod parsed_queries;
 pub mod qr;
 mod recent;
 mod reports;
-mod request_body;
 pub mod schema;
 pub mod throttle;
-mod websocket;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;

@@ -14,7 +14,6 @@ use usher_domain::tickets::Ticket;
 use usher_persistence::{Store, StoreError};
 
 use crate::error::ApiError;
-use crate::schema::CountsOf;
 
 /// The batched, caching loader of one request (or one subscription
 /// connection, which clears what changes before each new value).
@@ -33,6 +32,10 @@ pub fn loaders(store: Store) -> Arc<Loaders> {
 pub struct StoreLoader {
     store: Store,
 }
+
+/// The counts of an item, as a loader key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CountsOf(pub ItemId);
 
 /// The venues of a festival, as a loader key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -479,6 +479,26 @@ pub fn programme_status(
     }
 }
 
+impl Venue {
+    /// The gate a scan names, if the venue has it: any label where the
+    /// venue names no gates, one of its gates otherwise; `field` names the
+    /// argument in the refusal.
+    pub fn gate(&self, field: &str, gate: Option<&str>) -> Result<Option<Label>, InvalidInput> {
+        let Some(gate) = gate else {
+            return Ok(None);
+        };
+        let gate = Label::parse(field, gate)?;
+        if !self.gates.is_empty() && !self.gates.contains(&gate) {
+            let known: Vec<&str> = self.gates.iter().map(Label::as_str).collect();
+            return Err(InvalidInput::new(
+                field,
+                format!("is not a gate of {}: {}", self.name, known.join(", ")),
+            ));
+        }
+        Ok(Some(gate))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::{Duration, TimeZone, Utc};
@@ -702,5 +722,43 @@ mod tests {
         );
         let untitled = new_item_title_and_capacity(None, Some(ten), &venue, None).unwrap_err();
         assert_eq!(untitled.field, "title");
+    }
+
+    #[test]
+    fn a_scan_names_one_of_the_venues_gates_or_none() {
+        let venue = venue();
+        let gate = |raw| venue.gate("gate", raw);
+
+        assert_eq!(gate(None), Ok(None));
+        assert_eq!(
+            gate(Some(" North ")).map(|g| g.map(Label::into_string)),
+            Ok(Some("North".into()))
+        );
+        assert_eq!(
+            gate(Some("South")),
+            Err(InvalidInput::new(
+                "gate",
+                "is not a gate of Nanning Grand Theatre: North"
+            ))
+        );
+        assert_eq!(
+            gate(Some(" ")).map_err(|refusal| refusal.field),
+            Err("gate".into())
+        );
+    }
+
+    #[test]
+    fn a_venue_without_gates_takes_any_gate() {
+        let venue = Venue {
+            gates: Vec::new(),
+            ..venue()
+        };
+
+        assert_eq!(
+            venue
+                .gate("scans[2].gate", Some("Side door"))
+                .map(|g| g.map(Label::into_string)),
+            Ok(Some("Side door".into()))
+        );
     }
 }

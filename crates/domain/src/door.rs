@@ -352,6 +352,85 @@ pub fn message(outcome: CheckInOutcome, details: &Details<'_>) -> String {
     }
 }
 
+/// Offline scans taken in one upload.
+pub const MAX_OFFLINE_UPLOAD: usize = 1_000;
+/// How far an offline scanner's clock may run ahead of the server's.
+pub const OFFLINE_CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(5);
+
+/// A scanner's id for a scan, trimmed: 1 to 100 bytes; `field` names the
+/// argument in the refusal.
+pub fn parse_client_scan_id(field: &str, raw: &str) -> Result<String, InvalidInput> {
+    let id = raw.trim();
+    if id.is_empty() || id.len() > 100 {
+        return Err(InvalidInput::new(field, "must be 1 to 100 characters"));
+    }
+    Ok(id.to_owned())
+}
+
+/// What an upload of offline scans must be before any of its scans is
+/// decided: not too large, each clientScanId once, and no scan later than
+/// the server's clock allows.
+#[derive(Debug)]
+pub struct OfflineUpload {
+    /// The clientScanIds of the scans checked so far.
+    seen: std::collections::HashSet<String>,
+    /// The latest scannedAt believed: arrival plus [`OFFLINE_CLOCK_SKEW`].
+    latest_allowed: Timestamp,
+}
+
+impl OfflineUpload {
+    /// An upload of `scans` scans arriving at `now`, if it holds at most
+    /// [`MAX_OFFLINE_UPLOAD`] (refused on `field`).
+    pub fn start(field: &str, scans: usize, now: Timestamp) -> Result<Self, InvalidInput> {
+        if scans > MAX_OFFLINE_UPLOAD {
+            return Err(InvalidInput::new(
+                field,
+                format!(
+                    "holds {}; upload at most {MAX_OFFLINE_UPLOAD} at a time",
+                    count(scans, "scan", "scans")
+                ),
+            ));
+        }
+        Ok(Self {
+            seen: std::collections::HashSet::with_capacity(scans),
+            latest_allowed: now + OFFLINE_CLOCK_SKEW,
+        })
+    }
+
+    /// A scan's clientScanId, parsed, if no scan before it in the upload
+    /// has it.
+    pub fn client_scan_id(&mut self, field: &str, raw: &str) -> Result<String, InvalidInput> {
+        let id = parse_client_scan_id(field, raw)?;
+        if !self.seen.insert(id.clone()) {
+            return Err(InvalidInput::new(field, "appears twice in this upload"));
+        }
+        Ok(id)
+    }
+
+    /// A scan's scannedAt, if the device's clock is believable: no later
+    /// than the upload's arrival plus [`OFFLINE_CLOCK_SKEW`].
+    pub fn scanned_at(
+        &self,
+        field: &str,
+        scanned_at: Timestamp,
+    ) -> Result<Timestamp, InvalidInput> {
+        if scanned_at > self.latest_allowed {
+            return Err(InvalidInput::new(
+                field,
+                "is in the future: check the device's clock",
+            ));
+        }
+        Ok(scanned_at)
+    }
+}
+
+/// Puts an upload's scans in the order they are decided: by scannedAt,
+/// earliest first, scans of the same moment in upload order, so that of
+/// the scans of one ticket the earliest admissible one admits.
+pub fn in_scan_order<T>(scans: &mut [T], scanned_at: impl Fn(&T) -> Timestamp) {
+    scans.sort_by_key(scanned_at);
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::Duration;
@@ -692,5 +771,92 @@ mod tests {
         for refused in [now, now + Duration::days(31) + Duration::seconds(1)] {
             assert!(scanner_expiry("expiresAt", Some(refused), now).is_err());
         }
+    }
+
+    #[test]
+    fn a_client_scan_id_is_trimmed_and_one_to_a_hundred_bytes() {
+        assert_eq!(
+            parse_client_scan_id("clientScanId", " a-1 "),
+            Ok("a-1".into())
+        );
+        assert_eq!(
+            parse_client_scan_id("clientScanId", &"x".repeat(100)).map(|id| id.len()),
+            Ok(100)
+        );
+        for refused in [String::new(), "  ".into(), "x".repeat(101), "é".repeat(51)] {
+            assert_eq!(
+                parse_client_scan_id("clientScanId", &refused),
+                Err(InvalidInput::new(
+                    "clientScanId",
+                    "must be 1 to 100 characters"
+                )),
+                "{refused:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_upload_holds_at_most_a_thousand_scans() {
+        let now = time::now();
+        assert!(OfflineUpload::start("scans", MAX_OFFLINE_UPLOAD, now).is_ok());
+        assert_eq!(
+            OfflineUpload::start("scans", MAX_OFFLINE_UPLOAD + 1, now).unwrap_err(),
+            InvalidInput::new("scans", "holds 1001 scans; upload at most 1000 at a time")
+        );
+    }
+
+    #[test]
+    fn a_client_scan_id_appears_once_per_upload() {
+        let mut upload = OfflineUpload::start("scans", 3, time::now()).unwrap();
+        assert_eq!(
+            upload.client_scan_id("scans[0].clientScanId", "a"),
+            Ok("a".into())
+        );
+        assert_eq!(
+            upload.client_scan_id("scans[1].clientScanId", "b"),
+            Ok("b".into())
+        );
+        assert_eq!(
+            upload.client_scan_id("scans[2].clientScanId", " a "),
+            Err(InvalidInput::new(
+                "scans[2].clientScanId",
+                "appears twice in this upload"
+            ))
+        );
+    }
+
+    #[test]
+    fn an_offline_scan_may_be_up_to_five_minutes_ahead_of_the_server() {
+        let now = time::now();
+        let upload = OfflineUpload::start("scans", 1, now).unwrap();
+        let at = |ahead: Duration| upload.scanned_at("scans[0].scannedAt", now + ahead);
+
+        assert_eq!(at(-Duration::days(3)), Ok(now - Duration::days(3)));
+        assert_eq!(at(Duration::minutes(5)), Ok(now + Duration::minutes(5)));
+        assert_eq!(
+            at(Duration::minutes(5) + Duration::microseconds(1)),
+            Err(InvalidInput::new(
+                "scans[0].scannedAt",
+                "is in the future: check the device's clock"
+            ))
+        );
+    }
+
+    #[test]
+    fn an_upload_is_decided_earliest_scan_first_and_ties_in_upload_order() {
+        let now = time::now();
+        let mut scans = [
+            ("late", now),
+            ("first tie", now - Duration::minutes(1)),
+            ("earliest", now - Duration::hours(1)),
+            ("second tie", now - Duration::minutes(1)),
+        ];
+
+        in_scan_order(&mut scans, |scan| scan.1);
+
+        assert_eq!(
+            scans.map(|scan| scan.0),
+            ["earliest", "first tie", "second tie", "late"]
+        );
     }
 }

@@ -1,18 +1,90 @@
 //! Accounts: registering, signing in and out, refreshing tokens, and
 //! granting roles.
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use usher_domain::accounts::User;
+use usher_domain::catalogue::{Festival, Venue};
 use usher_domain::input::{Email, Name, Password};
-use usher_domain::roles::RoleGrant;
+use usher_domain::roles::{self, RoleGrant};
 use usher_persistence::{NewUser, RefreshOutcome};
 
 use crate::Services;
 use crate::auth::{new_refresh_token, token_hash};
 use crate::error::{ApiError, ApiResult};
-use crate::schema::types::{AuthPayload, Role, UserNode};
-use crate::schema::{parse_id, services, viewer};
+use crate::schema::context::{loaders, services, viewer};
+use crate::schema::node::Node;
+use crate::schema::scalars::{DateTime, parse_id};
 use crate::throttle::ClientAddress;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "roles::Role")]
+pub enum Role {
+    Attendee,
+    DoorStaff,
+    Organizer,
+    Admin,
+}
+
+// A role and its scope.
+#[Object(name = "RoleGrant")]
+impl Node<RoleGrant> {
+    async fn role(&self) -> Role {
+        self.0.role().into()
+    }
+
+    /// ORGANIZER and DOOR_STAFF are scoped to one festival.
+    async fn festival(&self, ctx: &Context<'_>) -> ApiResult<Option<Node<Festival>>> {
+        let Some(festival_id) = self.0.festival() else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)?.load_one(festival_id).await?.map(Node))
+    }
+
+    /// DOOR_STAFF may be narrowed to one venue.
+    async fn venue(&self, ctx: &Context<'_>) -> ApiResult<Option<Node<Venue>>> {
+        let Some(venue_id) = self.0.venue() else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)?.load_one(venue_id).await?.map(Node))
+    }
+}
+
+// A person with an account.
+#[Object(name = "User")]
+impl Node<User> {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn email(&self) -> &str {
+        self.0.email.as_str()
+    }
+
+    async fn display_name(&self) -> &str {
+        self.0.display_name.as_str()
+    }
+
+    /// ATTENDEE first (every user is one), then the granted roles.
+    async fn roles(&self) -> Vec<Node<RoleGrant>> {
+        let attendee = RoleGrant::attendee();
+        std::iter::once(attendee)
+            .chain(self.0.permissions.grants().iter().copied())
+            .map(Node)
+            .collect()
+    }
+}
+
+/// Tokens for a signed-in user.
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    /// A JWT, sent as `Authorization: Bearer <token>`.
+    pub access_token: String,
+    /// Opaque, single use, rotated on refresh.
+    pub refresh_token: String,
+    /// When accessToken expires.
+    pub expires_at: DateTime,
+    pub user: Node<User>,
+}
 
 #[derive(InputObject)]
 pub struct RegisterInput {
@@ -62,8 +134,11 @@ async fn change_role(
     role: Role,
     festival_id: Option<&ID>,
     venue_id: Option<&ID>,
-) -> ApiResult<UserNode> {
-    let changer = viewer(ctx).user()?;
+) -> ApiResult<Node<User>> {
+    let viewer = viewer(ctx);
+    // Signed in first: an anonymous caller hears that before any argument
+    // is checked.
+    viewer.user()?;
     let email = Email::parse("email", email)?;
     let grant = RoleGrant::new(
         role.into(),
@@ -72,15 +147,10 @@ async fn change_role(
             .transpose()?,
         venue_id.map(|id| parse_id("venueId", id)).transpose()?,
     )?;
-    let (allowed, verb) = match change {
-        RoleChange::Grant => (changer.permissions.can_grant(&grant), "grant"),
-        RoleChange::Revoke => (changer.permissions.can_revoke(&grant), "revoke"),
+    match change {
+        RoleChange::Grant => viewer.grantor(&grant)?,
+        RoleChange::Revoke => viewer.revoker(&grant)?,
     };
-    if !allowed {
-        return Err(ApiError::Forbidden(format!(
-            "only admins, or organizers within their own festival, may {verb} this role"
-        )));
-    }
     let services = services(ctx)?;
     let user = match change {
         RoleChange::Grant => services.store.grant_role(&email, &grant).await?,
@@ -89,7 +159,7 @@ async fn change_role(
     // Seen at once here; other instances read the user again within two
     // seconds.
     services.users.forget(&user.id);
-    Ok(UserNode(user))
+    Ok(Node(user))
 }
 
 /// Starts a login for `user`: a fresh access token and the first refresh
@@ -109,7 +179,7 @@ async fn sign_in(services: &Services, user: User) -> ApiResult<AuthPayload> {
         access_token,
         refresh_token,
         expires_at: expires_at.into(),
-        user: UserNode(user),
+        user: Node(user),
     })
 }
 
@@ -119,8 +189,8 @@ pub struct AccountsQuery;
 #[Object]
 impl AccountsQuery {
     /// The signed-in user; null without a token.
-    async fn me(&self, ctx: &Context<'_>) -> Option<UserNode> {
-        viewer(ctx).user().ok().cloned().map(UserNode)
+    async fn me(&self, ctx: &Context<'_>) -> Option<Node<User>> {
+        viewer(ctx).user().ok().cloned().map(Node)
     }
 }
 
@@ -210,7 +280,7 @@ impl AccountsMutation {
             access_token,
             refresh_token: next_token,
             expires_at: expires_at.into(),
-            user: UserNode(user),
+            user: Node(user),
         })
     }
 
@@ -230,7 +300,7 @@ impl AccountsMutation {
 
     /// Admins grant any role; organizers grant ORGANIZER and DOOR_STAFF
     /// within their own festival.
-    async fn grant_role(&self, ctx: &Context<'_>, input: GrantRoleInput) -> ApiResult<UserNode> {
+    async fn grant_role(&self, ctx: &Context<'_>, input: GrantRoleInput) -> ApiResult<Node<User>> {
         change_role(
             ctx,
             RoleChange::Grant,
@@ -246,7 +316,11 @@ impl AccountsMutation {
     /// DOOR_STAFF grants within their own festival. The grant must match
     /// the one given (role, festival and venue); NOT_FOUND otherwise. It
     /// stops at once on this instance, within two seconds on the others.
-    async fn revoke_role(&self, ctx: &Context<'_>, input: RevokeRoleInput) -> ApiResult<UserNode> {
+    async fn revoke_role(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeRoleInput,
+    ) -> ApiResult<Node<User>> {
         change_role(
             ctx,
             RoleChange::Revoke,

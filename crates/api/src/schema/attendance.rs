@@ -13,13 +13,13 @@ use usher_domain::ids::ItemId;
 use usher_domain::time;
 
 use crate::Services;
-use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::live::{ConnectionSubscriptions, LiveItem, LiveItems, Subscribed};
-use crate::loaders::{Loaders, WaitlistOf};
+use crate::loaders::{CountsOf, Loaders, WaitlistOf};
 use crate::reports::FestivalReport;
-use crate::schema::types::{ItemNode, int};
-use crate::schema::{loaders, parse_id, services, viewer};
+use crate::schema::context::{loaders, services, viewer};
+use crate::schema::node::Node;
+use crate::schema::scalars::{int, parse_id};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "attendance::Grouping")]
@@ -33,11 +33,9 @@ pub enum AttendanceGrouping {
     Country,
 }
 
-/// Attendance numbers of an item or a group of items.
-pub struct AttendanceNode(pub Attendance);
-
+// Attendance numbers of an item or a group of items.
 #[Object(name = "Attendance")]
-impl AttendanceNode {
+impl Node<Attendance> {
     async fn ticket_capacity(&self) -> i32 {
         int(self.0.ticket_capacity)
     }
@@ -80,50 +78,25 @@ pub struct AttendanceRow {
     /// An id, a date (YYYY-MM-DD) or a country code.
     pub key: String,
     pub label: String,
-    pub attendance: AttendanceNode,
-}
-
-/// Whether the viewer may read the attendance of items at `venue`.
-pub(crate) fn may_watch(viewer: &Viewer, item: &Item) -> bool {
-    match viewer {
-        Viewer::User(user, _) => user.permissions.can_scan(item.festival_id, item.venue_id),
-        Viewer::Scanner(device) => device.venue_id == item.venue_id,
-        Viewer::Anonymous => false,
-    }
-}
-
-fn refuse(viewer: &Viewer) -> ApiError {
-    match viewer {
-        Viewer::Anonymous => ApiError::sign_in_required(),
-        _ => ApiError::Forbidden(
-            "only organizers, and door staff of this venue, see attendance".into(),
-        ),
-    }
+    pub attendance: Node<Attendance>,
 }
 
 /// An item's attendance, through the request's loaders.
-pub(crate) async fn of_item(ctx: &Context<'_>, item: &Item) -> ApiResult<AttendanceNode> {
-    let viewer = viewer(ctx);
-    if !may_watch(viewer, item) {
-        return Err(refuse(viewer));
-    }
+pub(crate) async fn of_item(ctx: &Context<'_>, item: &Item) -> ApiResult<Node<Attendance>> {
+    viewer(ctx).watcher_of(item)?;
     let loaders = loaders(ctx)?;
     let venue = loaders.load_one(item.venue_id).await?;
     let counts = loaders
         .load_one(CountsOf(item.id))
         .await?
         .unwrap_or_default();
-    Ok(AttendanceNode(Attendance::of_item(
+    Ok(Node(Attendance::of_item(
         item,
         venue.map_or(0, |venue| venue.capacity.get()),
         counts,
         time::now(),
     )))
 }
-
-/// The counts of an item, as a loader key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CountsOf(pub ItemId);
 
 /// A festival's report, grouped, with the items the viewer may see.
 pub(crate) async fn of_festival(
@@ -132,23 +105,9 @@ pub(crate) async fn of_festival(
     grouping: AttendanceGrouping,
 ) -> ApiResult<Vec<AttendanceRow>> {
     let viewer = viewer(ctx);
-    let allowed = match viewer {
-        Viewer::User(user, _) => {
-            user.permissions.can_organize(festival.id)
-                || user
-                    .permissions
-                    .grants()
-                    .iter()
-                    .any(|grant| grant.festival() == Some(festival.id))
-        }
-        Viewer::Scanner(device) => device.festival_id == festival.id,
-        Viewer::Anonymous => false,
-    };
-    if !allowed {
-        return Err(refuse(viewer));
-    }
+    viewer.watcher_of_festival(festival.id)?;
     let report = FestivalReport::load(&services(ctx)?.store, festival.id, |item| {
-        may_watch(viewer, item)
+        viewer.may_watch(item)
     })
     .await?;
     let rows = attendance::group(&report.rows(), grouping.into(), festival.timezone.tz());
@@ -157,7 +116,7 @@ pub(crate) async fn of_festival(
         .map(|row| AttendanceRow {
             key: row.key,
             label: row.label,
-            attendance: AttendanceNode(row.attendance),
+            attendance: Node(row.attendance),
         })
         .collect())
 }
@@ -235,18 +194,15 @@ impl SubscriptionRoot {
         &self,
         ctx: &Context<'_>,
         item_id: ID,
-    ) -> Result<impl Stream<Item = ApiResult<AttendanceNode>> + use<>, ApiError> {
+    ) -> Result<impl Stream<Item = ApiResult<Node<Attendance>>> + use<>, ApiError> {
         let (subscribed, first, receiver) = watch_item(ctx, &item_id).await?;
-        let viewer = viewer(ctx);
-        if !may_watch(viewer, &first.item) {
-            return Err(refuse(viewer));
-        }
+        viewer(ctx).watcher_of(&first.item)?;
         Ok(changes_of(
             loaders(ctx)?.clone(),
             subscribed,
             first,
             receiver,
-            |live| AttendanceNode(live.attendance),
+            |live| Node(live.attendance),
         ))
     }
 
@@ -256,14 +212,14 @@ impl SubscriptionRoot {
         &self,
         ctx: &Context<'_>,
         item_id: ID,
-    ) -> Result<impl Stream<Item = ApiResult<ItemNode>> + use<>, ApiError> {
+    ) -> Result<impl Stream<Item = ApiResult<Node<Item>>> + use<>, ApiError> {
         let (subscribed, first, receiver) = watch_item(ctx, &item_id).await?;
         Ok(changes_of(
             loaders(ctx)?.clone(),
             subscribed,
             first,
             receiver,
-            |live| ItemNode(live.item.clone()),
+            |live| Node(live.item.clone()),
         ))
     }
 }

@@ -1,25 +1,31 @@
 //! The GraphQL schema: roots merged from one part per feature. It knows
 //! nothing of HTTP; `crate::http` serves it.
+//!
+//! Each feature module holds its resolvers and the objects of its domain
+//! values: `catalogue` (festivals, venues, films, items), `programme` (a
+//! festival's programme, a page at a time), `accounts`, `tickets`, `door`
+//! and `attendance`. Beneath them lies a base that imports no feature:
+//! `context` (services, viewer, loaders), `node` (the object of a domain
+//! value), `scalars` and `pagination`. Who may do what is asked of
+//! `crate::access`. Features import one another in one direction only:
+//! the catalogue's objects link to the programme, attendance and door.
 
 mod accounts;
 mod attendance;
 mod catalogue;
+mod context;
 mod door;
+mod node;
+mod pagination;
 mod programme;
 mod scalars;
 mod tickets;
-mod types;
 
-use std::str::FromStr;
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
 use crate::Services;
-use crate::auth::Viewer;
-use crate::error::{ApiError, ApiResult};
-use crate::loaders::Loaders;
-pub(crate) use attendance::{CountsOf, may_watch};
 
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
@@ -70,26 +76,4 @@ pub fn sdl() -> String {
     builder()
         .finish()
         .sdl_with_options(async_graphql::SDLExportOptions::new().sorted_fields())
-}
-
-pub(crate) fn services<'a>(ctx: &Context<'a>) -> ApiResult<&'a Services> {
-    ctx.data::<Arc<Services>>()
-        .map(Arc::as_ref)
-        .map_err(|_| ApiError::internal(anyhow::anyhow!("schema built without services")))
-}
-
-pub(crate) fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
-    ctx.data_opt::<Viewer>().unwrap_or(&Viewer::Anonymous)
-}
-
-pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> ApiResult<&'a Arc<Loaders>> {
-    ctx.data::<Arc<Loaders>>()
-        .map_err(|_| ApiError::internal(anyhow::anyhow!("request without loaders")))
-}
-
-/// Parses a GraphQL ID argument as a typed id; `field` names the argument.
-pub(crate) fn parse_id<T: FromStr>(field: &str, id: &ID) -> ApiResult<T> {
-    id.as_str()
-        .parse()
-        .map_err(|_| ApiError::malformed_id(field))
 }

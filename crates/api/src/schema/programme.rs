@@ -1,25 +1,39 @@
-//! A festival's programme, a page at a time, with cursors that stay valid
-//! while items are added (they name a position: start time, then id).
-
-use async_graphql::{Context, ID, InputObject, SimpleObject};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+//! A festival's programme, a page at a time in order of start time, and
+//! the kinds and statuses of its items.
 
 use std::collections::HashSet;
 
-use usher_domain::catalogue::Item;
+use async_graphql::{Context, Enum, ID, InputObject, SimpleObject};
+use usher_domain::catalogue::{self, Item};
 use usher_domain::ids::FestivalId;
-use usher_domain::time::{self, Timestamp};
+use usher_domain::time;
 use usher_persistence::ProgrammeQuery;
 
-use crate::error::{ApiError, ApiResult};
-use crate::loaders::WaitlistOf;
-use crate::schema::scalars::{self, DateTime};
-use crate::schema::types::{ItemNode, ProgrammeKind};
-use crate::schema::{CountsOf, loaders, parse_id, services};
+use crate::error::ApiResult;
+use crate::loaders::{CountsOf, WaitlistOf};
+use crate::schema::context::{loaders, services};
+use crate::schema::node::Node;
+use crate::schema::pagination::{PageInfo, encode_cursor, page_size, position_after, total_count};
+use crate::schema::scalars::{self, DateTime, parse_id};
 
-const DEFAULT_PAGE: i32 = 20;
-const MAX_PAGE: i32 = 200;
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "catalogue::ProgrammeKind")]
+pub enum ProgrammeKind {
+    Screening,
+    Forum,
+    Concert,
+    Other,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "catalogue::ProgrammeStatus")]
+pub enum ProgrammeStatus {
+    NotYetOpen,
+    Open,
+    SoldOut,
+    Closed,
+    Cancelled,
+}
 
 #[derive(InputObject, Default)]
 pub struct ProgrammeFilter {
@@ -35,15 +49,9 @@ pub struct ProgrammeFilter {
 }
 
 #[derive(SimpleObject)]
-pub struct PageInfo {
-    pub has_next_page: bool,
-    pub end_cursor: Option<String>,
-}
-
-#[derive(SimpleObject)]
 pub struct ProgrammeEdge {
     pub cursor: String,
-    pub node: ItemNode,
+    pub node: Node<Item>,
 }
 
 #[derive(SimpleObject)]
@@ -54,32 +62,7 @@ pub struct ProgrammeConnection {
     pub total_count: i32,
 }
 
-/// A cursor naming a position in a list ordered by a moment, then an id.
-pub(crate) fn encode_cursor(at: Timestamp, id: impl std::fmt::Display) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}:{id}", at.timestamp_micros()))
-}
-
-/// The position a cursor names.
-pub(crate) fn decode_cursor<Id: std::str::FromStr>(cursor: &str) -> Option<(Timestamp, Id)> {
-    let bytes = URL_SAFE_NO_PAD.decode(cursor.trim()).ok()?;
-    let text = String::from_utf8(bytes).ok()?;
-    let (micros, id) = text.split_once(':')?;
-    let starts_at = chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?;
-    Some((starts_at, id.parse().ok()?))
-}
-
-/// The `first` argument of a list: 1 to 200, default 20.
-pub(crate) fn page_size(first: Option<i32>) -> ApiResult<u64> {
-    let first = first.unwrap_or(DEFAULT_PAGE);
-    if !(1..=MAX_PAGE).contains(&first) {
-        return Err(ApiError::bad_input(
-            "first",
-            format!("must be between 1 and {MAX_PAGE}"),
-        ));
-    }
-    Ok(u64::try_from(first).unwrap_or(1))
-}
-
+/// A page of festival `festival_id`'s programme, in order of start time.
 pub(crate) async fn page(
     ctx: &Context<'_>,
     festival_id: FestivalId,
@@ -88,12 +71,7 @@ pub(crate) async fn page(
     after: Option<String>,
 ) -> ApiResult<ProgrammeConnection> {
     let first = page_size(first)?;
-    let after = after
-        .map(|cursor| {
-            decode_cursor(&cursor)
-                .ok_or_else(|| ApiError::bad_input("after", "is not a cursor of this list"))
-        })
-        .transpose()?;
+    let after = position_after(after)?;
     let filter = filter.unwrap_or_default();
     let query = ProgrammeQuery {
         kind: filter.kind.map(Into::into),
@@ -118,7 +96,7 @@ pub(crate) async fn page(
         .into_iter()
         .map(|item| ProgrammeEdge {
             cursor: encode_cursor(item.schedule.starts_at(), item.id),
-            node: ItemNode(item),
+            node: Node(item),
         })
         .collect();
     Ok(ProgrammeConnection {
@@ -127,7 +105,7 @@ pub(crate) async fn page(
             end_cursor: edges.last().map(|edge| edge.cursor.clone()),
         },
         edges,
-        total_count: i32::try_from(page.total_count).unwrap_or(i32::MAX),
+        total_count: total_count(page.total_count),
     })
 }
 
@@ -177,23 +155,4 @@ async fn prefetch(ctx: &Context<'_>, items: &[Item]) -> ApiResult<()> {
             .await?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use usher_domain::ids::ItemId;
-
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_refuse_garbage() {
-        let at = time::now();
-        let id = ItemId::generate();
-        assert_eq!(decode_cursor(&encode_cursor(at, id)), Some((at, id)));
-        assert_eq!(decode_cursor::<ItemId>("not a cursor"), None);
-        assert_eq!(
-            decode_cursor::<ItemId>(&URL_SAFE_NO_PAD.encode("12:nope")),
-            None
-        );
-    }
 }

@@ -1,10 +1,13 @@
-//! The `DateTime` scalar: RFC 3339 with an offset.
+//! Scalars as resolvers read and write them: the `DateTime` scalar (RFC
+//! 3339 with an offset), ID arguments, and counts as Int.
 //!
-//! Parsing never fails at the GraphQL layer: a malformed value is kept and
-//! refused when the input is converted, so that the error names the field
-//! (`startsAt`) instead of only the input type.
+//! Parsing a DateTime never fails at the GraphQL layer: a malformed value
+//! is kept and refused when the input is converted, so that the error names
+//! the field (`startsAt`) instead of only the input type.
 
-use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use std::str::FromStr;
+
+use async_graphql::{ID, InputValueError, InputValueResult, Scalar, ScalarType, Value};
 use chrono::SecondsFormat;
 use usher_domain::time::{self, Timestamp};
 
@@ -63,4 +66,16 @@ impl ScalarType for DateTime {
 /// Parses an optional DateTime argument.
 pub fn optional(value: Option<&DateTime>, field: &str) -> ApiResult<Option<Timestamp>> {
     value.map(|moment| moment.parse(field)).transpose()
+}
+
+/// Parses a GraphQL ID argument as a typed id; `field` names the argument.
+pub(crate) fn parse_id<T: FromStr>(field: &str, id: &ID) -> ApiResult<T> {
+    id.as_str()
+        .parse()
+        .map_err(|_| ApiError::malformed_id(field))
+}
+
+/// Counts in the domain are at most a million; GraphQL's Int is 32 bits.
+pub(crate) fn int(value: u32) -> i32 {
+    i32::try_from(value).unwrap_or(i32::MAX)
 }

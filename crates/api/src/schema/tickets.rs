@@ -2,6 +2,7 @@
 //! line for sold-out items.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
+use usher_domain::catalogue::Item;
 use usher_domain::ids::{ItemId, TicketId, WaitlistEntryId};
 use usher_domain::tickets::{self, Quantity, Reservation, Ticket, WaitlistEntry};
 use usher_domain::time;
@@ -9,9 +10,9 @@ use usher_persistence::NewReservation;
 
 use crate::error::{ApiError, ApiResult};
 use crate::monitoring;
-use crate::schema::scalars::DateTime;
-use crate::schema::types::{ItemNode, int};
-use crate::schema::{loaders, parse_id, services, viewer};
+use crate::schema::context::{loaders, services, viewer};
+use crate::schema::node::Node;
+use crate::schema::scalars::{DateTime, int, parse_id};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "tickets::TicketStatus")]
@@ -21,24 +22,22 @@ pub enum TicketStatus {
     Cancelled,
 }
 
-async fn item_of(ctx: &Context<'_>, item_id: ItemId) -> ApiResult<ItemNode> {
+async fn item_of(ctx: &Context<'_>, item_id: ItemId) -> ApiResult<Node<Item>> {
     loaders(ctx)?
         .load_one(item_id)
         .await?
-        .map(ItemNode)
+        .map(Node)
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("ticket without its item")))
 }
 
-/// A ticket: one person, one programme item.
-pub struct TicketNode(pub Ticket);
-
+// A ticket: one person, one programme item.
 #[Object(name = "Ticket")]
-impl TicketNode {
+impl Node<Ticket> {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
-    async fn item(&self, ctx: &Context<'_>) -> ApiResult<ItemNode> {
+    async fn item(&self, ctx: &Context<'_>) -> ApiResult<Node<Item>> {
         item_of(ctx, self.0.item_id).await
     }
 
@@ -81,21 +80,19 @@ impl TicketNode {
     }
 }
 
-/// Tickets reserved together.
-pub struct ReservationNode(pub Reservation);
-
+// Tickets reserved together.
 #[Object(name = "Reservation")]
-impl ReservationNode {
+impl Node<Reservation> {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
-    async fn item(&self, ctx: &Context<'_>) -> ApiResult<ItemNode> {
+    async fn item(&self, ctx: &Context<'_>) -> ApiResult<Node<Item>> {
         item_of(ctx, self.0.item_id).await
     }
 
-    async fn tickets(&self) -> Vec<TicketNode> {
-        self.0.tickets.iter().cloned().map(TicketNode).collect()
+    async fn tickets(&self) -> Vec<Node<Ticket>> {
+        self.0.tickets.iter().cloned().map(Node).collect()
     }
 
     async fn created_at(&self) -> DateTime {
@@ -103,16 +100,14 @@ impl ReservationNode {
     }
 }
 
-/// A place in an item's waitlist.
-pub struct WaitlistEntryNode(pub WaitlistEntry);
-
+// A place in an item's waitlist.
 #[Object(name = "WaitlistEntry")]
-impl WaitlistEntryNode {
+impl Node<WaitlistEntry> {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
-    async fn item(&self, ctx: &Context<'_>) -> ApiResult<ItemNode> {
+    async fn item(&self, ctx: &Context<'_>) -> ApiResult<Node<Item>> {
         item_of(ctx, self.0.item_id).await
     }
 
@@ -157,21 +152,21 @@ impl TicketsQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(default_with = "Some(false)")] include_cancelled: Option<bool>,
-    ) -> ApiResult<Vec<TicketNode>> {
+    ) -> ApiResult<Vec<Node<Ticket>>> {
         let include_cancelled = include_cancelled.unwrap_or(false);
         let user = viewer(ctx).user()?;
         let tickets = services(ctx)?
             .store
             .tickets_of_holder(user.id, include_cancelled)
             .await?;
-        Ok(tickets.into_iter().map(TicketNode).collect())
+        Ok(tickets.into_iter().map(Node).collect())
     }
 
     /// The waitlists the signed-in attendee is in.
-    async fn my_waitlist(&self, ctx: &Context<'_>) -> ApiResult<Vec<WaitlistEntryNode>> {
+    async fn my_waitlist(&self, ctx: &Context<'_>) -> ApiResult<Vec<Node<WaitlistEntry>>> {
         let user = viewer(ctx).user()?;
         let entries = services(ctx)?.store.waitlist_of_holder(user.id).await?;
-        Ok(entries.into_iter().map(WaitlistEntryNode).collect())
+        Ok(entries.into_iter().map(Node).collect())
     }
 }
 
@@ -187,7 +182,7 @@ impl TicketsMutation {
         &self,
         ctx: &Context<'_>,
         input: ReserveTicketsInput,
-    ) -> ApiResult<ReservationNode> {
+    ) -> ApiResult<Node<Reservation>> {
         let user = viewer(ctx).user()?;
         let quantity = Quantity::parse("quantity", input.quantity.into())?;
         let new = NewReservation {
@@ -217,12 +212,12 @@ impl TicketsMutation {
         };
         monitoring::reservation("ok");
         services.events.item_changed(reservation.item_id);
-        Ok(ReservationNode(reservation))
+        Ok(Node(reservation))
     }
 
     /// Gives a ticket back, until the item starts; the place goes to the
     /// next in line.
-    async fn cancel_ticket(&self, ctx: &Context<'_>, ticket_id: ID) -> ApiResult<TicketNode> {
+    async fn cancel_ticket(&self, ctx: &Context<'_>, ticket_id: ID) -> ApiResult<Node<Ticket>> {
         let user = viewer(ctx).user()?;
         let ticket_id: TicketId = parse_id("ticketId", &ticket_id)?;
         let services = services(ctx)?;
@@ -231,7 +226,7 @@ impl TicketsMutation {
             .cancel_ticket(ticket_id, user.id, time::now())
             .await?;
         services.events.item_changed(ticket.item_id);
-        Ok(TicketNode(ticket))
+        Ok(Node(ticket))
     }
 
     /// Joins a sold-out item's waitlist (braked like reserveTickets).
@@ -239,7 +234,7 @@ impl TicketsMutation {
         &self,
         ctx: &Context<'_>,
         input: JoinWaitlistInput,
-    ) -> ApiResult<WaitlistEntryNode> {
+    ) -> ApiResult<Node<WaitlistEntry>> {
         let user = viewer(ctx).user()?;
         let item_id: ItemId = parse_id("itemId", &input.item_id)?;
         let quantity = Quantity::parse("quantity", input.quantity.into())?;
@@ -249,7 +244,7 @@ impl TicketsMutation {
             .join_waitlist(item_id, user.id, user.created_at, quantity, time::now())
             .await?;
         services.events.item_changed(item_id);
-        Ok(WaitlistEntryNode(entry))
+        Ok(Node(entry))
     }
 
     /// Leaves a waitlist; false when the place was no longer waiting.

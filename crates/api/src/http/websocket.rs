@@ -19,8 +19,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use async_graphql::Data;
 use async_graphql::http::{WebSocket as Protocol, WebSocketProtocols, WsMessage};
+use async_graphql::{Data, ServerError};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use axum::http::HeaderMap;
 use axum::http::header::SEC_WEBSOCKET_PROTOCOL;
@@ -33,7 +33,7 @@ use crate::auth::Viewer;
 use crate::documents;
 use crate::error::ApiError;
 use crate::field_errors::SpecExecutor;
-use crate::http::{server_error, viewer_from_token};
+use crate::http::viewer::viewer_from_token;
 use crate::live::ConnectionSubscriptions;
 use crate::loaders::loaders;
 use crate::parsed_queries::ParsedQueries;
@@ -127,7 +127,7 @@ fn refusal(message: &[u8], parsed: &ParsedQueries) -> Option<String> {
     let refusal = serde_json::json!({
         "id": start.id,
         "type": "error",
-        "payload": [server_error(error)],
+        "payload": [ServerError::from(error)],
     });
     Some(refusal.to_string())
 }

@@ -3,13 +3,12 @@
 //! response, where async-graphql's own rejection answers with the error's
 //! Debug text (`InvalidRequest(Error("expected ident", line: 1, …))`).
 
-use async_graphql::ParseRequestError;
+use async_graphql::{ParseRequestError, ServerError};
 use async_graphql_axum::GraphQLResponse;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
-use crate::http::server_error;
 
 /// The rejection of a body that is not a GraphQL request.
 pub(crate) struct BadRequestBody(ParseRequestError);
@@ -27,7 +26,7 @@ impl IntoResponse for BadRequestBody {
             _ => StatusCode::BAD_REQUEST,
         };
         let error = ApiError::bad_input("body", what_is_wrong(&self.0));
-        let response = async_graphql::Response::from_errors(vec![server_error(error)]);
+        let response = async_graphql::Response::from_errors(vec![ServerError::from(error)]);
         (status, GraphQLResponse::from(response)).into_response()
     }
 }

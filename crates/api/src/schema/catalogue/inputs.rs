@@ -1,13 +1,11 @@
-//! The catalogue: festivals, venues, films and programme items, read by
-//! anyone and set up by organizers.
+//! The catalogue's inputs, each converted into the domain's types with
+//! `TryFrom`; a refusal names the field.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
-use usher_domain::accounts::User;
+use async_graphql::{ID, InputObject, MaybeUndefined};
 use usher_domain::catalogue::{
     DEFAULT_DOORS_OPEN, DEFAULT_LATE_ENTRY, FestivalChanges, FilmChanges, ItemChanges, Schedule,
     ScheduleParts, VenueChanges,
 };
-use usher_domain::ids::{FestivalId, FilmId, ItemId, VenueId};
 use usher_domain::input::{
     Address, Capacity, CountryCode, MinAccountAge, Minutes, Name, Slug, TicketLimit, Timezone,
     parse_labels, parse_runtime,
@@ -16,65 +14,8 @@ use usher_domain::time;
 use usher_persistence::{NewFestival, NewFilm, NewItem, NewVenue};
 
 use crate::error::{ApiError, ApiResult};
-use crate::schema::scalars::{DateTime, optional};
-use crate::schema::types::{FestivalNode, FilmNode, ItemNode, ProgrammeKind, VenueNode};
-use crate::schema::{loaders, parse_id, services, viewer};
-
-/// The signed-in user, if they may set up festival `festival_id`.
-pub(crate) fn require_organizer<'a>(
-    ctx: &Context<'a>,
-    festival_id: FestivalId,
-) -> ApiResult<&'a User> {
-    let user = viewer(ctx).user()?;
-    if user.permissions.can_organize(festival_id) {
-        Ok(user)
-    } else {
-        Err(ApiError::Forbidden(
-            "only organizers of this festival may do this".into(),
-        ))
-    }
-}
-
-#[derive(Default)]
-pub struct CatalogueQuery;
-
-#[Object]
-impl CatalogueQuery {
-    /// Every festival, by name.
-    async fn festivals(&self, ctx: &Context<'_>) -> ApiResult<Vec<FestivalNode>> {
-        let festivals = services(ctx)?.store.festivals().await?;
-        Ok(festivals.into_iter().map(FestivalNode).collect())
-    }
-
-    async fn festival(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<FestivalNode>> {
-        let id: FestivalId = parse_id("id", &id)?;
-        Ok(loaders(ctx)?.load_one(id).await?.map(FestivalNode))
-    }
-
-    async fn festival_by_slug(
-        &self,
-        ctx: &Context<'_>,
-        slug: String,
-    ) -> ApiResult<Option<FestivalNode>> {
-        let festival = services(ctx)?.store.festival_by_slug(&slug).await?;
-        Ok(festival.map(FestivalNode))
-    }
-
-    async fn venue(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<VenueNode>> {
-        let id: VenueId = parse_id("id", &id)?;
-        Ok(loaders(ctx)?.load_one(id).await?.map(VenueNode))
-    }
-
-    async fn film(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<FilmNode>> {
-        let id: FilmId = parse_id("id", &id)?;
-        Ok(loaders(ctx)?.load_one(id).await?.map(FilmNode))
-    }
-
-    async fn item(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<ItemNode>> {
-        let id: ItemId = parse_id("id", &id)?;
-        Ok(loaders(ctx)?.load_one(id).await?.map(ItemNode))
-    }
-}
+use crate::schema::programme::ProgrammeKind;
+use crate::schema::scalars::{DateTime, optional, parse_id};
 
 #[derive(InputObject)]
 pub struct CreateFestivalInput {
@@ -445,132 +386,5 @@ impl TryFrom<&UpdateItemInput> for ItemChanges {
             ends_at: optional(input.ends_at.as_ref(), "endsAt")?,
             requires_settled_account: input.requires_settled_account,
         })
-    }
-}
-
-#[derive(Default)]
-pub struct CatalogueMutation;
-
-async fn organized_item(ctx: &Context<'_>, item_id: &ID, field: &str) -> ApiResult<ItemId> {
-    let item_id: ItemId = parse_id(field, item_id)?;
-    let item = loaders(ctx)?
-        .load_one(item_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("item"))?;
-    require_organizer(ctx, item.festival_id)?;
-    Ok(item_id)
-}
-
-#[Object]
-impl CatalogueMutation {
-    /// Admins only.
-    async fn create_festival(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateFestivalInput,
-    ) -> ApiResult<FestivalNode> {
-        let user = viewer(ctx).user()?;
-        if !user.permissions.is_admin() {
-            return Err(ApiError::Forbidden(
-                "only admins may create festivals".into(),
-            ));
-        }
-        let festival = services(ctx)?
-            .store
-            .create_festival(input.try_into()?)
-            .await?;
-        Ok(FestivalNode(festival))
-    }
-
-    /// Changes a festival's settings; organizers of the festival and admins.
-    async fn update_festival(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateFestivalInput,
-    ) -> ApiResult<FestivalNode> {
-        let changes = FestivalChanges::try_from(&input)?;
-        let festival_id: FestivalId = parse_id("festivalId", &input.festival_id)?;
-        require_organizer(ctx, festival_id)?;
-        Ok(FestivalNode(
-            services(ctx)?
-                .store
-                .update_festival(festival_id, &changes)
-                .await?,
-        ))
-    }
-
-    async fn create_venue(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateVenueInput,
-    ) -> ApiResult<VenueNode> {
-        let new: NewVenue = input.try_into()?;
-        require_organizer(ctx, new.festival_id)?;
-        Ok(VenueNode(services(ctx)?.store.create_venue(new).await?))
-    }
-
-    /// Changes a venue (organizers of its festival): shown at once on this
-    /// instance, within two seconds on the others; the door admits up to a
-    /// new capacity at once on every instance.
-    async fn update_venue(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateVenueInput,
-    ) -> ApiResult<VenueNode> {
-        let changes = VenueChanges::try_from(&input)?;
-        let venue_id: VenueId = parse_id("venueId", &input.venue_id)?;
-        let venue = loaders(ctx)?
-            .load_one(venue_id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("venue"))?;
-        require_organizer(ctx, venue.festival_id)?;
-        let services = services(ctx)?;
-        let venue = services.store.update_venue(venue_id, &changes).await?;
-        services.catalogue.venue_changed(venue_id);
-        Ok(VenueNode(venue))
-    }
-
-    async fn create_film(&self, ctx: &Context<'_>, input: CreateFilmInput) -> ApiResult<FilmNode> {
-        let new: NewFilm = input.try_into()?;
-        require_organizer(ctx, new.festival_id)?;
-        Ok(FilmNode(services(ctx)?.store.create_film(new).await?))
-    }
-
-    /// Changes a film (organizers of its festival). Items whose title is
-    /// the film's take its new title, in the same transaction.
-    async fn update_film(&self, ctx: &Context<'_>, input: UpdateFilmInput) -> ApiResult<FilmNode> {
-        let changes = FilmChanges::try_from(&input)?;
-        let film_id: FilmId = parse_id("filmId", &input.film_id)?;
-        let film = loaders(ctx)?
-            .load_one(film_id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("film"))?;
-        require_organizer(ctx, film.festival_id)?;
-        Ok(FilmNode(
-            services(ctx)?.store.update_film(film_id, &changes).await?,
-        ))
-    }
-
-    async fn create_item(&self, ctx: &Context<'_>, input: CreateItemInput) -> ApiResult<ItemNode> {
-        let new: NewItem = input.try_into()?;
-        require_organizer(ctx, new.festival_id)?;
-        Ok(ItemNode(services(ctx)?.store.create_item(new).await?))
-    }
-
-    async fn update_item(&self, ctx: &Context<'_>, input: UpdateItemInput) -> ApiResult<ItemNode> {
-        let changes = ItemChanges::try_from(&input)?;
-        let item_id = organized_item(ctx, &input.item_id, "itemId").await?;
-        Ok(ItemNode(
-            services(ctx)?.store.update_item(item_id, &changes).await?,
-        ))
-    }
-
-    /// Cancels the item and all its tickets.
-    async fn cancel_item(&self, ctx: &Context<'_>, item_id: ID) -> ApiResult<ItemNode> {
-        let item_id = organized_item(ctx, &item_id, "itemId").await?;
-        let services = services(ctx)?;
-        let item = services.store.cancel_item(item_id).await?;
-        services.events.item_changed(item_id);
-        Ok(ItemNode(item))
     }
 }

@@ -1,55 +1,27 @@
-//! GraphQL output types. Each wraps a domain value; none is derived on a
-//! table model.
+//! The catalogue's objects: festivals, venues, films and programme items.
+//! Their links to other features (a festival's programme and attendance,
+//! an item's attendance and scans) are resolved by those features.
 
-use async_graphql::{Context, Enum, ID, Object, SimpleObject};
-use usher_domain::accounts::User;
-use usher_domain::catalogue::{self, Festival, Film, Item, Venue};
-use usher_domain::roles::{self, RoleGrant};
+use async_graphql::{Context, ID, Object};
+use usher_domain::attendance::Attendance;
+use usher_domain::catalogue::{Festival, Film, Item, Venue};
 use usher_domain::time;
 
 use crate::error::{ApiError, ApiResult};
 use crate::loaders::{VenuesOf, WaitlistOf};
-use crate::schema::scalars::DateTime;
-use crate::schema::{attendance, door, loaders, programme};
+use crate::schema::attendance::{self, AttendanceGrouping, AttendanceRow};
+use crate::schema::context::loaders;
+use crate::schema::door::check_in::CheckInOutcome;
+use crate::schema::door::scans::{self, ScanConnection};
+use crate::schema::node::Node;
+use crate::schema::programme::{
+    self, ProgrammeConnection, ProgrammeFilter, ProgrammeKind, ProgrammeStatus,
+};
+use crate::schema::scalars::{DateTime, int};
 
-/// Counts in the domain are at most a million; GraphQL's Int is 32 bits.
-pub(crate) fn int(value: u32) -> i32 {
-    i32::try_from(value).unwrap_or(i32::MAX)
-}
-
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "roles::Role")]
-pub enum Role {
-    Attendee,
-    DoorStaff,
-    Organizer,
-    Admin,
-}
-
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "catalogue::ProgrammeKind")]
-pub enum ProgrammeKind {
-    Screening,
-    Forum,
-    Concert,
-    Other,
-}
-
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "catalogue::ProgrammeStatus")]
-pub enum ProgrammeStatus {
-    NotYetOpen,
-    Open,
-    SoldOut,
-    Closed,
-    Cancelled,
-}
-
-/// A festival: its venues and programme.
-pub struct FestivalNode(pub Festival);
-
+// A festival: its venues and programme.
 #[Object(name = "Festival")]
-impl FestivalNode {
+impl Node<Festival> {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -87,13 +59,9 @@ impl FestivalNode {
         self.0.min_account_age.map(|age| int(age.minutes()))
     }
 
-    async fn venues(&self, ctx: &Context<'_>) -> ApiResult<Vec<VenueNode>> {
+    async fn venues(&self, ctx: &Context<'_>) -> ApiResult<Vec<Node<Venue>>> {
         let venues = loaders(ctx)?.load_one(VenuesOf(self.0.id)).await?;
-        Ok(venues
-            .unwrap_or_default()
-            .into_iter()
-            .map(VenueNode)
-            .collect())
+        Ok(venues.unwrap_or_default().into_iter().map(Node).collect())
     }
 
     /// Organizers of this festival (all items), and its door staff (the
@@ -101,8 +69,8 @@ impl FestivalNode {
     async fn attendance(
         &self,
         ctx: &Context<'_>,
-        group_by: attendance::AttendanceGrouping,
-    ) -> ApiResult<Vec<attendance::AttendanceRow>> {
+        group_by: AttendanceGrouping,
+    ) -> ApiResult<Vec<AttendanceRow>> {
         attendance::of_festival(ctx, &self.0, group_by).await
     }
 
@@ -110,19 +78,17 @@ impl FestivalNode {
     async fn programme(
         &self,
         ctx: &Context<'_>,
-        filter: Option<programme::ProgrammeFilter>,
+        filter: Option<ProgrammeFilter>,
         #[graphql(desc = "Items per page: 1 to 200, default 20.")] first: Option<i32>,
         #[graphql(desc = "The endCursor of the previous page.")] after: Option<String>,
-    ) -> ApiResult<programme::ProgrammeConnection> {
+    ) -> ApiResult<ProgrammeConnection> {
         programme::page(ctx, self.0.id, filter, first, after).await
     }
 }
 
-/// A place where programme items happen.
-pub struct VenueNode(pub Venue);
-
+// A place where programme items happen.
 #[Object(name = "Venue")]
-impl VenueNode {
+impl Node<Venue> {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -145,11 +111,9 @@ impl VenueNode {
     }
 }
 
-/// A film of the festival's catalogue.
-pub struct FilmNode(pub Film);
-
+// A film of the festival's catalogue.
 #[Object(name = "Film")]
-impl FilmNode {
+impl Node<Film> {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -184,11 +148,9 @@ impl FilmNode {
     }
 }
 
-/// A screening, forum, concert or other programme item that needs a ticket.
-pub struct ItemNode(pub Item);
-
+// A screening, forum, concert or other programme item that needs a ticket.
 #[Object(name = "ProgrammeItem")]
-impl ItemNode {
+impl Node<Item> {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -202,26 +164,26 @@ impl ItemNode {
     }
 
     /// Null for items that show no single film.
-    async fn film(&self, ctx: &Context<'_>) -> ApiResult<Option<FilmNode>> {
+    async fn film(&self, ctx: &Context<'_>) -> ApiResult<Option<Node<Film>>> {
         let Some(film_id) = self.0.film_id else {
             return Ok(None);
         };
-        Ok(loaders(ctx)?.load_one(film_id).await?.map(FilmNode))
+        Ok(loaders(ctx)?.load_one(film_id).await?.map(Node))
     }
 
-    async fn venue(&self, ctx: &Context<'_>) -> ApiResult<VenueNode> {
+    async fn venue(&self, ctx: &Context<'_>) -> ApiResult<Node<Venue>> {
         loaders(ctx)?
             .load_one(self.0.venue_id)
             .await?
-            .map(VenueNode)
+            .map(Node)
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("item without its venue")))
     }
 
-    async fn festival(&self, ctx: &Context<'_>) -> ApiResult<FestivalNode> {
+    async fn festival(&self, ctx: &Context<'_>) -> ApiResult<Node<Festival>> {
         loaders(ctx)?
             .load_one(self.0.festival_id)
             .await?
-            .map(FestivalNode)
+            .map(Node)
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("item without its festival")))
     }
 
@@ -281,7 +243,7 @@ impl ItemNode {
     }
 
     /// Organizers of the festival, and its door staff in scope; null (with a FORBIDDEN error) for others.
-    async fn attendance(&self, ctx: &Context<'_>) -> ApiResult<Option<attendance::AttendanceNode>> {
+    async fn attendance(&self, ctx: &Context<'_>) -> ApiResult<Option<Node<Attendance>>> {
         attendance::of_item(ctx, &self.0).await.map(Some)
     }
 
@@ -296,11 +258,11 @@ impl ItemNode {
     async fn scans(
         &self,
         ctx: &Context<'_>,
-        outcome: Option<door::CheckInOutcome>,
+        outcome: Option<CheckInOutcome>,
         #[graphql(desc = "Scans per page: 1 to 200, default 20.")] first: Option<i32>,
         after: Option<String>,
-    ) -> ApiResult<door::ScanConnection> {
-        door::scans_page(ctx, &self.0, outcome, first, after).await
+    ) -> ApiResult<ScanConnection> {
+        scans::page(ctx, &self.0, outcome, first, after).await
     }
 
     /// Minutes before startsAt that the doors open.
@@ -312,69 +274,4 @@ impl ItemNode {
     async fn late_entry_minutes(&self) -> i32 {
         int(self.0.schedule.late_entry().get())
     }
-}
-
-/// A role and its scope.
-pub struct RoleGrantNode(pub RoleGrant);
-
-#[Object(name = "RoleGrant")]
-impl RoleGrantNode {
-    async fn role(&self) -> Role {
-        self.0.role().into()
-    }
-
-    /// ORGANIZER and DOOR_STAFF are scoped to one festival.
-    async fn festival(&self, ctx: &Context<'_>) -> ApiResult<Option<FestivalNode>> {
-        let Some(festival_id) = self.0.festival() else {
-            return Ok(None);
-        };
-        Ok(loaders(ctx)?.load_one(festival_id).await?.map(FestivalNode))
-    }
-
-    /// DOOR_STAFF may be narrowed to one venue.
-    async fn venue(&self, ctx: &Context<'_>) -> ApiResult<Option<VenueNode>> {
-        let Some(venue_id) = self.0.venue() else {
-            return Ok(None);
-        };
-        Ok(loaders(ctx)?.load_one(venue_id).await?.map(VenueNode))
-    }
-}
-
-/// A person with an account.
-pub struct UserNode(pub User);
-
-#[Object(name = "User")]
-impl UserNode {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-
-    async fn email(&self) -> &str {
-        self.0.email.as_str()
-    }
-
-    async fn display_name(&self) -> &str {
-        self.0.display_name.as_str()
-    }
-
-    /// ATTENDEE first (every user is one), then the granted roles.
-    async fn roles(&self) -> Vec<RoleGrantNode> {
-        let attendee = RoleGrant::attendee();
-        std::iter::once(attendee)
-            .chain(self.0.permissions.grants().iter().copied())
-            .map(RoleGrantNode)
-            .collect()
-    }
-}
-
-/// Tokens for a signed-in user.
-#[derive(SimpleObject)]
-pub struct AuthPayload {
-    /// A JWT, sent as `Authorization: Bearer <token>`.
-    pub access_token: String,
-    /// Opaque, single use, rotated on refresh.
-    pub refresh_token: String,
-    /// When accessToken expires.
-    pub expires_at: DateTime,
-    pub user: UserNode,
 }

@@ -1,0 +1,88 @@
+//! The HTTP face of Usher: one router per feature, composed here with the
+//! hardening every request passes through (body limit, request id,
+//! tracing). Plain-HTTP routes learn who is asking from the extractors of
+//! `viewer` and answer a failure with an `ApiError`, which becomes a
+//! response in one place (`crate::error`).
+
+mod attendance;
+mod graphql;
+mod keys;
+mod probes;
+mod request_body;
+mod tickets;
+mod viewer;
+mod websocket;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::HeaderName;
+use axum::middleware;
+use tower::ServiceBuilder;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::Services;
+use crate::field_errors::SpecExecutor;
+use crate::monitoring;
+use crate::pages;
+use crate::parsed_queries::ParsedQueries;
+use crate::schema::build_schema;
+
+/// Request bodies larger than this get 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// What every route is served with.
+#[derive(Clone)]
+struct AppState {
+    services: Arc<Services>,
+    schema: SpecExecutor,
+    parsed: Arc<ParsedQueries>,
+    root_fields: Arc<monitoring::RootFields>,
+}
+
+/// Every route of the server, over `services`.
+pub fn router(services: Arc<Services>) -> Router {
+    monitoring::install();
+    let parsed = Arc::<ParsedQueries>::default();
+    let state = AppState {
+        schema: SpecExecutor::new(build_schema(services.clone()), parsed.clone()),
+        services,
+        parsed,
+        root_fields: Arc::new(monitoring::RootFields::of_schema()),
+    };
+    Router::new()
+        .merge(graphql::routes())
+        .merge(attendance::routes())
+        .merge(keys::routes())
+        .merge(tickets::routes())
+        .merge(probes::routes())
+        .fallback(pages::embedded)
+        .route_layer(middleware::from_fn(monitoring::track_requests))
+        .with_state(state)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                        let request_id = request
+                            .headers()
+                            .get(REQUEST_ID)
+                            .and_then(|id| id.to_str().ok())
+                            .unwrap_or_default();
+                        tracing::info_span!(
+                            "request",
+                            method = %request.method(),
+                            path = request.uri().path(),
+                            request_id,
+                        )
+                    }),
+                )
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES)),
+        )
+}

@@ -1,0 +1,27 @@
+//! What a resolver takes from its context: the services, who is asking,
+//! and the request's loaders.
+
+use std::sync::Arc;
+
+use async_graphql::Context;
+
+use crate::Services;
+use crate::auth::Viewer;
+use crate::error::{ApiError, ApiResult};
+use crate::loaders::Loaders;
+
+pub(crate) fn services<'a>(ctx: &Context<'a>) -> ApiResult<&'a Services> {
+    ctx.data::<Arc<Services>>()
+        .map(Arc::as_ref)
+        .map_err(|_| ApiError::internal(anyhow::anyhow!("schema built without services")))
+}
+
+/// Who is asking; anonymous when the request carries no viewer.
+pub(crate) fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
+    ctx.data_opt::<Viewer>().unwrap_or(&Viewer::Anonymous)
+}
+
+pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> ApiResult<&'a Arc<Loaders>> {
+    ctx.data::<Arc<Loaders>>()
+        .map_err(|_| ApiError::internal(anyhow::anyhow!("request without loaders")))
+}
