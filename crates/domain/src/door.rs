@@ -436,54 +436,11 @@ mod tests {
     use chrono::Duration;
 
     use super::*;
-    use crate::catalogue::{ProgrammeKind, Schedule, ScheduleParts};
-    use crate::ids::{FestivalId, ReservationId, TicketId, UserId};
-    use crate::input::{Capacity, Minutes, Name, TicketLimit};
+    use crate::fixtures::{item_at, ticket};
     use crate::time;
 
     fn item(starts_in: Duration) -> Item {
         item_at(time::now() + starts_in)
-    }
-
-    fn item_at(starts_at: Timestamp) -> Item {
-        Item {
-            id: ItemId::generate(),
-            festival_id: FestivalId::generate(),
-            venue_id: VenueId::generate(),
-            film_id: None,
-            kind: ProgrammeKind::Screening,
-            title: Name::parse("title", "Diamond Island").unwrap(),
-            schedule: Schedule::new(ScheduleParts {
-                starts_at,
-                ends_at: starts_at + Duration::hours(2),
-                reservation_opens_at: starts_at - Duration::days(2),
-                reservation_closes_at: starts_at,
-                doors_open: Minutes::of(30),
-                late_entry: Minutes::of(15),
-            })
-            .unwrap(),
-            ticket_capacity: Capacity::parse("c", 10).unwrap(),
-            tickets_issued: 1,
-            admitted: 0,
-            max_tickets_per_attendee: TicketLimit::DEFAULT,
-            cancelled_at: None,
-            requires_settled_account: false,
-        }
-    }
-
-    fn ticket(item: &Item, status: TicketStatus) -> Ticket {
-        Ticket {
-            id: TicketId::generate(),
-            item_id: item.id,
-            holder_id: UserId::generate(),
-            reservation_id: ReservationId::generate(),
-            holder_name: Name::parse("n", "Dara").unwrap(),
-            status,
-            issued_at: time::now(),
-            checked_in_at: None,
-            checked_in_gate: None,
-            seat: None,
-        }
     }
 
     fn at(item: &Item) -> Scan {

@@ -387,36 +387,15 @@ mod tests {
     use chrono::Duration;
 
     use super::*;
-    use crate::catalogue::{ProgrammeKind, Schedule, ScheduleParts};
-    use crate::ids::{FestivalId, VenueId};
-    use crate::input::{Capacity, Minutes, TicketLimit};
     use crate::time;
 
+    /// An item starting in two hours whose reservations are open, with
+    /// `issued` of its ten tickets issued.
     fn item(issued: u32) -> Item {
         let now = time::now();
-        Item {
-            id: ItemId::generate(),
-            festival_id: FestivalId::generate(),
-            venue_id: VenueId::generate(),
-            film_id: None,
-            kind: ProgrammeKind::Screening,
-            title: Name::parse("title", "Ilo Ilo").unwrap(),
-            schedule: Schedule::new(ScheduleParts {
-                starts_at: now + Duration::hours(2),
-                ends_at: now + Duration::hours(4),
-                reservation_opens_at: now - Duration::hours(1),
-                reservation_closes_at: now + Duration::hours(2),
-                doors_open: Minutes::of(30),
-                late_entry: Minutes::of(15),
-            })
-            .unwrap(),
-            ticket_capacity: Capacity::parse("c", 10).unwrap(),
-            tickets_issued: issued,
-            admitted: 0,
-            max_tickets_per_attendee: TicketLimit::DEFAULT,
-            cancelled_at: None,
-            requires_settled_account: false,
-        }
+        let mut item = crate::fixtures::item_at(now + Duration::hours(2));
+        item.tickets_issued = issued;
+        item
     }
 
     #[test]
