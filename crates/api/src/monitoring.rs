@@ -106,10 +106,10 @@ pub async fn track_requests(request: Request, next: Next) -> HttpResponse {
 pub struct RootFields(HashSet<String>);
 
 impl RootFields {
-    /// The root fields of Usher's schema.
-    pub fn of_schema() -> Self {
+    /// The root fields of the schema written as `sdl`.
+    pub fn of_sdl(sdl: &str) -> Self {
         let mut names = HashSet::new();
-        if let Ok(schema) = async_graphql::parser::parse_schema(crate::schema::sdl()) {
+        if let Ok(schema) = async_graphql::parser::parse_schema(sdl) {
             for definition in schema.definitions {
                 if let TypeSystemDefinition::Type(definition) = definition
                     && ["QueryRoot", "MutationRoot", "SubscriptionRoot"]

@@ -680,13 +680,17 @@ mod tests {
         assert_eq!(ItemChanges::default().apply_to(&item), Ok(item.clone()));
 
         let six = Capacity::parse("ticketCapacity", 6).unwrap_or_else(|e| panic!("{e}"));
+        let one_each =
+            TicketLimit::parse("maxTicketsPerAttendee", 1).unwrap_or_else(|e| panic!("{e}"));
         let changes = ItemChanges {
             ticket_capacity: Some(six),
+            max_tickets_per_attendee: Some(one_each),
             requires_settled_account: Some(true),
             ..ItemChanges::default()
         };
         let changed = changes.apply_to(&item).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(changed.ticket_capacity, six);
+        assert_eq!(changed.max_tickets_per_attendee, one_each);
         assert!(changed.requires_settled_account);
         assert_eq!(changed.schedule, item.schedule);
 

@@ -11,7 +11,7 @@ use usher_domain::time::{self, Timestamp};
 
 use crate::entities::signing_key;
 use crate::error::StoreError;
-use crate::secrets::signing_key_row;
+use crate::secret_key::signing_key_row;
 use crate::store::Store;
 use crate::transaction::commit;
 

@@ -20,6 +20,7 @@ mod group_commit;
 mod health;
 mod keys;
 mod rows;
+mod secret_key;
 mod secrets;
 mod store;
 #[cfg(test)]
@@ -35,7 +36,7 @@ pub use door::Manifest;
 pub use error::{NotReady, Outage, OutageKind, StoreError};
 pub use group_commit::WriterStats;
 pub use keys::{RetiredSigningKey, StoredSigningKey};
-pub use secrets::{BadSecretKey, SecretKey};
+pub use secret_key::{BadSecretKey, SecretKey};
 pub use store::{Backend, Store, StoreOptions, Synchronous, redact_password};
 pub use usher_domain::door::batch::{ScanAttempt, ScanResult};
 pub use usher_domain::tickets::reservations::NewReservation;

@@ -16,7 +16,7 @@ use usher_migrations::{Migrator, MigratorTrait};
 use crate::error::{NotReady, OutageKind, StoreError};
 use crate::group_commit::WriterStats;
 use crate::health::{Health, write_retrying};
-use crate::secrets::SecretKey;
+use crate::secret_key::SecretKey;
 use crate::transaction::{begin_write, commit};
 use crate::writers::Writers;
 

@@ -85,6 +85,8 @@ on_both_databases!(
     a_freed_place_goes_to_the_first_in_line_that_fits,
     raising_the_capacity_promotes_the_waitlist,
     the_waitlist_takes_each_attendee_once_and_lets_them_leave,
+    a_freed_place_skips_an_attendee_holding_a_ticket_at_the_same_time,
+    cancelling_an_item_ends_its_waitlist,
     a_failure_in_the_middle_of_a_reservation_leaves_nothing,
 );
 
@@ -794,4 +796,88 @@ async fn a_failure_in_the_middle_of_a_reservation_leaves_nothing(app: TestApp) {
         2
     );
     assert_eq!(item_state(&app, &item).await["ticketsLeft"], 298);
+}
+
+async fn a_freed_place_skips_an_attendee_holding_a_ticket_at_the_same_time(app: TestApp) {
+    let (festival, wanted) = screening(&app, "same-time", json!({ "ticketCapacity": 1 })).await;
+    let elsewhere = create_item(&app, &festival, 120, json!({})).await;
+    let (holder, busy, free) = (
+        app.attendee("holder@example.org").await,
+        app.attendee("busy@example.org").await,
+        app.attendee("free@example.org").await,
+    );
+    reserve(&app, &busy, &elsewhere, 1)
+        .await
+        .data("/reserveTickets");
+    let ticket = reserve(&app, &holder, &wanted, 1)
+        .await
+        .data("/reserveTickets/tickets/0/id")
+        .clone();
+    for attendee in [&busy, &free] {
+        app.gql(
+            Some(attendee),
+            JOIN,
+            json!({ "input": { "itemId": wanted["id"], "quantity": 1 } }),
+        )
+        .await
+        .data("/joinWaitlist");
+    }
+
+    cancel(&app, &holder, &ticket).await;
+
+    let tickets_of = async |token: &str| {
+        let mine = app.gql(Some(token), MY_TICKETS, json!({})).await;
+        mine.data("/myTickets")
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|ticket| ticket["item"]["id"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        tickets_of(&free).await,
+        [wanted["id"].clone()],
+        "next in line"
+    );
+    assert_eq!(
+        tickets_of(&busy).await,
+        [elsewhere["id"].clone()],
+        "first in line, but holding a ticket for an item at the same time"
+    );
+    let line = app.gql(Some(&busy), MY_WAITLIST, json!({})).await;
+    assert_eq!(line.data("/myWaitlist/0/position"), 1, "keeps the place");
+    app.assert_counter_matches_tickets(wanted["id"].as_str().unwrap())
+        .await;
+}
+
+async fn cancelling_an_item_ends_its_waitlist(app: TestApp) {
+    let (festival, item) = screening(&app, "ends", json!({ "ticketCapacity": 1 })).await;
+    let (holder, waiting) = (
+        app.attendee("holder@example.org").await,
+        app.attendee("waiting@example.org").await,
+    );
+    reserve(&app, &holder, &item, 1)
+        .await
+        .data("/reserveTickets");
+    app.gql(
+        Some(&waiting),
+        JOIN,
+        json!({ "input": { "itemId": item["id"], "quantity": 1 } }),
+    )
+    .await
+    .data("/joinWaitlist");
+
+    app.gql(
+        Some(&festival.admin),
+        "mutation($id: ID!) { cancelItem(itemId: $id) { id } }",
+        json!({ "id": item["id"] }),
+    )
+    .await
+    .data("/cancelItem");
+
+    let line = app.gql(Some(&waiting), MY_WAITLIST, json!({})).await;
+    assert_eq!(line.data("/myWaitlist"), &json!([]));
+    assert_eq!(item_state(&app, &item).await["waitlistLength"], 0);
+    let held = app.gql(Some(&holder), MY_TICKETS, json!({})).await;
+    assert_eq!(held.data("/myTickets"), &json!([]), "its tickets are cancelled");
 }

@@ -53,7 +53,7 @@ pub fn router(services: Arc<Services>) -> Router {
         schema: SpecExecutor::new(build_schema(services.clone()), parsed.clone()),
         services,
         parsed,
-        root_fields: Arc::new(monitoring::RootFields::of_schema()),
+        root_fields: Arc::new(monitoring::RootFields::of_sdl(&crate::schema::sdl())),
     };
     Router::new()
         .merge(graphql::routes())

@@ -9,24 +9,25 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
 use usher_domain::catalogue::{Item, Venue};
-use usher_domain::door::CheckInOutcome;
 use usher_domain::door::batch::{
     Admissions, DoorSnapshot, ScanAttempt, ScanDecision, ScanResult, decide_scans,
 };
-use usher_domain::ids::{TicketId, VenueId};
+use usher_domain::door::{CheckInOutcome, ScannedBy};
+use usher_domain::ids::{ScanId, TicketId, VenueId};
 use usher_domain::tickets::{Ticket, TicketStatus};
+use usher_domain::time;
 use uuid::Uuid;
 
-use super::records::{scan_recorded_already, scan_row};
 use crate::catalogue::lock_items;
 use crate::entities::{programme_item, scan, ticket, venue};
-use crate::error::StoreError;
+use crate::error::{StoreError, on_unique_violation};
 use crate::group_commit::Batch;
 use crate::rows::{MOST_ROWS_PER_STATEMENT, convert_all, in_list, insert_padded, stored_count};
 use crate::transaction::{begin_write, commit};
@@ -259,4 +260,32 @@ pub(super) fn settled(decision: ScanDecision) -> Result<ScanResult, StoreError> 
         )
         .into()),
     }
+}
+
+/// The row that records `attempt` as decided.
+fn scan_row(attempt: &ScanAttempt, result: &ScanResult) -> scan::ActiveModel {
+    let (account_id, scanner_device_id) = match attempt.by {
+        ScannedBy::Account(id) => (Some(id.as_uuid()), None),
+        ScannedBy::Device(id) => (None, Some(id.as_uuid())),
+    };
+    scan::ActiveModel {
+        id: Set(ScanId::generate().as_uuid()),
+        item_id: Set(result.item.as_ref().map(|item| item.id.as_uuid())),
+        ticket_id: Set(result.ticket.as_ref().map(|ticket| ticket.id.as_uuid())),
+        venue_id: Set(attempt.scan.venue_id.as_uuid()),
+        gate: Set(attempt.gate.clone()),
+        account_id: Set(account_id),
+        scanner_device_id: Set(scanner_device_id),
+        outcome: Set(result.outcome.as_str().to_owned()),
+        scanned_at: Set(attempt.scan.at),
+        client_scan_key: Set(attempt.client_scan_key()),
+        offline: Set(attempt.offline),
+        conflict: Set(result.conflict),
+        created_at: Set(time::now()),
+    }
+}
+
+/// A scan's client scan key is unique: another instance recorded it first.
+fn scan_recorded_already(error: sea_orm::DbErr) -> StoreError {
+    on_unique_violation(error, || "this scan was recorded already".to_owned())
 }

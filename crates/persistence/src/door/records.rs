@@ -1,16 +1,15 @@
 //! The scan record: every scan as it was decided, for the organizers' audit
 //! trail and for answering a scan sent again.
 
-use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use usher_domain::door::batch::{ScanAttempt, ScanResult};
+use usher_domain::door::batch::ScanResult;
 use usher_domain::door::{CheckInOutcome, ScanRecord, ScannedBy};
 use usher_domain::ids::{ItemId, ScanId, TicketId};
-use usher_domain::time::{self, Timestamp};
+use usher_domain::time::Timestamp;
 
 use crate::catalogue::{Page, load_item, load_venue};
 use crate::entities::{scan, ticket};
-use crate::error::{StoreError, corrupt, on_unique_violation};
+use crate::error::{StoreError, corrupt};
 use crate::rows::convert_all;
 use crate::store::Store;
 
@@ -37,34 +36,6 @@ impl TryFrom<scan::Model> for ScanRecord {
             conflict: row.conflict,
         })
     }
-}
-
-/// The row that records `attempt` as decided.
-pub(super) fn scan_row(attempt: &ScanAttempt, result: &ScanResult) -> scan::ActiveModel {
-    let (account_id, scanner_device_id) = match attempt.by {
-        ScannedBy::Account(id) => (Some(id.as_uuid()), None),
-        ScannedBy::Device(id) => (None, Some(id.as_uuid())),
-    };
-    scan::ActiveModel {
-        id: Set(ScanId::generate().as_uuid()),
-        item_id: Set(result.item.as_ref().map(|item| item.id.as_uuid())),
-        ticket_id: Set(result.ticket.as_ref().map(|ticket| ticket.id.as_uuid())),
-        venue_id: Set(attempt.scan.venue_id.as_uuid()),
-        gate: Set(attempt.gate.clone()),
-        account_id: Set(account_id),
-        scanner_device_id: Set(scanner_device_id),
-        outcome: Set(result.outcome.as_str().to_owned()),
-        scanned_at: Set(attempt.scan.at),
-        client_scan_key: Set(attempt.client_scan_key()),
-        offline: Set(attempt.offline),
-        conflict: Set(result.conflict),
-        created_at: Set(time::now()),
-    }
-}
-
-/// A scan's client scan key is unique: another instance recorded it first.
-pub(super) fn scan_recorded_already(error: sea_orm::DbErr) -> StoreError {
-    on_unique_violation(error, || "this scan was recorded already".to_owned())
 }
 
 impl Store {

@@ -276,3 +276,36 @@ fn new_tickets_are_unused_one_per_name() {
         assert_eq!(ticket.issued_at, festival.now);
     }
 }
+
+#[test]
+fn the_last_tickets_can_be_reserved_and_the_batch_counts_only_its_own() {
+    let mut festival = Programme::new();
+    festival.early.tickets_issued = 2;
+    let batch = decide_reservations(
+        festival.snapshot(),
+        &[festival.ask(&festival.early, 0, 2, None)],
+    );
+    issued(&batch.decisions[0]);
+    assert_eq!(batch.issued, [(festival.early.id, 2)]);
+}
+
+#[test]
+fn only_another_item_at_the_same_time_overlaps() {
+    let festival = Programme::new();
+    let ana = festival.attendees[0];
+    let mut next_day = festival.late.clone();
+    next_day.id = ItemId::generate();
+    next_day.schedule = item_at(festival.now + Duration::days(1)).schedule;
+    let mut snapshot = festival.snapshot();
+    snapshot
+        .holdings
+        .holds_at(ana, festival.early.id, festival.early.schedule);
+    snapshot
+        .holdings
+        .holds_at(ana, next_day.id, next_day.schedule);
+    assert!(!snapshot.holdings.overlapping(ana, &festival.early));
+    assert!(snapshot.holdings.overlapping(ana, &festival.late));
+
+    let batch = decide_reservations(snapshot, &[festival.ask(&festival.early, 0, 1, None)]);
+    issued(&batch.decisions[0]);
+}
