@@ -879,5 +879,9 @@ async fn cancelling_an_item_ends_its_waitlist(app: TestApp) {
     assert_eq!(line.data("/myWaitlist"), &json!([]));
     assert_eq!(item_state(&app, &item).await["waitlistLength"], 0);
     let held = app.gql(Some(&holder), MY_TICKETS, json!({})).await;
-    assert_eq!(held.data("/myTickets"), &json!([]), "its tickets are cancelled");
+    assert_eq!(
+        held.data("/myTickets"),
+        &json!([]),
+        "its tickets are cancelled"
+    );
 }
