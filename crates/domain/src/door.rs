@@ -1,11 +1,14 @@
 //! The door: what a scan means, decided in DESIGN.md's order, and the
 //! sentence door staff read out.
 
+use chrono::Datelike;
 use chrono_tz::Tz;
+use fluent_bundle::FluentArgs;
 
 use crate::catalogue::Item;
 use crate::ids::{FestivalId, ItemId, ScanId, ScannerId, TicketId, UserId, VenueId};
 use crate::input::{InvalidInput, Label};
+use crate::language::{Language, say};
 use crate::tickets::{Ticket, TicketStatus};
 use crate::time::Timestamp;
 use crate::wording::count;
@@ -280,76 +283,65 @@ pub struct Details<'a> {
     pub retired_key: bool,
 }
 
-/// A short sentence door staff can read out.
-pub fn message(outcome: CheckInOutcome, details: &Details<'_>) -> String {
+/// A short sentence door staff can read out, in `language`.
+pub fn message(outcome: CheckInOutcome, details: &Details<'_>, language: Language) -> String {
     let local = |at: Timestamp| at.with_timezone(&details.timezone);
-    // "at 19:00" today, "on Fri 5 Dec at 19:00" on any other day: a bare
-    // time for a screening three days off reads as tonight.
-    let when = |at: Timestamp| {
-        if local(at).date_naive() == local(details.scanned_at).date_naive() {
-            local(at).format("at %H:%M").to_string()
-        } else {
-            local(at).format("on %a %-d %b at %H:%M").to_string()
-        }
+    let mut args = FluentArgs::new();
+    // The moment a sentence names: its day is said unless it is the day of
+    // the scan in the festival's time zone.
+    let mut moment = |at: Timestamp| {
+        let at = local(at);
+        let today = at.date_naive() == local(details.scanned_at).date_naive();
+        args.set("today", if today { "yes" } else { "no" });
+        args.set("time", at.format("%H:%M").to_string());
+        args.set("weekday", at.weekday().number_from_monday());
+        args.set("day", at.day());
+        args.set("month", at.month());
     };
-    let day = |at: Timestamp| local(at).format("%a %-d %b %H:%M").to_string();
-    let title = details.item.map_or("this item", |item| item.title.as_str());
-    let starts = details.item.map(|item| item.schedule.starts_at());
-    match outcome {
-        CheckInOutcome::Admitted => format!(
-            "Admitted: {} for {title} {}.",
-            details.holder.unwrap_or("ticket holder"),
-            starts.map(when).unwrap_or_default()
-        ),
-        CheckInOutcome::AlreadyCheckedIn => match details.first_check_in {
-            Some((at, Some(gate))) => {
-                format!("Already checked in {} at gate {gate}.", when(at))
+    let item = details.item;
+    match (outcome, item) {
+        (CheckInOutcome::Admitted, Some(item)) => moment(item.schedule.starts_at()),
+        (CheckInOutcome::WrongVenue | CheckInOutcome::WrongItem, Some(item)) => {
+            moment(item.schedule.starts_at());
+        }
+        (CheckInOutcome::TooEarly, Some(item)) => moment(item.schedule.doors_open_at()),
+        (CheckInOutcome::TooLate, Some(item)) => moment(item.schedule.late_entry_until()),
+        (CheckInOutcome::AlreadyCheckedIn, _) => {
+            if let Some((at, _)) = details.first_check_in {
+                moment(at);
             }
-            Some((at, None)) => format!("Already checked in {}.", when(at)),
-            None => "Already checked in.".to_owned(),
-        },
-        CheckInOutcome::InvalidCode if details.retired_key => {
-            "Not a valid code any more: it was signed with a key that has since been retired. \
-             Ask the holder to open the ticket again in the app for a fresh code."
-                .to_owned()
         }
-        CheckInOutcome::InvalidCode => {
-            "Not a valid ticket: the code is unreadable or forged.".to_owned()
-        }
-        CheckInOutcome::UnknownTicket => {
-            "Unknown ticket: this is not a ticket of this festival.".to_owned()
-        }
-        CheckInOutcome::Cancelled => "This ticket was cancelled.".to_owned(),
-        CheckInOutcome::ItemCancelled => format!("{title} was cancelled."),
-        CheckInOutcome::WrongVenue => format!(
-            "Wrong venue: this ticket is for {title} at {}, {}.",
-            details.venue_name,
-            starts.map(day).unwrap_or_default()
-        ),
-        CheckInOutcome::WrongItem => format!(
-            "Wrong item: this ticket is for {title} in this venue at {}.",
-            starts.map(day).unwrap_or_default()
-        ),
-        CheckInOutcome::TooEarly => format!(
-            "Too early: doors open {} for {title}.",
-            details
-                .item
-                .map(|item| when(item.schedule.doors_open_at()))
-                .unwrap_or_default()
-        ),
-        CheckInOutcome::TooLate => format!(
-            "Too late: admission for {title} closed {}.",
-            details
-                .item
-                .map(|item| when(item.schedule.late_entry_until()))
-                .unwrap_or_default()
-        ),
-        CheckInOutcome::VenueFull => format!(
-            "{} is full: {} inside for {title}.",
-            details.venue_name,
-            count(details.venue_capacity, "person is", "people are")
-        ),
+        _ => {}
     }
+    args.set("holder", details.holder.unwrap_or("ticket holder"));
+    args.set(
+        "title",
+        item.map_or("this item", |item| item.title.as_str()),
+    );
+    args.set("venue", details.venue_name);
+    args.set("people", details.venue_capacity);
+    let id = match outcome {
+        CheckInOutcome::Admitted => "door-admitted",
+        CheckInOutcome::AlreadyCheckedIn => match details.first_check_in {
+            Some((_, Some(gate))) => {
+                args.set("gate", gate);
+                "door-already-checked-in-at-gate"
+            }
+            Some((_, None)) => "door-already-checked-in-when",
+            None => "door-already-checked-in",
+        },
+        CheckInOutcome::InvalidCode if details.retired_key => "door-retired-key",
+        CheckInOutcome::InvalidCode => "door-invalid-code",
+        CheckInOutcome::UnknownTicket => "door-unknown-ticket",
+        CheckInOutcome::Cancelled => "door-cancelled",
+        CheckInOutcome::ItemCancelled => "door-item-cancelled",
+        CheckInOutcome::WrongVenue => "door-wrong-venue",
+        CheckInOutcome::WrongItem => "door-wrong-item",
+        CheckInOutcome::TooEarly => "door-too-early",
+        CheckInOutcome::TooLate => "door-too-late",
+        CheckInOutcome::VenueFull => "door-venue-full",
+    };
+    say(language, id, &args)
 }
 
 /// Offline scans taken in one upload.
@@ -548,13 +540,20 @@ mod tests {
             scanned_at: time::now(),
             retired_key: false,
         };
-        let wrong_venue = message(CheckInOutcome::WrongVenue, &details);
+        let wrong_venue = message(CheckInOutcome::WrongVenue, &details, Language::English);
         assert!(
             wrong_venue.contains("Diamond Island") && wrong_venue.contains("Nanning Grand Theatre"),
             "{wrong_venue}"
         );
-        assert!(message(CheckInOutcome::AlreadyCheckedIn, &details).contains("gate B"));
-        assert!(message(CheckInOutcome::VenueFull, &details).contains("1200"));
+        assert!(
+            message(
+                CheckInOutcome::AlreadyCheckedIn,
+                &details,
+                Language::English
+            )
+            .contains("gate B")
+        );
+        assert!(message(CheckInOutcome::VenueFull, &details, Language::English).contains("1200"));
     }
 
     /// Details of a scan at `scanned_at` (RFC 3339) of a ticket for `item`,
@@ -615,7 +614,7 @@ mod tests {
 
         for (outcome, scanned_at, expected) in cases {
             assert_eq!(
-                message(outcome, &scanned(&item, scanned_at)),
+                message(outcome, &scanned(&item, scanned_at), Language::English),
                 expected,
                 "scanned at {scanned_at}"
             );
@@ -631,8 +630,8 @@ mod tests {
             ..forged.clone()
         };
 
-        let forged = message(CheckInOutcome::InvalidCode, &forged);
-        let retired = message(CheckInOutcome::InvalidCode, &retired);
+        let forged = message(CheckInOutcome::InvalidCode, &forged, Language::English);
+        let retired = message(CheckInOutcome::InvalidCode, &retired, Language::English);
 
         assert!(forged.contains("unreadable or forged"), "{forged}");
         assert!(
@@ -648,8 +647,76 @@ mod tests {
         let details = scanned(&item, "2026-12-04T19:00:00+08:00");
 
         assert_eq!(
-            message(CheckInOutcome::VenueFull, &details),
+            message(CheckInOutcome::VenueFull, &details, Language::English),
             "Hall 2 is full: 1 person is inside for Diamond Island."
+        );
+    }
+
+    #[test]
+    fn every_outcome_has_a_whole_sentence_in_every_language() {
+        let item = item_at(at_time("2026-12-04T19:30:00+08:00"));
+        for scanned_at in ["2026-12-04T19:00:00+08:00", "2026-12-01T18:00:00+08:00"] {
+            for first_check_in in [
+                None,
+                Some((at_time(scanned_at), None)),
+                Some((at_time(scanned_at), Some("B"))),
+            ] {
+                for retired_key in [false, true] {
+                    let details = Details {
+                        first_check_in,
+                        retired_key,
+                        ..scanned(&item, scanned_at)
+                    };
+                    for outcome in CheckInOutcome::ALL {
+                        let english = message(outcome, &details, Language::English);
+                        let chinese = message(outcome, &details, Language::SimplifiedChinese);
+                        for sentence in [&english, &chinese] {
+                            assert!(!sentence.contains('{'), "a variable is missing: {sentence}");
+                        }
+                        assert!(english.is_ascii(), "{english}");
+                        assert!(
+                            chinese
+                                .chars()
+                                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                            "{chinese}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn chinese_names_the_day_and_the_gate() {
+        let item = item_at(at_time("2026-12-04T19:30:00+08:00"));
+        let details = Details {
+            first_check_in: Some((at_time("2026-12-04T19:05:00+08:00"), Some("B"))),
+            ..scanned(&item, "2026-12-04T19:10:00+08:00")
+        };
+        assert_eq!(
+            message(
+                CheckInOutcome::AlreadyCheckedIn,
+                &details,
+                Language::SimplifiedChinese
+            ),
+            "此票已于19:05在B入口检过。"
+        );
+        let days_before = scanned(&item, "2026-12-01T18:00:00+08:00");
+        assert_eq!(
+            message(
+                CheckInOutcome::TooEarly,
+                &days_before,
+                Language::SimplifiedChinese
+            ),
+            "太早了：Diamond Island于12月4日（周五）19:00开始检票。"
+        );
+        assert_eq!(
+            message(
+                CheckInOutcome::VenueFull,
+                &days_before,
+                Language::SimplifiedChinese
+            ),
+            "Hall 2已满：Diamond Island场内已有1人。"
         );
     }
 

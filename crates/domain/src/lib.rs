@@ -14,6 +14,7 @@ pub mod door;
 mod fixtures;
 pub mod ids;
 pub mod input;
+pub mod language;
 pub mod roles;
 pub mod tickets;
 pub mod time;

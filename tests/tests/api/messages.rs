@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use usher_tests::catalogue::{Festival, create_item, festival};
 use usher_tests::cli::usher;
 use usher_tests::door;
+use usher_tests::graphql::request;
 use usher_tests::on_both_databases;
 use usher_tests::tickets::buy;
 use usher_tests::tickets::kid_of;
@@ -23,6 +24,7 @@ on_both_databases!(
     a_code_signed_with_a_retired_key_says_so_and_what_to_do,
     counts_agree_with_their_nouns,
     a_body_that_is_not_json_gets_a_sentence_and_bad_user_input,
+    the_door_answers_in_the_language_the_request_asks_for,
 );
 
 /// A ticket for `item`, held by a new attendee: the holder's token and the
@@ -179,5 +181,48 @@ async fn a_body_that_is_not_json_gets_a_sentence_and_bad_user_input(app: TestApp
         not_a_request.starts_with("body is not a GraphQL request")
             && not_a_request.contains("`query` string"),
         "{not_a_request}"
+    );
+}
+
+async fn the_door_answers_in_the_language_the_request_asks_for(app: TestApp) {
+    let festival = festival(&app, "languages").await;
+    let item = create_item(&app, &festival, 10, json!({})).await;
+    let (_, code) = ticket(&app, &item, "lan@example.org").await;
+    let title = item["title"].as_str().unwrap();
+    let scan_in = async |accept_language: &str| {
+        let response = request(
+            &app.client,
+            &app.url("/graphql"),
+            Some(&festival.admin),
+            door::CHECK_IN,
+            json!({ "input": { "code": code, "venueId": festival.venue, "gate": "A" } }),
+        )
+        .header("Accept-Language", accept_language)
+        .send()
+        .await
+        .unwrap();
+        Gql(response.json().await.unwrap())
+    };
+
+    let chinese = scan_in("zh-CN,zh;q=0.9,en;q=0.8").await;
+    let english = scan_in("en-GB").await;
+    let neither = scan_in("vi-VN").await;
+
+    assert_eq!(chinese.data("/checkIn/outcome"), "ADMITTED");
+    let admitted = message(&chinese);
+    assert!(
+        admitted.starts_with("准许入场：") && admitted.contains(title),
+        "{admitted}"
+    );
+    assert_eq!(english.data("/checkIn/outcome"), "ALREADY_CHECKED_IN");
+    assert!(
+        message(&english).starts_with("Already checked in at ")
+            && message(&english).ends_with(" at gate A."),
+        "{}",
+        message(&english)
+    );
+    assert!(
+        message(&neither).starts_with("Already checked in"),
+        "English when none fits"
     );
 }

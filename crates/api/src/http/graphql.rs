@@ -10,10 +10,13 @@ use async_graphql::{ErrorExtensionValues, ServerError};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Extension;
 use axum::Router;
-use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, FromRequestParts, State, WebSocketUpgrade};
 use axum::http::HeaderMap;
+use axum::http::header::ACCEPT_LANGUAGE;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use usher_domain::language::Language;
 
 use crate::auth::Viewer;
 use crate::documents;
@@ -41,6 +44,7 @@ async fn graphql(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     viewer: Result<Viewer, ApiError>,
+    AskedLanguage(language): AskedLanguage,
     request: GraphQLRequest<BadRequestBody>,
 ) -> GraphQLResponse {
     let viewer = match viewer {
@@ -59,6 +63,7 @@ async fn graphql(
     }
     let mut request = request
         .data(viewer)
+        .data(language)
         .data(loaders(state.services.store.clone()));
     if let Some(Extension(ConnectInfo(peer))) = peer {
         request = request.data(ClientAddress(peer.ip()));
@@ -142,5 +147,22 @@ mod tests {
             Some("input.startsAt".into())
         );
         assert_eq!(quoted_argument("Query is nested too deep."), None);
+    }
+}
+
+/// The language a request asks its sentences in (`Accept-Language`),
+/// English when it asks for none Usher speaks.
+struct AskedLanguage(Language);
+
+impl<S: Send + Sync> FromRequestParts<S> for AskedLanguage {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        Ok(Self(Language::from_accept_language(header)))
     }
 }

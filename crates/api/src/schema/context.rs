@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use async_graphql::Context;
+use usher_domain::language::Language;
 
 use crate::Services;
 use crate::auth::Viewer;
@@ -24,4 +25,9 @@ pub(crate) fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
 pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> ApiResult<&'a Arc<Loaders>> {
     ctx.data::<Arc<Loaders>>()
         .map_err(|_| ApiError::internal(anyhow::anyhow!("request without loaders")))
+}
+
+/// The language the request asks its sentences in.
+pub(crate) fn language(ctx: &Context<'_>) -> Language {
+    ctx.data_opt::<Language>().copied().unwrap_or_default()
 }

@@ -12,7 +12,7 @@ use crate::Services;
 use crate::codes::InvalidCode;
 use crate::error::ApiResult;
 use crate::monitoring;
-use crate::schema::context::services;
+use crate::schema::context::{language, services};
 use crate::schema::node::Node;
 use crate::schema::scalars::DateTime;
 
@@ -120,6 +120,7 @@ pub(super) async fn answer(
             scanned_at,
             retired_key: verified == Err(InvalidCode::RetiredKey),
         },
+        language(ctx),
     );
     let first_check_in = first_check_in.map(|(at, gate)| FirstCheckIn {
         at: at.into(),
