@@ -134,22 +134,6 @@ fn quoted_argument(message: &str) -> Option<String> {
     Some(argument.to_owned())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::quoted_argument;
-
-    #[test]
-    fn the_argument_is_read_from_async_graphql_messages() {
-        assert_eq!(
-            quoted_argument(
-                r#"Invalid value for argument "input.startsAt", expected type "DateTime""#
-            ),
-            Some("input.startsAt".into())
-        );
-        assert_eq!(quoted_argument("Query is nested too deep."), None);
-    }
-}
-
 /// The language a request asks its sentences in (`Accept-Language`),
 /// English when it asks for none Usher speaks.
 struct AskedLanguage(Language);
@@ -164,5 +148,21 @@ impl<S: Send + Sync> FromRequestParts<S> for AskedLanguage {
             .and_then(|value| value.to_str().ok())
             .unwrap_or_default();
         Ok(Self(Language::from_accept_language(header)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quoted_argument;
+
+    #[test]
+    fn the_argument_is_read_from_async_graphql_messages() {
+        assert_eq!(
+            quoted_argument(
+                r#"Invalid value for argument "input.startsAt", expected type "DateTime""#
+            ),
+            Some("input.startsAt".into())
+        );
+        assert_eq!(quoted_argument("Query is nested too deep."), None);
     }
 }
