@@ -70,6 +70,16 @@ impl Socket {
     /// before `connection_init`; `receive_buffer` shrinks the client's TCP
     /// buffer, to play a client that reads slowly.
     pub async fn connect(address: &str, receive_buffer: Option<u32>) -> Self {
+        Self::connect_asking(address, receive_buffer, None).await
+    }
+
+    /// Like [`Socket::connect`], the upgrade asking for sentences in
+    /// `accept_language`.
+    pub async fn connect_asking(
+        address: &str,
+        receive_buffer: Option<u32>,
+        accept_language: Option<&'static str>,
+    ) -> Self {
         let address: std::net::SocketAddr = address.parse().expect("address");
         let tcp = TcpSocket::new_v4().expect("socket");
         if let Some(size) = receive_buffer {
@@ -83,6 +93,11 @@ impl Socket {
             "Sec-WebSocket-Protocol",
             HeaderValue::from_static("graphql-transport-ws"),
         );
+        if let Some(language) = accept_language {
+            request
+                .headers_mut()
+                .insert("Accept-Language", HeaderValue::from_static(language));
+        }
         let (socket, _) = tokio_tungstenite::client_async(request, stream)
             .await
             .expect("upgraded");

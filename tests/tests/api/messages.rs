@@ -12,7 +12,7 @@ use usher_tests::graphql::request;
 use usher_tests::on_both_databases;
 use usher_tests::tickets::buy;
 use usher_tests::tickets::kid_of;
-use usher_tests::{Gql, TestApp, TestDatabase, spawn_app_on, test_auth_settings};
+use usher_tests::{Gql, Socket, TestApp, TestDatabase, spawn_app_on, test_auth_settings};
 
 const RESERVE: &str =
     "mutation($input: ReserveTicketsInput!) { reserveTickets(input: $input) { tickets { code } } }";
@@ -25,6 +25,7 @@ on_both_databases!(
     counts_agree_with_their_nouns,
     a_body_that_is_not_json_gets_a_sentence_and_bad_user_input,
     the_door_answers_in_the_language_the_request_asks_for,
+    a_websocket_answers_in_the_language_its_upgrade_asked_for,
 );
 
 /// A ticket for `item`, held by a new attendee: the holder's token and the
@@ -225,4 +226,26 @@ async fn the_door_answers_in_the_language_the_request_asks_for(app: TestApp) {
         message(&neither).starts_with("Already checked in"),
         "English when none fits"
     );
+}
+
+async fn a_websocket_answers_in_the_language_its_upgrade_asked_for(app: TestApp) {
+    let festival = festival(&app, "socket-languages").await;
+    let item = create_item(&app, &festival, 10, json!({})).await;
+    let (_, code) = ticket(&app, &item, "ws@example.org").await;
+    let address = app.address.trim_start_matches("http://");
+    let mut socket = Socket::connect_asking(address, None, Some("zh-CN")).await;
+    socket.init(Some(&festival.admin)).await;
+
+    socket
+        .subscribe(
+            "scan",
+            door::CHECK_IN,
+            json!({ "input": { "code": code, "venueId": festival.venue } }),
+        )
+        .await;
+    let answer = socket.next_value().await;
+
+    assert_eq!(answer["checkIn"]["outcome"], "ADMITTED");
+    let sentence = answer["checkIn"]["message"].as_str().unwrap();
+    assert!(sentence.starts_with("准许入场："), "{sentence}");
 }

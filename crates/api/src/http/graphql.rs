@@ -85,6 +85,7 @@ async fn graphql(
 async fn graphql_ws(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    AskedLanguage(language): AskedLanguage,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -106,6 +107,7 @@ async fn graphql_ws(
                 state.services,
                 state.parsed,
                 address,
+                language,
             )
         })
 }

@@ -27,6 +27,7 @@ use axum::http::header::SEC_WEBSOCKET_PROTOCOL;
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
 use tokio::sync::mpsc;
+use usher_domain::language::Language;
 
 use crate::Services;
 use crate::auth::Viewer;
@@ -140,6 +141,7 @@ pub(crate) async fn serve(
     services: Arc<Services>,
     parsed: Arc<ParsedQueries>,
     address: Option<ClientAddress>,
+    language: Language,
 ) {
     let (mut sink, mut source) = socket.split();
     let (outgoing, mut to_send) = mpsc::channel::<Message>(OUTGOING_QUEUE);
@@ -158,6 +160,7 @@ pub(crate) async fn serve(
     let credential = Arc::new(Credential::default());
     let mut connection_data = Data::default();
     connection_data.insert(ConnectionSubscriptions::default());
+    connection_data.insert(language);
     if let Some(address) = address {
         connection_data.insert(address);
     }
