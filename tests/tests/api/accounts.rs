@@ -37,6 +37,7 @@ on_both_databases!(
     logout_ends_the_login,
     forged_and_malformed_tokens_are_unauthenticated,
     changing_the_password_ends_the_other_logins_and_keeps_this_one,
+    concurrent_changes_from_one_password_change_it_once,
     admins_and_organizers_take_roles_back_within_their_reach,
 );
 
@@ -478,4 +479,57 @@ async fn admins_and_organizers_take_roles_back_within_their_reach(app: TestApp) 
 /// Another festival, by its id.
 async fn festival_of(app: &TestApp, slug: &str) -> String {
     festival(app, slug).await.id
+}
+
+async fn concurrent_changes_from_one_password_change_it_once(app: TestApp) {
+    let email = "vanna@example.org";
+    register(&app, email, PASSWORD, "Vanna").await;
+    let mut logins = Vec::new();
+    for _ in 0..4 {
+        logins.push(app.sign_in(email, PASSWORD).await.0);
+    }
+    let new_passwords: Vec<String> = (0..4)
+        .map(|n| format!("a new and longer password, number {n}"))
+        .collect();
+
+    let answers = join_all(
+        logins
+            .iter()
+            .zip(&new_passwords)
+            .map(|(token, new)| change(&app, Some(token), PASSWORD, new)),
+    )
+    .await;
+
+    let changed: Vec<usize> = (0..4)
+        .filter(|&n| answers[n].0["errors"].is_null())
+        .collect();
+    assert_eq!(changed.len(), 1, "exactly one change: {answers:?}");
+    for (n, answer) in answers.iter().enumerate() {
+        if n != changed[0] {
+            assert!(
+                ["INVALID_CREDENTIALS", "UNAUTHENTICATED"].contains(&answer.error_code()),
+                "{answer:?}"
+            );
+        }
+    }
+    let signs_in = async |password: &str| {
+        let login = app
+            .gql(
+                None,
+                LOGIN,
+                json!({ "input": { "email": email, "password": password } }),
+            )
+            .await;
+        login.0["errors"].is_null()
+    };
+    assert!(
+        signs_in(&new_passwords[changed[0]]).await,
+        "the change that won holds"
+    );
+    assert!(!signs_in(PASSWORD).await, "the old password is over");
+    for (n, other) in new_passwords.iter().enumerate() {
+        if n != changed[0] {
+            assert!(!signs_in(other).await, "a change that lost left nothing");
+        }
+    }
 }

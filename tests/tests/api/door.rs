@@ -76,6 +76,7 @@ on_both_databases!(
     door_staff_scan_only_where_their_grant_reaches,
     scanner_devices_scan_until_revoked,
     an_organizer_renews_a_live_scanner_token_and_the_phone_scans_on,
+    a_renewal_racing_a_revocation_never_brings_the_token_back,
     a_changed_venue_is_seen_at_the_door_at_once_and_its_capacity_on_every_instance,
     every_scan_is_recorded_for_the_organizers,
     offline_scans_are_ordered_by_scan_time_and_answered_once,
@@ -1101,4 +1102,59 @@ async fn a_failure_in_the_middle_of_a_door_batch_leaves_nothing(app: TestApp) {
         app.count("SELECT SUM(admitted) FROM programme_item").await,
         1
     );
+}
+
+async fn a_renewal_racing_a_revocation_never_brings_the_token_back(app: TestApp) {
+    let d = door(&app, "renew-revoke", json!({})).await;
+    let issue = "mutation($input: IssueScannerTokenInput!) { issueScannerToken(input: $input) { token scanner { id } } }";
+    let revoke = "mutation($id: ID!) { revokeScannerToken(scannerId: $id) { active revokedAt } }";
+    let mut phones = Vec::new();
+    for n in 0..8 {
+        let issued = app
+            .gql(
+                Some(&d.festival.admin),
+                issue,
+                json!({ "input": { "venueId": d.festival.venue, "label": format!("Phone {n}") } }),
+            )
+            .await;
+        phones.push((
+            issued
+                .data("/issueScannerToken/token")
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            issued.data("/issueScannerToken/scanner/id").clone(),
+        ));
+    }
+    let until = Utc::now() + Duration::days(7);
+
+    let (app, admin) = (&app, d.festival.admin.as_str());
+    let races = join_all(phones.iter().map(|(_, id)| async move {
+        tokio::join!(
+            renew(app, admin, id, until),
+            app.gql(Some(admin), revoke, json!({ "id": id })),
+        )
+    }))
+    .await;
+
+    for ((token, id), (renewed, revoked)) in phones.iter().zip(&races) {
+        assert_eq!(revoked.data("/revokeScannerToken/active"), false);
+        if renewed.0["errors"].is_null() {
+            assert_eq!(
+                renewed.data("/renewScannerToken/id"),
+                id,
+                "renewed before it was revoked"
+            );
+        } else {
+            assert_eq!(renewed.error_code(), "BAD_USER_INPUT", "{renewed:?}");
+            assert_eq!(renewed.error_field(), "scannerId");
+        }
+        assert_eq!(
+            scanner_works(app, token, &d.festival.venue)
+                .await
+                .error_code(),
+            "UNAUTHENTICATED",
+            "revoked, whichever came first"
+        );
+    }
 }
