@@ -170,6 +170,18 @@ impl Permissions {
     }
 }
 
+/// Whether `grant` may be taken back while `admins` accounts hold the
+/// admin role: never the last admin's, or no one could give roles again.
+pub fn check_revocation(grant: &RoleGrant, admins: usize) -> Result<(), InvalidInput> {
+    if grant.role() == Role::Admin && admins <= 1 {
+        return Err(InvalidInput::new(
+            "role",
+            "is the last admin's: make another account an admin first",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,5 +232,18 @@ mod tests {
         assert!(!organizer.can_grant(&grant(Role::DoorStaff, Some(FestivalId::generate()), None)));
         assert!(!organizer.can_grant(&grant(Role::Admin, None, None)));
         assert!(organizer.can_scan(festival, VenueId::generate()));
+    }
+
+    #[test]
+    fn the_last_admin_keeps_the_role() {
+        let admin = grant(Role::Admin, None, None);
+        assert_eq!(check_revocation(&admin, 2), Ok(()));
+        assert_eq!(
+            check_revocation(&admin, 1).map_err(|e| e.field),
+            Err("role".to_owned())
+        );
+        assert!(check_revocation(&admin, 0).is_err());
+        let organizer = grant(Role::Organizer, Some(FestivalId::generate()), None);
+        assert_eq!(check_revocation(&organizer, 1), Ok(()));
     }
 }

@@ -39,6 +39,7 @@ on_both_databases!(
     changing_the_password_ends_the_other_logins_and_keeps_this_one,
     concurrent_changes_from_one_password_change_it_once,
     admins_and_organizers_take_roles_back_within_their_reach,
+    two_admins_taking_the_role_from_each_other_at_once_leave_one,
 );
 
 async fn a_new_attendee_registers_and_is_signed_in(app: TestApp) {
@@ -532,4 +533,47 @@ async fn concurrent_changes_from_one_password_change_it_once(app: TestApp) {
             assert!(!signs_in(other).await, "a change that lost left nothing");
         }
     }
+}
+
+async fn two_admins_taking_the_role_from_each_other_at_once_leave_one(app: TestApp) {
+    let admin = || [RoleGrant::new(Role::Admin, None, None).unwrap()];
+    let ana = app.user_with("ana@usher.example", &admin()).await;
+    let bo = app.user_with("bo@usher.example", &admin()).await;
+    let take_from = |email: &str| json!({ "email": email, "role": "ADMIN" });
+
+    let (ana_takes, bo_takes) = tokio::join!(
+        revoke(&app, &ana, take_from("bo@usher.example")),
+        revoke(&app, &bo, take_from("ana@usher.example")),
+    );
+
+    let answers = [&ana_takes, &bo_takes];
+    let done = answers
+        .iter()
+        .filter(|answer| answer.0["errors"].is_null())
+        .count();
+    assert_eq!(done, 1, "{answers:?}");
+    for answer in answers
+        .iter()
+        .filter(|answer| !answer.0["errors"].is_null())
+    {
+        assert!(
+            ["BAD_USER_INPUT", "FORBIDDEN"].contains(&answer.error_code()),
+            "{answer:?}"
+        );
+    }
+    let mut admins = 0;
+    for email in ["ana@usher.example", "bo@usher.example"] {
+        let token = app.login(email).await;
+        let me = app
+            .gql(Some(&token), "{ me { roles { role } } }", json!({}))
+            .await;
+        let roles = me.data("/me/roles").as_array().unwrap().clone();
+        if roles.iter().any(|role| role["role"] == "ADMIN") {
+            admins += 1;
+            let last = revoke(&app, &token, take_from(email)).await;
+            assert_eq!(last.error_code(), "BAD_USER_INPUT", "{last:?}");
+            assert_eq!(last.error_field(), "role");
+        }
+    }
+    assert_eq!(admins, 1, "one admin is left, and keeps the role");
 }

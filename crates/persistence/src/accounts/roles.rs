@@ -2,11 +2,12 @@
 
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use usher_domain::accounts::User;
 use usher_domain::ids::{GrantId, UserId};
 use usher_domain::input::Email;
-use usher_domain::roles::RoleGrant;
+use usher_domain::roles::{Role, RoleGrant, check_revocation};
 use usher_domain::time;
 use uuid::Uuid;
 
@@ -37,6 +38,20 @@ async fn delete_grant(
     user_id: UserId,
     grant: &RoleGrant,
 ) -> Result<(), StoreError> {
+    if grant.role() == Role::Admin {
+        // Every admin grant is locked (in id order), so that two admins
+        // taking the role from each other at once are decided one after
+        // the other.
+        let admins = role_grant::Entity::find()
+            .filter(role_grant::Column::Role.eq(Role::Admin.as_str()))
+            .order_by_asc(role_grant::Column::Id)
+            .lock_exclusive()
+            .all(db)
+            .await?;
+        if admins.iter().any(|row| row.account_id == user_id.as_uuid()) {
+            check_revocation(grant, admins.len())?;
+        }
+    }
     let removed = role_grant::Entity::delete_many()
         .filter(role_grant::Column::AccountId.eq(user_id.as_uuid()))
         .filter(role_grant::Column::Scope.eq(scope_key(grant)))
