@@ -101,7 +101,8 @@ pub(crate) fn say(language: Language, id: &str, args: &FluentArgs<'_>) -> String
     [language, Language::English]
         .into_iter()
         .find_map(|language| {
-            let bundle = BUNDLES.get(language as usize)?;
+            let index = Language::ALL.iter().position(|known| *known == language)?;
+            let bundle = BUNDLES.get(index)?;
             let pattern = bundle.get_message(id)?.value()?;
             let mut errors = Vec::new();
             Some(

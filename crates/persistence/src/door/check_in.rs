@@ -12,6 +12,7 @@ use crate::entities::{programme_item, ticket};
 use crate::error::StoreError;
 use crate::rows::{convert_all, in_list};
 use crate::store::Store;
+use crate::tickets::find_ticket;
 use crate::transaction::commit;
 
 impl Store {
@@ -97,15 +98,4 @@ impl Store {
             .await?;
         convert_all(rows)
     }
-}
-
-async fn find_ticket(
-    db: &impl sea_orm::ConnectionTrait,
-    id: TicketId,
-) -> Result<Option<Ticket>, StoreError> {
-    ticket::Entity::find_by_id(id.as_uuid())
-        .one(db)
-        .await?
-        .map(Ticket::try_from)
-        .transpose()
 }

@@ -8,10 +8,11 @@ use usher_domain::ids::{ItemId, ScanId, TicketId};
 use usher_domain::time::Timestamp;
 
 use crate::catalogue::{Page, load_item, load_venue};
-use crate::entities::{scan, ticket};
+use crate::entities::scan;
 use crate::error::{StoreError, corrupt};
 use crate::rows::convert_all;
 use crate::store::Store;
+use crate::tickets::find_ticket;
 
 impl TryFrom<scan::Model> for ScanRecord {
     type Error = StoreError;
@@ -55,11 +56,7 @@ impl Store {
         };
         let recorded = ScanRecord::try_from(row)?;
         let ticket = match recorded.ticket_id {
-            Some(id) => ticket::Entity::find_by_id(id.as_uuid())
-                .one(&self.db)
-                .await?
-                .map(TryInto::try_into)
-                .transpose()?,
+            Some(id) => find_ticket(&self.db, id).await?,
             None => None,
         };
         let item = match recorded.item_id {

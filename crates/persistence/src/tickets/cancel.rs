@@ -6,8 +6,8 @@ use usher_domain::ids::{TicketId, UserId};
 use usher_domain::tickets::{Cancellation, Ticket, TicketStatus, decide_cancellation};
 use usher_domain::time::Timestamp;
 
-use super::move_issued;
 use super::waitlist::promote_waitlist;
+use super::{find_ticket, move_issued};
 use crate::catalogue::load_item;
 use crate::entities::ticket;
 use crate::error::StoreError;
@@ -68,11 +68,9 @@ impl Store {
             return Box::pin(self.cancel_ticket(ticket_id, holder, now)).await;
         }
         promote_waitlist(&transaction, item.id, now).await?;
-        let ticket = ticket::Entity::find_by_id(ticket_id.as_uuid())
-            .one(&transaction)
+        let ticket = find_ticket(&transaction, ticket_id)
             .await?
-            .ok_or(StoreError::NotFound("ticket"))?
-            .try_into()?;
+            .ok_or(StoreError::NotFound("ticket"))?;
         commit(transaction).await?;
         Ok(ticket)
     }

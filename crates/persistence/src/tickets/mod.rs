@@ -18,7 +18,7 @@ pub(crate) mod waitlist;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use usher_domain::ids::ItemId;
+use usher_domain::ids::{ItemId, TicketId};
 use usher_domain::input::Name;
 use usher_domain::tickets::{Reservation, Ticket, TicketStatus};
 
@@ -47,6 +47,18 @@ impl TryFrom<ticket::Model> for Ticket {
             seat: row.seat,
         })
     }
+}
+
+/// The ticket with this id, as the connection (or transaction) sees it.
+pub(crate) async fn find_ticket(
+    db: &impl ConnectionTrait,
+    id: TicketId,
+) -> Result<Option<Ticket>, StoreError> {
+    ticket::Entity::find_by_id(id.as_uuid())
+        .one(db)
+        .await?
+        .map(Ticket::try_from)
+        .transpose()
 }
 
 /// Adds `delta` tickets to the item's counter if they fit (or gives them
