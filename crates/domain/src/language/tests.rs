@@ -63,6 +63,9 @@ fn accept_language_picks_the_most_wanted_language_usher_speaks() {
         ("zh-CN;q=0, en;q=0.1", Language::English),
         ("EN-gb ; q=0.3 , ZH-cn ; q=0.7", Language::SimplifiedChinese),
         ("zh-CN;q=nonsense", Language::SimplifiedChinese),
+        ("zh-CN;q=0", Language::English),
+        ("zh-CN,en", Language::SimplifiedChinese),
+        ("en,zh-CN", Language::English),
     ];
     for (header, expected) in cases {
         assert_eq!(
@@ -70,5 +73,14 @@ fn accept_language_picks_the_most_wanted_language_usher_speaks() {
             expected,
             "{header:?}"
         );
+    }
+}
+
+#[test]
+fn each_language_has_its_tag_and_is_asked_for_by_it() {
+    assert_eq!(Language::English.tag(), "en");
+    assert_eq!(Language::SimplifiedChinese.tag(), "zh-CN");
+    for language in Language::ALL {
+        assert_eq!(Language::from_accept_language(language.tag()), language);
     }
 }
