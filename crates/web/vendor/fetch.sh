@@ -23,14 +23,23 @@ while IFS= read -r line; do
     continue
   fi
   read -r package version source target hash <<< "$line"
-  tarball="$work/$package-$version.tgz"
-  unpacked="$work/$package-$version"
+  name="${package//\//-}-$version"
+  tarball="$work/$name.tgz"
+  unpacked="$work/$name"
   if [[ ! -d "$unpacked" ]]; then
     curl --fail --silent --show-error --location \
       "$registry/$package/-/${package##*/}-$version.tgz" -o "$tarball"
     mkdir -p "$unpacked"
     tar -xzf "$tarball" -C "$unpacked"
-    cp "$unpacked/package/LICENSE" "$here/licenses/$package-$version.LICENSE"
+    licence="$(find "$unpacked/package" -maxdepth 1 -iname 'LICEN[CS]E*' | head -n 1)"
+    if [[ -n "$licence" ]]; then
+      cp "$licence" "$here/licenses/$name.LICENSE"
+    else
+      # Some packages ship no licence file; their package.json names it.
+      spdx="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["license"])' "$unpacked/package/package.json")"
+      echo "$package@$version ships no licence file; its package.json says: $spdx" \
+        > "$here/licenses/$name.LICENSE"
+    fi
   fi
   actual="$(sha256sum "$unpacked/$source" | cut -d' ' -f1)"
   if $update; then
@@ -41,7 +50,7 @@ while IFS= read -r line; do
     continue
   fi
   cp "$unpacked/$source" "$assets/$target"
-  printf '%-10s %-7s %-40s %-28s %s\n' "$package" "$version" "$source" "$target" "$hash" >> "$updated"
+  printf '%-15s %-7s %-40s %-28s %s\n' "$package" "$version" "$source" "$target" "$hash" >> "$updated"
 done < "$list"
 
 if $update; then
