@@ -54,3 +54,61 @@ door-venue-full = { $venue } is full: { $people ->
     [one] { $people } person is
    *[other] { $people } people are
 } inside for { $title }.
+
+## The door page (/door): what door staff read on their phones.
+
+door-outcome-admitted = Admitted
+door-outcome-already-checked-in = Already in
+door-outcome-invalid-code = Invalid code
+door-outcome-unknown-ticket = Unknown ticket
+door-outcome-cancelled = Cancelled
+door-outcome-item-cancelled = Item cancelled
+door-outcome-wrong-venue = Wrong venue
+door-outcome-wrong-item = Wrong item
+door-outcome-too-early = Too early
+door-outcome-too-late = Too late
+door-outcome-venue-full = Venue full
+
+# Decided by the phone alone, without the server: holders' names are not known.
+door-offline-admitted = Admitted offline for { $title } { door-when }.
+door-offline-not-here = This ticket is not for any item at this venue from now on.
+
+door-page-title = Usher door
+door-page-language = Language
+door-page-pair-title = Pair this phone
+door-page-pair-help = Scan the pairing QR code an organizer shows you with this phone's camera app, or sign in with your own door-staff account.
+door-page-email = E-mail
+door-page-password = Password
+door-page-sign-in = Sign in
+door-page-pairing-refused = This phone's pairing no longer works (revoked or expired). Ask an organizer for a new pairing code.
+door-page-no-door-role = This account may not scan at any venue. Ask an organizer for the door-staff role.
+door-page-choose-venue = Choose the venue you are at
+door-page-unpair = Unpair
+door-page-venue = Venue
+door-page-item = Item
+door-page-item-any = Any item at this venue
+door-page-gate = Gate
+door-page-gate-none = No gate
+door-page-code = Ticket code
+door-page-check = Check
+door-page-start-camera = Start the camera
+door-page-camera-failed = The camera cannot be used here ({ $reason }). Type or paste codes, or use a scanner.
+door-page-in = { $admitted } / { $capacity } in
+door-page-online = Online
+door-page-offline = Offline
+door-page-offline-banner = Offline: this phone decides alone. { $pending ->
+    [one] One scan waits
+   *[other] { $pending } scans wait
+} to be sent.
+door-page-pending = { $pending ->
+    [one] One scan waits
+   *[other] { $pending } scans wait
+} to be sent.
+door-page-decided-offline = Decided on this phone (offline)
+door-page-tap-to-continue = Tap for the next ticket
+door-page-undo = Undo
+door-page-undone = Admission undone.
+door-page-conflicts = Settled differently by the server
+door-page-clear = Clear
+door-page-no-items = No items at this venue from now on.
+door-page-error = Something went wrong: { $message }

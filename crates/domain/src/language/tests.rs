@@ -84,3 +84,15 @@ fn each_language_has_its_tag_and_is_asked_for_by_it() {
         assert_eq!(Language::from_accept_language(language.tag()), language);
     }
 }
+
+#[test]
+fn every_outcome_has_its_label_on_the_door_page() {
+    let english = ids(Language::English);
+    for outcome in crate::door::CheckInOutcome::ALL {
+        let label = format!(
+            "door-outcome-{}",
+            outcome.as_str().to_ascii_lowercase().replace('_', "-")
+        );
+        assert!(english.contains(&label), "{label} is missing");
+    }
+}
