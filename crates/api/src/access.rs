@@ -5,7 +5,7 @@
 
 use usher_domain::accounts::User;
 use usher_domain::catalogue::{Item, Venue};
-use usher_domain::door::ScannedBy;
+use usher_domain::door::{ScannedBy, ScannerDevice};
 use usher_domain::ids::{FestivalId, SessionId};
 use usher_domain::roles::RoleGrant;
 
@@ -27,6 +27,14 @@ impl Viewer {
             Self::Scanner(_) => Err(ApiError::Forbidden(
                 "a scanner token only scans tickets at its venue".into(),
             )),
+        }
+    }
+
+    /// The scanner device whose token was sent, if one was.
+    pub(crate) fn scanner(&self) -> Option<&ScannerDevice> {
+        match self {
+            Self::Scanner(device) => Some(device),
+            Self::User(..) | Self::Anonymous => None,
         }
     }
 

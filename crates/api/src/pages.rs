@@ -9,6 +9,22 @@ pub(crate) async fn graphiql(headers: HeaderMap) -> Response {
     file(usher_web::GRAPHIQL_PAGE, &headers)
 }
 
+/// What the door app may load and connect to: its own origin only, so that
+/// nothing it runs comes from another host.
+const DOOR_CONTENT_SECURITY: &str = "default-src 'self'; img-src 'self' data: blob:; \
+     media-src 'self' blob: mediastream:; connect-src 'self'; worker-src 'self'; \
+     object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The door app, at `GET /door`.
+pub(crate) async fn door(headers: HeaderMap) -> Response {
+    let mut response = file(usher_web::DOOR_PAGE, &headers);
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(DOOR_CONTENT_SECURITY),
+    );
+    response
+}
+
 /// Any other embedded file, at its path; 404 for the rest.
 pub(crate) async fn embedded(uri: Uri, headers: HeaderMap) -> Response {
     file(uri.path().trim_start_matches('/'), &headers)

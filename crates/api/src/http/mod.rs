@@ -61,6 +61,7 @@ pub fn router(services: Arc<Services>) -> Router {
         .merge(keys::routes())
         .merge(tickets::routes())
         .merge(probes::routes())
+        .route("/door", axum::routing::get(pages::door))
         .fallback(pages::embedded)
         .route_layer(middleware::from_fn(monitoring::track_requests))
         .with_state(state)

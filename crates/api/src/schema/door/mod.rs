@@ -66,6 +66,12 @@ impl DoorQuery {
         })
     }
 
+    /// The scanner device whose token was sent, so that a paired phone
+    /// learns its venue; null for anyone else.
+    async fn my_scanner(&self, ctx: &Context<'_>) -> Option<Node<ScannerDevice>> {
+        viewer(ctx).scanner().cloned().map(Node)
+    }
+
     /// The scanner devices of a venue, for its festival's organizers.
     async fn scanner_tokens(
         &self,
