@@ -11,6 +11,13 @@ use rust_embed::RustEmbed;
 #[folder = "assets/"]
 struct Assets;
 
+/// The translation files the server speaks with too, one per language, so
+/// that the pages and the server say the same sentences.
+#[derive(RustEmbed)]
+#[folder = "../domain/locales/"]
+#[prefix = "locales/"]
+struct Locales;
+
 /// One embedded file.
 pub struct Asset {
     /// Its bytes.
@@ -23,7 +30,7 @@ pub struct Asset {
 
 /// The file at `path` (relative, e.g. `graphiql/index.html`), if embedded.
 pub fn asset(path: &str) -> Option<Asset> {
-    let file = Assets::get(path)?;
+    let file = Assets::get(path).or_else(|| Locales::get(path))?;
     let etag = format!(
         "\"{}\"",
         file.metadata
@@ -43,23 +50,95 @@ pub fn asset(path: &str) -> Option<Asset> {
 /// The page that explores the GraphQL API (GraphiQL), served at `/graphql`.
 pub const GRAPHIQL_PAGE: &str = "graphiql/index.html";
 
+/// The door app, served at `/door`.
+pub const DOOR_PAGE: &str = "door/index.html";
+
 fn content_type(path: &str) -> &'static str {
     match path.rsplit_once('.').map(|(_, extension)| extension) {
         Some("html") => "text/html; charset=utf-8",
         Some("js" | "mjs") => "text/javascript; charset=utf-8",
         Some("css") => "text/css; charset=utf-8",
         Some("json") => "application/json",
+        Some("webmanifest") => "application/manifest+json",
         Some("svg") => "image/svg+xml",
         Some("png") => "image/png",
         Some("wasm") => "application/wasm",
         Some("woff2") => "font/woff2",
+        Some("ftl") => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{GRAPHIQL_PAGE, asset};
+    use super::{DOOR_PAGE, GRAPHIQL_PAGE, asset};
+
+    fn text(path: &str) -> String {
+        let file = asset(path).unwrap_or_else(|| panic!("{path} is not embedded"));
+        String::from_utf8(file.bytes.into_owned()).unwrap()
+    }
+
+    /// The quoted absolute paths (`'/door/app.js'`, `"/vendor/…"`) in `text`.
+    fn quoted_paths(text: &str) -> Vec<String> {
+        let mut paths = Vec::new();
+        for quote in ['\'', '"'] {
+            for (start, _) in text.match_indices(&format!("{quote}/")) {
+                let rest = &text[start + 1..];
+                let path = &rest[..rest.find(quote).unwrap_or(0)];
+                if path.contains('.') && !path.contains(char::is_whitespace) {
+                    paths.push(path.to_owned());
+                }
+            }
+        }
+        paths
+    }
+
+    #[test]
+    fn everything_the_door_app_loads_is_embedded_and_from_its_own_origin() {
+        let page = text(DOOR_PAGE);
+        assert!(!page.contains("://"), "nothing from another host");
+        let worker = text("door-sw.js");
+        let shell = quoted_paths(&worker);
+        assert!(shell.contains(&"/door/app.js".to_owned()), "{shell:?}");
+        let mut loaded = quoted_paths(&page);
+        for module in [
+            "door/app.js",
+            "door/offline.js",
+            "door/camera.js",
+            "common/api.js",
+            "common/i18n.js",
+        ] {
+            let source = text(module);
+            assert!(
+                !source.contains("http://") && !source.contains("https://"),
+                "{module}"
+            );
+            loaded.extend(
+                quoted_paths(&source)
+                    .into_iter()
+                    .filter(|path| !path.starts_with("/graphql")),
+            );
+        }
+        for path in loaded.iter().chain(&shell) {
+            if path != "/door" {
+                assert!(
+                    asset(path.trim_start_matches('/')).is_some(),
+                    "{path} is not embedded"
+                );
+            }
+        }
+        // The browser keeps the service worker itself.
+        for path in loaded.iter().filter(|path| *path != "/door-sw.js") {
+            assert!(shell.contains(path), "{path} is not cached for offline use");
+        }
+    }
+
+    #[test]
+    fn the_translation_files_are_served_beside_the_pages() {
+        let english = asset("locales/en/door.ftl").unwrap();
+        assert_eq!(english.content_type, "text/plain; charset=utf-8");
+        assert!(text("locales/zh-CN/door.ftl").contains("door-page-title"));
+    }
 
     #[test]
     fn the_graphiql_page_and_its_libraries_are_embedded() {
