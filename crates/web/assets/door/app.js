@@ -195,6 +195,7 @@ async function refreshManifest() {
     scannerManifest.checkedInTicketIds = [...checkedIn];
     state.manifest = scannerManifest;
     state.venue = scannerManifest.venue;
+    root.dataset.manifest = scannerManifest.generatedAt;
     await saveManifest(scannerManifest);
     setOnline(true);
     renderWhere();
@@ -299,6 +300,7 @@ async function openDoor(venue) {
   state.venue = venue;
   store('usher.door.venue', venue);
   state.manifest = (await loadManifest(venue.id)) ?? null;
+  if (state.manifest) root.dataset.manifest = state.manifest.generatedAt;
   state.pending = await pendingScans();
   for (const scan of state.pending) {
     if (scan.outcome === 'ADMITTED') state.admittedHere.set(scan.ticketId, { at: scan.scannedAt, gate: scan.gate });
