@@ -12,7 +12,8 @@
 //! - `graphql`: requests, responses and graphql-transport-ws sockets;
 //! - `catalogue`, `tickets`, `door`: what many tests set up through the API;
 //! - `cli`: the command line in-process; `process`: the binary as a process;
-//! - `schema`: the schema.graphql check.
+//! - `schema`: the schema.graphql check;
+//! - `browser`: a fake camera showing a ticket's QR code, for the web pages.
 //!
 //! It depends on the server crate and every crate under it; nothing but
 //! tests depends on it.
@@ -23,6 +24,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod browser;
 pub mod catalogue;
 pub mod cli;
 pub mod database;
