@@ -16,6 +16,7 @@
 //! `USHER_REQUIRE_BROWSER=1` when built they run, and fail without them.
 
 mod camera;
+mod devtools;
 mod locate;
 mod webdriver;
 
@@ -31,6 +32,7 @@ pub use camera::{
     CAMERA_FRAMES, CAMERA_HEADER, CAMERA_HEIGHT, CAMERA_WIDTH, blank_camera, camera_showing_png,
 };
 pub use locate::REQUIRE_ENV;
+use tokio::sync::OnceCell;
 use webdriver::{Driver, Session};
 
 /// WebDriver's Enter key. `send_keys_to_page` and `type_into` also type
@@ -116,6 +118,8 @@ impl std::fmt::Display for ConsoleEntry {
 /// is dropped.
 pub struct Browser {
     session: Session,
+    /// Connected at the first `set_offline`.
+    workers: OnceCell<devtools::Workers>,
     _driver: Driver,
 }
 
@@ -138,6 +142,7 @@ impl Browser {
             .context("start chromium")?;
         let browser = Self {
             session,
+            workers: OnceCell::new(),
             _driver: driver,
         };
         browser.set_dark(options.dark).await?;
@@ -329,18 +334,30 @@ impl Browser {
         }
     }
 
-    /// Cuts the page off the network (its requests fail at once and
-    /// `navigator.onLine` is false), or puts it back. Requests a service
-    /// worker makes on its own are not cut off.
+    /// Cuts the page and its service workers off the network, or puts
+    /// them back: their requests fail at once, new WebSockets fail, an open
+    /// one stays open but silent (as when a phone loses its network), and
+    /// `navigator.onLine` is false. Workers started later get the same.
     pub async fn set_offline(&self, offline: bool) -> anyhow::Result<()> {
         // The conditions hold only while the Network domain is enabled.
         self.cdp("Network.enable", json!({})).await?;
         self.cdp(
             "Network.emulateNetworkConditions",
-            json!({ "offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1 }),
+            network_conditions(offline),
         )
         .await?;
-        Ok(())
+        let workers = self
+            .workers
+            .get_or_try_init(|| {
+                let address = self.session.capabilities["goog:chromeOptions"]["debuggerAddress"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                async move { devtools::Workers::attach(&address).await }
+            })
+            .await
+            .context("reach the service workers")?;
+        workers.set_offline(offline).await
     }
 
     /// `prefers-color-scheme: dark`, or light.
@@ -455,6 +472,11 @@ enum Attribute {
     NoElement,
     Absent,
     Value(String),
+}
+
+/// DevTools' network conditions: offline, or no limits.
+fn network_conditions(offline: bool) -> Value {
+    json!({ "offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1 })
 }
 
 /// `text` as WebDriver keys: `'\n'` is Enter.

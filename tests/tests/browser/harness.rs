@@ -1,6 +1,7 @@
 //! The harness itself, against the real server: the browser's options
-//! hold, the page can be cut off the network, keys reach the page, and
-//! the fake camera shows a ticket's QR code readably.
+//! hold, the page (and its service worker) can be cut off the network,
+//! keys reach the page, and the fake camera shows a ticket's QR code
+//! readably.
 
 use std::time::Duration;
 
@@ -17,6 +18,70 @@ on_both_databases_in_a_browser!(
     a_page_offline_cannot_reach_the_server_and_online_again_can,
     the_fake_camera_shows_a_tickets_qr_code_readably,
 );
+
+/// A page whose service worker fetches `/ping` for it, adding `?via=worker`.
+const WORKER_PAGE: &str = "<!doctype html><title>worker</title>";
+const WORKER: &str = "
+self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+self.addEventListener('fetch', (event) => {
+  if (new URL(event.request.url).pathname === '/ping') {
+    event.respondWith(fetch('/ping?via=worker', { cache: 'no-store' }));
+  }
+});";
+
+/// Not the server's: a site of three paths with a service worker, so the
+/// worker's own requests are seen to go offline with its page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[cfg_attr(
+    not(usher_browser),
+    ignore = "install chromium and chromium-driver to run it"
+)]
+async fn a_service_worker_goes_offline_with_its_page() {
+    use axum::extract::RawQuery;
+    use axum::http::header::CONTENT_TYPE;
+    use axum::response::Html;
+    use axum::routing::get;
+    let site = axum::Router::new()
+        .route("/", get(|| async { Html(WORKER_PAGE) }))
+        .route(
+            "/worker.js",
+            get(|| async { ([(CONTENT_TYPE, "text/javascript")], WORKER) }),
+        )
+        .route(
+            "/ping",
+            get(|RawQuery(query): RawQuery| async move {
+                format!("pong {}", query.unwrap_or_default())
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, site).await });
+    let browser = Browser::launch(BrowserOptions::default()).await.unwrap();
+    browser.goto(&format!("{origin}/")).await.unwrap();
+    browser
+        .execute_async(
+            "await navigator.serviceWorker.register('/worker.js');
+             while (!navigator.serviceWorker.controller) {
+               await new Promise((resolve) => setTimeout(resolve, 20));
+             }",
+            &[],
+        )
+        .await
+        .unwrap();
+    let ping = "try { return await (await fetch('/ping', { cache: 'no-store' })).text(); }
+                catch (error) { return 'failed: ' + error.message; }";
+
+    let online = browser.execute_async(ping, &[]).await.unwrap();
+    browser.set_offline(true).await.unwrap();
+    let offline = browser.execute_async(ping, &[]).await.unwrap();
+    browser.set_offline(false).await.unwrap();
+    let online_again = browser.execute_async(ping, &[]).await.unwrap();
+
+    assert_eq!(online, "pong via=worker");
+    assert_eq!(offline, "failed: Failed to fetch");
+    assert_eq!(online_again, "pong via=worker");
+}
 
 async fn graphiql_opens_on_a_dark_chinese_phone(app: TestApp) {
     let browser = Browser::launch(BrowserOptions {
