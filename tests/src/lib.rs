@@ -12,7 +12,9 @@
 //! - `graphql`: requests, responses and graphql-transport-ws sockets;
 //! - `catalogue`, `tickets`, `door`: what many tests set up through the API;
 //! - `cli`: the command line in-process; `process`: the binary as a process;
-//! - `schema`: the schema.graphql check.
+//! - `schema`: the schema.graphql check;
+//! - `browser`: a headless chromium through chromedriver, for the web
+//!   pages, and a fake camera showing a ticket's QR code.
 //!
 //! It depends on the server crate and every crate under it; nothing but
 //! tests depends on it.
@@ -23,6 +25,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod browser;
 pub mod catalogue;
 pub mod cli;
 pub mod database;
@@ -38,5 +41,6 @@ pub use app::{
     TestApp, spawn_app, spawn_app_on, spawn_app_with, spawn_app_with_auth,
     spawn_app_with_connections,
 };
+pub use browser::{Browser, BrowserOptions, Window};
 pub use database::{Db, TestDatabase};
 pub use graphql::{Gql, Socket};
