@@ -8,4 +8,5 @@
     reason = "a test fails loudly, with the value it choked on"
 )]
 
+mod door;
 mod harness;

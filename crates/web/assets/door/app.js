@@ -21,7 +21,7 @@ const SAME_CODE_MS = 3000;
 const MANIFEST_EVERY_MS = 3 * 60 * 1000;
 const HEARTBEAT_MS = 5000;
 const SYNC_BATCH = 500;
-const SHOWN_MS = { green: 2500, amber: 4000, red: 4000, neutral: 2000 };
+const SHOWN_MS = { green: 3000, amber: 4000, red: 4000, neutral: 2000 };
 /// Keys a wedge scanner types come faster than this; a longer pause starts over.
 const WEDGE_GAP_MS = 300;
 
@@ -501,9 +501,13 @@ async function sync() {
         scans: batch.map(({ clientScanId, code, gate, scannedAt, venueId }) => ({ clientScanId, code, gate, scannedAt, venueId })),
       });
       setOnline(true);
-      for (const { conflict, result } of syncOfflineScans) {
+      const decidedHere = new Map(batch.map((scan) => [scan.clientScanId, scan.outcome]));
+      for (const { clientScanId, result } of syncOfflineScans) {
         if (result.outcome === 'ADMITTED') knowCheckedIn(result.ticket.id, true);
-        if (conflict) {
+        const here = decidedHere.get(clientScanId);
+        // What staff must hear of: someone let in who should not have
+        // been, or turned away who could have come in.
+        if (here !== result.outcome && (here === 'ADMITTED' || result.outcome === 'ADMITTED')) {
           state.conflicts.push({ outcome: result.outcome, holder: result.ticket?.holderName ?? '', message: result.message });
         }
       }
