@@ -40,7 +40,7 @@ use usher_persistence::Store;
 pub use http::{MAX_BODY_BYTES, router};
 pub use schema::{UsherSchema, build_schema, sdl};
 
-use crate::auth::{Auth, AuthSettings};
+use crate::auth::{Auth, AuthSettings, ScannerTokens};
 use crate::catalogue_cache::CatalogueCache;
 use crate::codes::TicketKeys;
 use crate::ended_logins::EndedLogins;
@@ -57,6 +57,8 @@ pub struct Services {
     pub store: Store,
     /// Issues and checks tokens and passwords.
     pub auth: Auth,
+    /// Makes each scanner device's token from its id.
+    pub scanner_tokens: ScannerTokens,
     /// Signs and verifies ticket codes.
     pub ticket_keys: TicketKeys,
     /// Renders QR codes, once per code.
@@ -81,23 +83,22 @@ pub struct Services {
 
 /// The name under which the access-token key is kept in the database.
 const ACCESS_TOKEN_SECRET: &str = "access-token-hs256";
+/// The name under which the key that scanner tokens are derived with is
+/// kept in the database.
+const SCANNER_TOKEN_SECRET: &str = "scanner-token-hmac-sha256";
 
 impl Services {
-    /// Services over `store`, with the access-token key that every instance
-    /// on this database shares (created by the first).
-    /// With `ticket_key_pem`, that Ed25519 key signs ticket codes instead of
-    /// the newest key in the database.
+    /// Services over `store`, with the access-token key and the scanner
+    /// token key that every instance on this database shares (created by
+    /// the first). With `ticket_key_pem`, that Ed25519 key signs ticket
+    /// codes instead of the newest key in the database.
     pub async fn new(
         store: Store,
         settings: AuthSettings,
         ticket_key_pem: Option<&str>,
     ) -> anyhow::Result<Self> {
-        let mut fresh = [0_u8; 32];
-        rand::rng().fill_bytes(&mut fresh);
-        let secret = store
-            .shared_secret(ACCESS_TOKEN_SECRET, STANDARD.encode(fresh))
-            .await?;
-        let secret = STANDARD.decode(secret)?;
+        let secret = shared_key(&store, ACCESS_TOKEN_SECRET).await?;
+        let scanner_tokens = ScannerTokens::new(&shared_key(&store, SCANNER_TOKEN_SECRET).await?)?;
         let throttles = Throttles::new(&settings.throttles);
         let ended_logins = EndedLogins::follow(store.clone(), settings.access_token_ttl).await?;
         let auth = Auth::new(&secret, settings)?;
@@ -106,6 +107,7 @@ impl Services {
         Ok(Self {
             store,
             auth,
+            scanner_tokens,
             ticket_keys,
             qr: QrRenderer::default(),
             events,
@@ -117,4 +119,13 @@ impl Services {
             scanners: Recent::default(),
         })
     }
+}
+
+/// The 32-byte key kept in the database as `name`, made by the first
+/// instance that asks.
+async fn shared_key(store: &Store, name: &str) -> anyhow::Result<Vec<u8>> {
+    let mut fresh = [0_u8; 32];
+    rand::rng().fill_bytes(&mut fresh);
+    let stored = store.shared_secret(name, STANDARD.encode(fresh)).await?;
+    Ok(STANDARD.decode(stored)?)
 }
