@@ -22,6 +22,7 @@ pub mod live;
 mod loaders;
 pub mod monitoring;
 mod pages;
+pub mod pairing;
 mod parsed_queries;
 pub mod qr;
 mod recent;
@@ -46,6 +47,7 @@ use crate::codes::TicketKeys;
 use crate::ended_logins::EndedLogins;
 use crate::events::Events;
 use crate::live::LiveItems;
+use crate::pairing::Origin;
 use crate::qr::QrRenderer;
 use crate::recent::Recent;
 use crate::throttle::Throttles;
@@ -59,6 +61,9 @@ pub struct Services {
     pub auth: Auth,
     /// Makes each scanner device's token from its id.
     pub scanner_tokens: ScannerTokens,
+    /// The origin of pairing URLs (`--public-url`); without it, each
+    /// request's own.
+    pub public_origin: Option<Origin>,
     /// Signs and verifies ticket codes.
     pub ticket_keys: TicketKeys,
     /// Renders QR codes, once per code.
@@ -108,6 +113,7 @@ impl Services {
             store,
             auth,
             scanner_tokens,
+            public_origin: None,
             ticket_keys,
             qr: QrRenderer::default(),
             events,
@@ -118,6 +124,14 @@ impl Services {
             users: Recent::default(),
             scanners: Recent::default(),
         })
+    }
+
+    /// These services making pairing URLs with `origin` (the operator's
+    /// `--public-url`) rather than with each request's own.
+    #[must_use]
+    pub fn with_public_origin(mut self, origin: Option<Origin>) -> Self {
+        self.public_origin = origin;
+        self
     }
 }
 

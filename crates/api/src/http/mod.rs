@@ -7,6 +7,7 @@
 mod attendance;
 mod graphql;
 mod keys;
+mod pairing;
 mod probes;
 mod request_body;
 mod tickets;

@@ -16,7 +16,7 @@ use usher_persistence::{NewScanner, ScanAttempt};
 
 use crate::auth::token_hash;
 use crate::error::{ApiError, ApiResult};
-use crate::schema::context::{loaders, services, viewer};
+use crate::schema::context::{loaders, origin, services, viewer};
 use crate::schema::node::Node;
 use crate::schema::scalars::{optional, parse_id};
 use check_in::{
@@ -217,6 +217,9 @@ impl DoorMutation {
             .await?
             .ok_or_else(|| ApiError::not_found("venue"))?;
         let organizer = viewer(ctx).organizer(venue.festival_id)?;
+        // Before anything is issued: a token whose pairing URL cannot be
+        // made would be lost with the answer.
+        let origin = origin(ctx)?;
         let services = services(ctx)?;
         let scanner_id = ScannerId::generate();
         let token = services.scanner_tokens.token(scanner_id);
@@ -233,6 +236,7 @@ impl DoorMutation {
             })
             .await?;
         Ok(IssuedScannerToken {
+            pairing_url: origin.pairing_url(&token),
             token,
             scanner: Node(scanner),
         })
