@@ -1,11 +1,18 @@
 //! Pairing a phone: `issueScannerToken` answers a pairing URL (the door
 //! page with the token in its fragment) whose origin is `--public-url`'s
-//! or the request's own, over HTTP and WebSocket.
+//! or the request's own, over HTTP and WebSocket; `GET
+//! /scanners/{id}/pairing.svg` shows it as a QR code to the festival's
+//! organizers while the token is live, and to no one else.
 
-use chrono::Utc;
+use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
+use usher_api::auth::token_hash;
+use usher_domain::ids::{ScannerId, UserId};
+use usher_domain::input::Label;
+use usher_domain::roles::{Role, RoleGrant};
+use usher_persistence::NewScanner;
 
 use usher_tests::catalogue::{Festival, create_item, festival};
 use usher_tests::door::scan;
@@ -19,6 +26,7 @@ const ISSUE: &str = "mutation($input: IssueScannerTokenInput!) {
 on_both_databases!(
     the_pairing_url_is_the_door_page_with_a_token_that_scans,
     the_pairing_url_takes_the_origin_of_the_request_or_refuses_without_one,
+    the_pairing_qr_code_is_for_organizers_while_the_token_is_live,
 );
 
 /// A scanner device issued by `who` at the festival's venue (expiring at
@@ -197,10 +205,11 @@ async fn behind_a_proxy_the_pairing_url_starts_with_the_public_url(db: Db) {
     let festival = festival(&app, "proxied").await;
     let issue_request = json!({ "query": ISSUE, "variables": { "input": { "venueId": festival.venue, "label": "Gate C" } } });
 
-    let (token, pairing_url, _) = issue(&app, &festival.admin, &festival, None).await;
+    let (token, pairing_url, scanner_id) = issue(&app, &festival.admin, &festival, None).await;
     let other_host =
         post_with_host(&app, &festival.admin, Some("internal:8080"), &issue_request).await;
     let without_host = post_with_host(&app, &festival.admin, None, &issue_request).await;
+    let svg = pairing_svg(&app, &scanner_id, Some(&festival.admin)).await;
 
     assert_eq!(
         pairing_url,
@@ -215,4 +224,183 @@ async fn behind_a_proxy_the_pairing_url_starts_with_the_public_url(db: Db) {
             "whatever the Host: {url}"
         );
     }
+    assert_eq!(svg.status().as_u16(), 200);
+    assert_eq!(decode_svg_qr(&svg.text().await.unwrap()), pairing_url);
+}
+
+async fn pairing_svg(app: &TestApp, scanner_id: &str, token: Option<&str>) -> reqwest::Response {
+    app.get(
+        &app.url(&format!("/scanners/{scanner_id}/pairing.svg")),
+        token,
+    )
+    .await
+}
+
+async fn the_pairing_qr_code_is_for_organizers_while_the_token_is_live(app: TestApp) {
+    let festival = festival(&app, "qr-pairing").await;
+    let festival_id = festival.id.parse().unwrap();
+    let organizer = app
+        .user_with(
+            "lead@example.org",
+            &[RoleGrant::new(Role::Organizer, Some(festival_id), None).unwrap()],
+        )
+        .await;
+    let staff = app
+        .user_with(
+            "gate@example.org",
+            &[RoleGrant::new(Role::DoorStaff, Some(festival_id), None).unwrap()],
+        )
+        .await;
+    let elsewhere = festival_of_another(&app).await;
+    let attendee = app.attendee("guest@example.org").await;
+    let (token, pairing_url, scanner_id) = issue(&app, &organizer, &festival, None).await;
+
+    let for_organizer = pairing_svg(&app, &scanner_id, Some(&organizer)).await;
+    let for_admin = pairing_svg(&app, &scanner_id, Some(&festival.admin)).await;
+    let for_attendee = pairing_svg(&app, &scanner_id, Some(&attendee)).await;
+    let for_staff = pairing_svg(&app, &scanner_id, Some(&staff)).await;
+    let for_another_festival = pairing_svg(&app, &scanner_id, Some(&elsewhere)).await;
+    let for_the_device = pairing_svg(&app, &scanner_id, Some(&token)).await;
+    let anonymous = pairing_svg(&app, &scanner_id, None).await;
+    let bad_token = pairing_svg(&app, &scanner_id, Some("not-a-token")).await;
+    let unknown = pairing_svg(&app, &ScannerId::generate().to_string(), Some(&organizer)).await;
+    let malformed = pairing_svg(&app, "gate-a", Some(&organizer)).await;
+
+    assert_eq!(for_organizer.status().as_u16(), 200);
+    assert_eq!(for_organizer.headers()["content-type"], "image/svg+xml");
+    assert_eq!(for_organizer.headers()["cache-control"], "no-store");
+    assert_eq!(
+        decode_svg_qr(&for_organizer.text().await.unwrap()),
+        pairing_url,
+        "the QR code holds the pairing URL"
+    );
+    assert_eq!(for_admin.status().as_u16(), 200);
+    for (who, response) in [
+        ("an attendee", for_attendee),
+        ("door staff", for_staff),
+        ("another festival's organizer", for_another_festival),
+    ] {
+        assert_eq!(response.status().as_u16(), 403, "{who}");
+    }
+    for (who, response) in [
+        ("a scanner device", for_the_device),
+        ("no one", anonymous),
+        ("a bad token", bad_token),
+    ] {
+        assert_eq!(response.status().as_u16(), 401, "{who}");
+    }
+    assert_eq!(unknown.status().as_u16(), 404);
+    assert_eq!(malformed.status().as_u16(), 404);
+
+    // Renewed, the token is the same, and so is its code.
+    let renewed = app
+        .gql(
+            Some(&organizer),
+            "mutation($input: RenewScannerTokenInput!) { renewScannerToken(input: $input) { active } }",
+            json!({ "input": { "scannerId": scanner_id, "expiresAt": (Utc::now() + Duration::days(3)).to_rfc3339() } }),
+        )
+        .await;
+    assert_eq!(renewed.data("/renewScannerToken/active"), true);
+    let after_renewal = pairing_svg(&app, &scanner_id, Some(&organizer)).await;
+    assert_eq!(
+        decode_svg_qr(&after_renewal.text().await.unwrap()),
+        pairing_url
+    );
+
+    // Revoked or expired: gone.
+    app.gql(
+        Some(&organizer),
+        "mutation($id: ID!) { revokeScannerToken(scannerId: $id) { active } }",
+        json!({ "id": scanner_id }),
+    )
+    .await
+    .data("/revokeScannerToken");
+    let revoked = pairing_svg(&app, &scanner_id, Some(&organizer)).await;
+    let (_, _, short_lived) = issue(
+        &app,
+        &organizer,
+        &festival,
+        Some(Utc::now() + Duration::seconds(1)),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    let expired = pairing_svg(&app, &short_lived, Some(&organizer)).await;
+    // A token issued before tokens were derived from their device's id: its
+    // hash is of a random token, which cannot be shown again.
+    let legacy = app
+        .store
+        .issue_scanner(NewScanner {
+            id: ScannerId::generate(),
+            festival_id,
+            venue_id: festival.venue.parse().unwrap(),
+            label: Label::parse("label", "Old phone").unwrap(),
+            token_hash: token_hash("usc_a-random-token-from-before"),
+            expires_at: Utc::now() + Duration::hours(1),
+            issued_by: organizer_id(&app, "lead@example.org").await,
+        })
+        .await
+        .unwrap();
+    let legacy = pairing_svg(&app, &legacy.id.to_string(), Some(&organizer)).await;
+
+    for (what, response, says) in [
+        ("revoked", revoked, "revoked or expired"),
+        ("expired", expired, "revoked or expired"),
+        ("issued before", legacy, "issue a new token"),
+    ] {
+        assert_eq!(response.status().as_u16(), 410, "{what}");
+        assert_eq!(response.headers()["cache-control"], "no-store", "{what}");
+        let text = response.text().await.unwrap();
+        assert!(text.contains(says), "{what}: {text}");
+        assert!(!text.contains("usc_"), "{what}: {text}");
+    }
+}
+
+/// An organizer of another festival, signed in.
+async fn festival_of_another(app: &TestApp) -> String {
+    let other = festival(app, "another-week").await;
+    app.user_with(
+        "other-lead@example.org",
+        &[RoleGrant::new(Role::Organizer, Some(other.id.parse().unwrap()), None).unwrap()],
+    )
+    .await
+}
+
+async fn organizer_id(app: &TestApp, email: &str) -> UserId {
+    let me = app
+        .gql(Some(&app.login(email).await), "{ me { id } }", json!({}))
+        .await;
+    me.data("/me/id").as_str().unwrap().parse().unwrap()
+}
+
+/// The text of the one QR code in an SVG drawn as Usher's renderer draws
+/// it: a light background and one path of dark rectangles, each
+/// `M{x} {y}h{w}v{h}H{x}V{y}`, rasterized here and decoded with rqrr. Any
+/// other drawing fails the test rather than decoding to something.
+fn decode_svg_qr(svg: &str) -> String {
+    let number = |text: &str| -> usize {
+        text.parse()
+            .unwrap_or_else(|_| panic!("not a number: {text:?}"))
+    };
+    let attribute = |name: &str| {
+        let start = svg.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        let end = start + svg[start..].find('"').unwrap();
+        &svg[start..end]
+    };
+    let (width, height) = (number(attribute("width")), number(attribute("height")));
+    let mut pixels = vec![255_u8; width * height];
+    let path = attribute("d");
+    for rectangle in path.split('M').filter(|part| !part.is_empty()) {
+        let fields: Vec<&str> = rectangle.split(['h', 'v', 'H', 'V', ' ']).collect();
+        assert_eq!(fields.len(), 6, "not a rectangle: M{rectangle}");
+        let [x, y, w, h, x_again, y_again] = [0, 1, 2, 3, 4, 5].map(|index| number(fields[index]));
+        assert_eq!((x, y), (x_again, y_again), "M{rectangle}");
+        for row in y..y + h {
+            pixels[row * width + x..row * width + x + w].fill(0);
+        }
+    }
+    let mut image =
+        rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| pixels[y * width + x]);
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    grids[0].decode().unwrap().1
 }

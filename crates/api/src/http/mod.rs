@@ -61,6 +61,7 @@ pub fn router(services: Arc<Services>) -> Router {
         .merge(attendance::routes())
         .merge(keys::routes())
         .merge(tickets::routes())
+        .merge(pairing::routes())
         .merge(probes::routes())
         .fallback(pages::embedded)
         .route_layer(middleware::from_fn(monitoring::track_requests))
