@@ -4,6 +4,7 @@
 use serde_json::Value;
 use tokio::sync::oneshot;
 use usher_api::auth::AuthSettings;
+use usher_api::pairing::Origin;
 use usher_persistence::{Store, StoreOptions};
 use usher_server::listen::ConnectionLimits;
 use usher_server::{Application, Settings};
@@ -43,6 +44,7 @@ pub async fn spawn_app_with_connections(db: Db, connections: ConnectionLimits) -
         StoreOptions::default(),
         test_auth_settings(),
         connections,
+        None,
     )
     .await
     .expect("build the application")
@@ -56,6 +58,7 @@ pub async fn spawn_app_on(db: Db, database: TestDatabase, auth: AuthSettings) ->
         StoreOptions::default(),
         auth,
         ConnectionLimits::default(),
+        None,
     )
     .await
     .expect("build the application")
@@ -74,8 +77,25 @@ pub async fn spawn_app_with(
         store,
         test_auth_settings(),
         ConnectionLimits::default(),
+        None,
     )
     .await
+}
+
+/// Like `spawn_app`, told that people reach it at `public_url`
+/// (`--public-url`), as behind a proxy.
+pub async fn spawn_app_with_public_url(db: Db, public_url: &str) -> TestApp {
+    let database = TestDatabase::create(db).await;
+    start_app(
+        database,
+        db,
+        StoreOptions::default(),
+        test_auth_settings(),
+        ConnectionLimits::default(),
+        Some(Origin::parse_public_url(public_url).expect("a public URL")),
+    )
+    .await
+    .expect("build the application")
 }
 
 async fn start_app(
@@ -84,6 +104,7 @@ async fn start_app(
     store: StoreOptions,
     auth: AuthSettings,
     connections: ConnectionLimits,
+    public_url: Option<Origin>,
 ) -> anyhow::Result<TestApp> {
     let settings = Settings {
         bind: "127.0.0.1:0".parse().expect("address"),
@@ -93,6 +114,7 @@ async fn start_app(
         demo: false,
         ticket_key_pem: None,
         connections,
+        public_url,
     };
     let application = Application::build(&settings).await?;
     let address = format!(

@@ -39,7 +39,7 @@ pub mod tickets;
 pub use accounts::{PASSWORD, test_auth_settings};
 pub use app::{
     TestApp, spawn_app, spawn_app_on, spawn_app_with, spawn_app_with_auth,
-    spawn_app_with_connections,
+    spawn_app_with_connections, spawn_app_with_public_url,
 };
 pub use browser::{Browser, BrowserOptions, Window};
 pub use database::{Db, TestDatabase};

@@ -1,7 +1,8 @@
 //! Who is asking: access tokens (HS256 JWTs, issuer and audience checked,
 //! algorithm pinned, lifetime bounded, tied to their login), opaque refresh
-//! tokens (stored hashed), and argon2id password hashes computed off the
-//! async runtime's threads.
+//! tokens (stored hashed), scanner device tokens (derived from their
+//! device's id, stored hashed), and argon2id password hashes computed off
+//! the async runtime's threads.
 
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -11,6 +12,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -18,7 +20,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{Semaphore, SemaphorePermit};
 use usher_domain::accounts::User;
 use usher_domain::door::ScannerDevice;
-use usher_domain::ids::{SessionId, UserId};
+use usher_domain::ids::{ScannerId, SessionId, UserId};
 use usher_domain::input::Password;
 use usher_domain::time::{self, Timestamp};
 
@@ -307,9 +309,45 @@ pub enum Viewer {
 /// access tokens at a glance.
 pub const SCANNER_TOKEN_PREFIX: &str = "usc_";
 
-/// A new opaque scanner device token.
-pub fn new_scanner_token() -> String {
-    format!("{SCANNER_TOKEN_PREFIX}{}", new_refresh_token())
+/// Makes each scanner device's token from its id: `usc_` and the
+/// base64url HMAC-SHA256 of the id's 16 bytes under a 32-byte key that
+/// every instance shares (kept with the other server secrets, sealed when
+/// the operator gives a secret key file).
+///
+/// Derived rather than stored so that an organizer can show a live token
+/// again, as the QR code that pairs a phone, while the database still keeps
+/// only its SHA-256: a token is checked by that hash as before, no column
+/// holds it, and a copy of the database reveals no token unless it also
+/// reveals this key, which it does only when the server runs without a
+/// secret key file, when it leaks the access-token key (every account) as
+/// well.
+#[derive(Clone)]
+pub struct ScannerTokens {
+    mac: Hmac<Sha256>,
+}
+
+impl ScannerTokens {
+    /// Tokens under `key` (the shared secret; any length works, 32 bytes
+    /// are stored).
+    pub fn new(key: &[u8]) -> anyhow::Result<Self> {
+        let mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
+            .map_err(|error| anyhow::anyhow!("bad scanner token key: {error}"))?;
+        Ok(Self { mac })
+    }
+
+    /// The token of scanner device `id`: the same whenever it is asked for.
+    pub fn token(&self, id: ScannerId) -> String {
+        let mut mac = self.mac.clone();
+        mac.update(id.as_uuid().as_bytes());
+        let tag = mac.finalize().into_bytes();
+        format!("{SCANNER_TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(tag))
+    }
+}
+
+impl std::fmt::Debug for ScannerTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ScannerTokens { key: [hidden] }")
+    }
 }
 
 #[cfg(test)]
@@ -432,6 +470,40 @@ mod tests {
         )
         .unwrap();
         assert_eq!(other.verify_access_token(&token), None);
+    }
+
+    #[test]
+    fn a_scanner_token_is_the_same_for_its_device_and_only_for_it() {
+        let tokens = ScannerTokens::new(SECRET).unwrap();
+        let other_key = ScannerTokens::new(b"another secret of thirty-two byte").unwrap();
+        let device = ScannerId::generate();
+        let another = ScannerId::generate();
+
+        let token = tokens.token(device);
+
+        assert_eq!(tokens.token(device), token, "derived again, the same");
+        assert_eq!(
+            ScannerTokens::new(SECRET).unwrap().token(device),
+            token,
+            "the same on every instance with the key"
+        );
+        assert_ne!(tokens.token(another), token, "another device");
+        assert_ne!(other_key.token(device), token, "another key");
+        let tag = token.strip_prefix(SCANNER_TOKEN_PREFIX).unwrap();
+        assert_eq!(URL_SAFE_NO_PAD.decode(tag).unwrap().len(), 32);
+        assert!(!format!("{tokens:?}").contains("0123"), "{tokens:?}");
+    }
+
+    #[test]
+    fn a_scanner_token_is_hmac_sha256_of_the_id_bytes_in_base64url() {
+        // Computed apart from this code, with Python's hmac module:
+        // "usc_" + urlsafe_b64encode(hmac.new(SECRET, uuid.bytes, sha256)
+        // .digest()) without its padding.
+        let device: ScannerId = "0190f6a4-8c1e-7b3d-9a55-3c2f1e0d9b8a".parse().unwrap();
+        assert_eq!(
+            ScannerTokens::new(SECRET).unwrap().token(device),
+            "usc_UjjRET059AYVXwbR-f95PFLii21cTTVjbfZFQqpYpGw"
+        );
     }
 
     #[tokio::test]

@@ -22,6 +22,7 @@ pub mod live;
 mod loaders;
 pub mod monitoring;
 mod pages;
+pub mod pairing;
 mod parsed_queries;
 pub mod qr;
 mod recent;
@@ -40,12 +41,13 @@ use usher_persistence::Store;
 pub use http::{MAX_BODY_BYTES, router};
 pub use schema::{UsherSchema, build_schema, sdl};
 
-use crate::auth::{Auth, AuthSettings};
+use crate::auth::{Auth, AuthSettings, ScannerTokens};
 use crate::catalogue_cache::CatalogueCache;
 use crate::codes::TicketKeys;
 use crate::ended_logins::EndedLogins;
 use crate::events::Events;
 use crate::live::LiveItems;
+use crate::pairing::Origin;
 use crate::qr::QrRenderer;
 use crate::recent::Recent;
 use crate::throttle::Throttles;
@@ -57,6 +59,11 @@ pub struct Services {
     pub store: Store,
     /// Issues and checks tokens and passwords.
     pub auth: Auth,
+    /// Makes each scanner device's token from its id.
+    pub scanner_tokens: ScannerTokens,
+    /// The origin of pairing URLs (`--public-url`); without it, each
+    /// request's own.
+    pub public_origin: Option<Origin>,
     /// Signs and verifies ticket codes.
     pub ticket_keys: TicketKeys,
     /// Renders QR codes, once per code.
@@ -81,23 +88,22 @@ pub struct Services {
 
 /// The name under which the access-token key is kept in the database.
 const ACCESS_TOKEN_SECRET: &str = "access-token-hs256";
+/// The name under which the key that scanner tokens are derived with is
+/// kept in the database.
+const SCANNER_TOKEN_SECRET: &str = "scanner-token-hmac-sha256";
 
 impl Services {
-    /// Services over `store`, with the access-token key that every instance
-    /// on this database shares (created by the first).
-    /// With `ticket_key_pem`, that Ed25519 key signs ticket codes instead of
-    /// the newest key in the database.
+    /// Services over `store`, with the access-token key and the scanner
+    /// token key that every instance on this database shares (created by
+    /// the first). With `ticket_key_pem`, that Ed25519 key signs ticket
+    /// codes instead of the newest key in the database.
     pub async fn new(
         store: Store,
         settings: AuthSettings,
         ticket_key_pem: Option<&str>,
     ) -> anyhow::Result<Self> {
-        let mut fresh = [0_u8; 32];
-        rand::rng().fill_bytes(&mut fresh);
-        let secret = store
-            .shared_secret(ACCESS_TOKEN_SECRET, STANDARD.encode(fresh))
-            .await?;
-        let secret = STANDARD.decode(secret)?;
+        let secret = shared_key(&store, ACCESS_TOKEN_SECRET).await?;
+        let scanner_tokens = ScannerTokens::new(&shared_key(&store, SCANNER_TOKEN_SECRET).await?)?;
         let throttles = Throttles::new(&settings.throttles);
         let ended_logins = EndedLogins::follow(store.clone(), settings.access_token_ttl).await?;
         let auth = Auth::new(&secret, settings)?;
@@ -106,6 +112,8 @@ impl Services {
         Ok(Self {
             store,
             auth,
+            scanner_tokens,
+            public_origin: None,
             ticket_keys,
             qr: QrRenderer::default(),
             events,
@@ -117,4 +125,21 @@ impl Services {
             scanners: Recent::default(),
         })
     }
+
+    /// These services making pairing URLs with `origin` (the operator's
+    /// `--public-url`) rather than with each request's own.
+    #[must_use]
+    pub fn with_public_origin(mut self, origin: Option<Origin>) -> Self {
+        self.public_origin = origin;
+        self
+    }
+}
+
+/// The 32-byte key kept in the database as `name`, made by the first
+/// instance that asks.
+async fn shared_key(store: &Store, name: &str) -> anyhow::Result<Vec<u8>> {
+    let mut fresh = [0_u8; 32];
+    rand::rng().fill_bytes(&mut fresh);
+    let stored = store.shared_secret(name, STANDARD.encode(fresh)).await?;
+    Ok(STANDARD.decode(stored)?)
 }

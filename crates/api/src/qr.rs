@@ -1,6 +1,7 @@
-//! QR codes of ticket codes, as SVG and PNG. Building a QR matrix costs
-//! a millisecond or two of CPU, so each rendering is made once and kept in a
-//! bounded cache keyed by the code.
+//! QR codes of ticket codes, as SVG and PNG, and of pairing URLs, as SVG.
+//! Building a QR matrix costs a millisecond or two of CPU, so each ticket's
+//! rendering is made once and kept in a bounded cache keyed by the code; a
+//! pairing URL, a secret, is never kept.
 
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -79,17 +80,27 @@ fn cached<T: ?Sized>(
     Ok(rendered)
 }
 
+/// `text` as an SVG document.
+fn svg_document(text: &str) -> ApiResult<String> {
+    Ok(matrix(text)?
+        .render::<svg::Color<'_>>()
+        .min_dimensions(240, 240)
+        .quiet_zone(true)
+        .build())
+}
+
+/// A secret (a pairing URL, which carries a scanner token) as an SVG
+/// document, made afresh and kept nowhere: a cache would hold live tokens
+/// in memory long after they were shown, and pairing a phone is rare
+/// enough that a millisecond or two each time costs nothing.
+pub fn secret_svg(secret: &str) -> ApiResult<String> {
+    svg_document(secret)
+}
+
 impl QrRenderer {
     /// The code as an SVG document.
     pub fn svg(&self, code: &str) -> ApiResult<Arc<str>> {
-        cached(&self.svg, code, || {
-            let document = matrix(code)?
-                .render::<svg::Color<'_>>()
-                .min_dimensions(240, 240)
-                .quiet_zone(true)
-                .build();
-            Ok(Arc::from(document))
-        })
+        cached(&self.svg, code, || Ok(Arc::from(svg_document(code)?)))
     }
 
     /// The code as a greyscale PNG image.

@@ -32,7 +32,7 @@ mod writers;
 pub use accounts::{NewUser, RefreshOutcome, StoredCredentials};
 pub use attendance::ItemChangeFeed;
 pub use catalogue::{NewFestival, NewFilm, NewItem, NewVenue, Page, ProgrammeQuery};
-pub use door::Manifest;
+pub use door::{Manifest, NewScanner};
 pub use error::{NotReady, Outage, OutageKind, StoreError};
 pub use group_commit::WriterStats;
 pub use keys::{RetiredSigningKey, StoredSigningKey};

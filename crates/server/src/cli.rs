@@ -16,6 +16,7 @@ use clap::{Args, Parser, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
 use usher_api::auth::{AuthSettings, hash_new_password};
 use usher_api::codes::generate_signing_key;
+use usher_api::pairing::Origin;
 use usher_api::throttle::ThrottleSettings;
 use usher_domain::ids::VenueId;
 use usher_domain::input::{Email, Name, Password};
@@ -174,6 +175,11 @@ pub struct ServeArgs {
     /// the keys kept in the database.
     #[arg(long, env = "USHER_TICKET_KEY_FILE")]
     ticket_key_file: Option<std::path::PathBuf>,
+    /// The scheme, host and port people reach this server at, e.g.
+    /// https://tickets.example.org behind a proxy: the origin of the URLs
+    /// that pair door phones (default: http:// and each request's Host).
+    #[arg(long, env = "USHER_PUBLIC_URL", value_parser = Origin::parse_public_url)]
+    public_url: Option<Origin>,
     #[command(flatten)]
     database: DatabaseArgs,
 }
@@ -263,6 +269,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             ..AuthSettings::default()
         },
         demo: args.demo,
+        public_url: args.public_url,
         connections: ConnectionLimits {
             max_connections: args.max_connections,
             ..ConnectionLimits::default()

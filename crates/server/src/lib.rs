@@ -47,7 +47,8 @@ impl Application {
                 settings.auth.clone(),
                 settings.ticket_key_pem.as_deref(),
             )
-            .await?,
+            .await?
+            .with_public_origin(settings.public_url.clone()),
         );
         let demo = if settings.demo {
             let accounts = demo::load(&services).await?;

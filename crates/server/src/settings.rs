@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 
 use usher_api::auth::AuthSettings;
+use usher_api::pairing::Origin;
 use usher_persistence::StoreOptions;
 
 use crate::listen::ConnectionLimits;
@@ -30,6 +31,9 @@ pub struct Settings {
     pub ticket_key_pem: Option<String>,
     /// Connections served at once and the deadline for a request head.
     pub connections: ConnectionLimits,
+    /// The origin of the URLs that pair door phones; without it, each
+    /// request's own.
+    pub public_url: Option<Origin>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -42,6 +46,7 @@ impl std::fmt::Debug for Settings {
             )
             .field("store", &self.store)
             .field("demo", &self.demo)
+            .field("public_url", &self.public_url)
             .finish_non_exhaustive()
     }
 }

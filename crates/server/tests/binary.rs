@@ -2,8 +2,8 @@
 //! --demo` starts on an empty directory, serves, and stops cleanly on
 //! SIGTERM; subscriptions over graphql-transport-ws get live attendance,
 //! also from another `usher serve` process on the same PostgreSQL database;
-//! `user add` makes no database where there is none; logs on a pipe carry
-//! no colour codes.
+//! `user add` makes no database where there is none; `serve` refuses a
+//! malformed `--public-url`; logs on a pipe carry no colour codes.
 //!
 //! The helpers (a `usher serve` process, sockets, test databases, the
 //! schema check) are usher-tests' test support, shared with the API tests;
@@ -120,6 +120,41 @@ fn user_add_in_a_directory_without_a_database_refuses_and_creates_none() {
         0,
         "no usher.db was made"
     );
+}
+
+#[test]
+fn serve_refuses_a_public_url_that_is_not_an_origin_before_touching_anything() {
+    for (flag, url, says) in [
+        (true, "tickets.example.org", "not an absolute URL"),
+        (true, "ftp://tickets.example.org", "http or https"),
+        (false, "https://tickets.example.org/usher", "no path"),
+        (false, "https://tickets.example.org/?door=1", "no query"),
+    ] {
+        let directory = tempfile::tempdir().unwrap();
+        let mut command = Command::new(USHER);
+        command.args(["serve", "--bind", "127.0.0.1:0"]);
+        if flag {
+            command.args(["--public-url", url]);
+        } else {
+            command.env("USHER_PUBLIC_URL", url);
+        }
+
+        let output = command
+            .env_remove("DATABASE_URL")
+            .current_dir(directory.path())
+            .output()
+            .unwrap();
+
+        let said = String::from_utf8(output.stderr).unwrap();
+        assert!(!output.status.success(), "{url}: {said}");
+        assert!(said.contains("--public-url"), "{url}: {said}");
+        assert!(said.contains(says), "{url}: {said}");
+        assert_eq!(
+            std::fs::read_dir(directory.path()).unwrap().count(),
+            0,
+            "{url}: no database was made"
+        );
+    }
 }
 
 #[test]

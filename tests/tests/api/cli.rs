@@ -171,6 +171,7 @@ async fn the_demo_festival_loads_once_with_open_doors_and_accounts(app: TestApp)
         demo: true,
         ticket_key_pem: None,
         connections: Default::default(),
+        public_url: None,
     };
 
     let first = Application::build(&settings).await.unwrap();

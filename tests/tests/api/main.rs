@@ -20,5 +20,6 @@ mod inputs;
 mod keys;
 mod messages;
 mod outages;
+mod pairing;
 mod schema_file;
 mod tickets;

@@ -23,10 +23,11 @@ use crate::documents;
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::request_body::BadRequestBody;
-use crate::http::websocket;
+use crate::http::websocket::{self, UpgradeRequest};
 use crate::loaders::loaders;
 use crate::monitoring;
 use crate::pages;
+use crate::pairing::RequestOrigin;
 use crate::throttle::ClientAddress;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -45,6 +46,7 @@ async fn graphql(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     viewer: Result<Viewer, ApiError>,
     AskedLanguage(language): AskedLanguage,
+    origin: RequestOrigin,
     request: GraphQLRequest<BadRequestBody>,
 ) -> GraphQLResponse {
     let viewer = match viewer {
@@ -64,6 +66,7 @@ async fn graphql(
     let mut request = request
         .data(viewer)
         .data(language)
+        .data(origin)
         .data(loaders(state.services.store.clone()));
     if let Some(Extension(ConnectInfo(peer))) = peer {
         request = request.data(ClientAddress(peer.ip()));
@@ -86,6 +89,7 @@ async fn graphql_ws(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     AskedLanguage(language): AskedLanguage,
+    origin: RequestOrigin,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -106,8 +110,11 @@ async fn graphql_ws(
                 protocol,
                 state.services,
                 state.parsed,
-                address,
-                language,
+                UpgradeRequest {
+                    address,
+                    language,
+                    origin,
+                },
             )
         })
 }

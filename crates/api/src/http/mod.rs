@@ -7,6 +7,7 @@
 mod attendance;
 mod graphql;
 mod keys;
+mod pairing;
 mod probes;
 mod request_body;
 mod tickets;
@@ -60,6 +61,7 @@ pub fn router(services: Arc<Services>) -> Router {
         .merge(attendance::routes())
         .merge(keys::routes())
         .merge(tickets::routes())
+        .merge(pairing::routes())
         .merge(probes::routes())
         .route("/door", axum::routing::get(pages::door))
         .fallback(pages::embedded)

@@ -37,6 +37,7 @@ use crate::field_errors::SpecExecutor;
 use crate::http::viewer::viewer_from_token;
 use crate::live::ConnectionSubscriptions;
 use crate::loaders::loaders;
+use crate::pairing::RequestOrigin;
 use crate::parsed_queries::ParsedQueries;
 use crate::throttle::ClientAddress;
 
@@ -133,6 +134,16 @@ fn refusal(message: &[u8], parsed: &ParsedQueries) -> Option<String> {
     Some(refusal.to_string())
 }
 
+/// What the upgrade request said, which holds for the whole connection.
+pub(crate) struct UpgradeRequest {
+    /// The client's address, when the server knows it.
+    pub(crate) address: Option<ClientAddress>,
+    /// The language its `Accept-Language` asks for.
+    pub(crate) language: Language,
+    /// The origin of the pairing URLs made on the connection.
+    pub(crate) origin: RequestOrigin,
+}
+
 /// Serves one upgraded connection until either side ends it.
 pub(crate) async fn serve(
     socket: WebSocket,
@@ -140,8 +151,7 @@ pub(crate) async fn serve(
     protocol: WebSocketProtocols,
     services: Arc<Services>,
     parsed: Arc<ParsedQueries>,
-    address: Option<ClientAddress>,
-    language: Language,
+    upgrade: UpgradeRequest,
 ) {
     let (mut sink, mut source) = socket.split();
     let (outgoing, mut to_send) = mpsc::channel::<Message>(OUTGOING_QUEUE);
@@ -160,8 +170,9 @@ pub(crate) async fn serve(
     let credential = Arc::new(Credential::default());
     let mut connection_data = Data::default();
     connection_data.insert(ConnectionSubscriptions::default());
-    connection_data.insert(language);
-    if let Some(address) = address {
+    connection_data.insert(upgrade.language);
+    connection_data.insert(upgrade.origin);
+    if let Some(address) = upgrade.address {
         connection_data.insert(address);
     }
     let on_init = {

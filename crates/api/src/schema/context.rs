@@ -1,5 +1,6 @@
 //! What a resolver takes from its context: the services, who is asking,
-//! and the request's loaders.
+//! the request's loaders, and what its headers say (its language, its
+//! origin).
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use crate::Services;
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::loaders::Loaders;
+use crate::pairing::{Origin, RequestOrigin};
 
 pub(crate) fn services<'a>(ctx: &Context<'a>) -> ApiResult<&'a Services> {
     ctx.data::<Arc<Services>>()
@@ -30,4 +32,16 @@ pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> ApiResult<&'a Arc<Loaders>> {
 /// The language the request asks its sentences in.
 pub(crate) fn language(ctx: &Context<'_>) -> Language {
     ctx.data_opt::<Language>().copied().unwrap_or_default()
+}
+
+/// The origin the request's pairing URLs start with, or why it has none
+/// (no usable Host header and no `--public-url`).
+pub(crate) fn origin<'a>(ctx: &Context<'a>) -> ApiResult<&'a Origin> {
+    match ctx.data_opt::<RequestOrigin>() {
+        Some(RequestOrigin(Ok(origin))) => Ok(origin),
+        Some(RequestOrigin(Err(error))) => Err(error.clone()),
+        None => Err(ApiError::internal(anyhow::anyhow!(
+            "request without its origin"
+        ))),
+    }
 }

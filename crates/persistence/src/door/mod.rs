@@ -13,3 +13,4 @@ mod records;
 mod scanners;
 
 pub use manifest::Manifest;
+pub use scanners::NewScanner;

@@ -30,27 +30,38 @@ impl TryFrom<scanner_device::Model> for ScannerDevice {
     }
 }
 
+/// A scanner device to issue.
+#[derive(Debug, Clone)]
+pub struct NewScanner {
+    /// Its id, chosen by the caller: the token is made from it.
+    pub id: ScannerId,
+    /// The festival of its venue.
+    pub festival_id: FestivalId,
+    /// The venue it scans at.
+    pub venue_id: VenueId,
+    /// A name for the device, e.g. "Gate A, phone 2".
+    pub label: Label,
+    /// The SHA-256 of its token (the token itself is never stored).
+    pub token_hash: String,
+    /// When the token stops working.
+    pub expires_at: Timestamp,
+    /// The organizer who issues it.
+    pub issued_by: UserId,
+}
+
 impl Store {
     /// Issues a scanner device for a venue; only the hash of its token is kept.
-    #[tracing::instrument(level = "debug", skip_all, fields(venue = %venue_id), err(level = "debug"))]
-    pub async fn issue_scanner(
-        &self,
-        festival_id: FestivalId,
-        venue_id: VenueId,
-        label: Label,
-        token_hash: String,
-        expires_at: Timestamp,
-        issued_by: UserId,
-    ) -> Result<ScannerDevice, StoreError> {
+    #[tracing::instrument(level = "debug", skip_all, fields(venue = %device.venue_id), err(level = "debug"))]
+    pub async fn issue_scanner(&self, device: NewScanner) -> Result<ScannerDevice, StoreError> {
         let row = scanner_device::ActiveModel {
-            id: Set(ScannerId::generate().as_uuid()),
-            festival_id: Set(festival_id.as_uuid()),
-            venue_id: Set(venue_id.as_uuid()),
-            label: Set(label.as_str().to_owned()),
-            token_hash: Set(token_hash),
-            expires_at: Set(expires_at),
+            id: Set(device.id.as_uuid()),
+            festival_id: Set(device.festival_id.as_uuid()),
+            venue_id: Set(device.venue_id.as_uuid()),
+            label: Set(device.label.as_str().to_owned()),
+            token_hash: Set(device.token_hash),
+            expires_at: Set(device.expires_at),
             revoked_at: Set(None),
-            created_by: Set(issued_by.as_uuid()),
+            created_by: Set(device.issued_by.as_uuid()),
             created_at: Set(time::now()),
         }
         .insert(&self.db)

@@ -8,15 +8,15 @@ pub(crate) mod scans;
 use async_graphql::{Context, ID, Object};
 use usher_domain::catalogue::Venue;
 use usher_domain::door::{self, OfflineUpload, Scan, ScannedBy, ScannerDevice};
-use usher_domain::ids::{ItemId, TicketId, VenueId};
+use usher_domain::ids::{ItemId, ScannerId, TicketId, VenueId};
 use usher_domain::input::Label;
 use usher_domain::tickets::Ticket;
 use usher_domain::time;
-use usher_persistence::ScanAttempt;
+use usher_persistence::{NewScanner, ScanAttempt};
 
-use crate::auth::{new_scanner_token, token_hash};
+use crate::auth::token_hash;
 use crate::error::{ApiError, ApiResult};
-use crate::schema::context::{loaders, services, viewer};
+use crate::schema::context::{loaders, origin, services, viewer};
 use crate::schema::node::Node;
 use crate::schema::scalars::{optional, parse_id};
 use check_in::{
@@ -223,19 +223,26 @@ impl DoorMutation {
             .await?
             .ok_or_else(|| ApiError::not_found("venue"))?;
         let organizer = viewer(ctx).organizer(venue.festival_id)?;
-        let token = new_scanner_token();
-        let scanner = services(ctx)?
+        // Before anything is issued: a token whose pairing URL cannot be
+        // made would be lost with the answer.
+        let origin = origin(ctx)?;
+        let services = services(ctx)?;
+        let scanner_id = ScannerId::generate();
+        let token = services.scanner_tokens.token(scanner_id);
+        let scanner = services
             .store
-            .issue_scanner(
-                venue.festival_id,
+            .issue_scanner(NewScanner {
+                id: scanner_id,
+                festival_id: venue.festival_id,
                 venue_id,
                 label,
-                token_hash(&token),
+                token_hash: token_hash(&token),
                 expires_at,
-                organizer.id,
-            )
+                issued_by: organizer.id,
+            })
             .await?;
         Ok(IssuedScannerToken {
+            pairing_url: origin.pairing_url(&token),
             token,
             scanner: Node(scanner),
         })

@@ -114,11 +114,16 @@ impl Node<ScannerDevice> {
     }
 }
 
-/// A newly issued scanner device with its token, shown this once.
+/// A newly issued scanner device with its token.
 #[derive(SimpleObject)]
 pub struct IssuedScannerToken {
-    /// Send as `Authorization: Bearer <token>` from the device. Shown only now.
+    /// Send as `Authorization: Bearer <token>` from the device. Shown only
+    /// now (and in the pairing QR code, while the token is live).
     pub token: String,
+    /// The door page with this token in its fragment
+    /// (`https://…/door#pair=usc_…`): opened on a phone, it pairs it. Also
+    /// as a QR code at `GET /scanners/{id}/pairing.svg`, for organizers.
+    pub pairing_url: String,
     pub scanner: Node<ScannerDevice>,
 }
 
