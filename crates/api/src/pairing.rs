@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use axum::http::HeaderValue;
 use axum::http::uri::{Authority, Scheme, Uri};
 
 use crate::error::{ApiError, ApiResult};
@@ -116,10 +117,22 @@ fn is_host_and_port(authority: &Authority) -> bool {
     }
 }
 
-/// The origin of the request being served, or why it has none; put in
-/// each request's data (a WebSocket's connection data) by the HTTP layer.
-#[derive(Debug, Clone)]
-pub(crate) struct RequestOrigin(pub(crate) ApiResult<Origin>);
+/// The `Host` a request came with (for a WebSocket, its upgrade
+/// request's), put in each request's data by the HTTP layer. It is kept as
+/// it came and read only when a pairing URL is made: most requests make
+/// none.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RequestHost(pub(crate) Option<HeaderValue>);
+
+impl RequestHost {
+    /// `--public-url`'s origin (`public`) or, without it, this request's.
+    pub(crate) fn origin(&self, public: Option<&Origin>) -> ApiResult<Origin> {
+        match public {
+            Some(origin) => Ok(origin.clone()),
+            None => Origin::of_host(self.0.as_ref().and_then(|host| host.to_str().ok())),
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -27,7 +27,7 @@ use crate::http::websocket::{self, UpgradeRequest};
 use crate::loaders::loaders;
 use crate::monitoring;
 use crate::pages;
-use crate::pairing::RequestOrigin;
+use crate::pairing::RequestHost;
 use crate::throttle::ClientAddress;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -46,7 +46,7 @@ async fn graphql(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     viewer: Result<Viewer, ApiError>,
     AskedLanguage(language): AskedLanguage,
-    origin: RequestOrigin,
+    host: RequestHost,
     request: GraphQLRequest<BadRequestBody>,
 ) -> GraphQLResponse {
     let viewer = match viewer {
@@ -66,7 +66,7 @@ async fn graphql(
     let mut request = request
         .data(viewer)
         .data(language)
-        .data(origin)
+        .data(host)
         .data(loaders(state.services.store.clone()));
     if let Some(Extension(ConnectInfo(peer))) = peer {
         request = request.data(ClientAddress(peer.ip()));
@@ -89,7 +89,7 @@ async fn graphql_ws(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     AskedLanguage(language): AskedLanguage,
-    origin: RequestOrigin,
+    host: RequestHost,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -113,7 +113,7 @@ async fn graphql_ws(
                 UpgradeRequest {
                     address,
                     language,
-                    origin,
+                    host,
                 },
             )
         })

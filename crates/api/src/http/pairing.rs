@@ -16,33 +16,30 @@ use crate::auth::token_hash;
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::viewer::SignedIn;
-use crate::pairing::{Origin, RequestOrigin};
+use crate::pairing::RequestHost;
 use crate::qr;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/scanners/{id}/pairing.svg", get(pairing_svg))
 }
 
-/// `--public-url`'s origin or, without it, the request's own: `http://`
-/// and its Host header (for a WebSocket, the upgrade request's). A request
-/// without a usable one is not refused here: only what needs the origin
-/// fails, with the reason.
-impl FromRequestParts<AppState> for RequestOrigin {
+/// The request's `Host` (for a request in absolute form, the target's
+/// authority). A request without a usable one is not refused here: only
+/// what needs the origin fails, with the reason.
+impl FromRequestParts<AppState> for RequestHost {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &AppState,
+        _state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if let Some(origin) = &state.services.public_origin {
-            return Ok(Self(Ok(origin.clone())));
-        }
-        let host = match parts.headers.get(header::HOST) {
-            Some(value) => value.to_str().ok(),
-            // A request in absolute form names its host in the target.
-            None => parts.uri.authority().map(|authority| authority.as_str()),
-        };
-        Ok(Self(Origin::of_host(host)))
+        let host = parts.headers.get(header::HOST).cloned().or_else(|| {
+            parts
+                .uri
+                .authority()
+                .and_then(|authority| HeaderValue::from_str(authority.as_str()).ok())
+        });
+        Ok(Self(host))
     }
 }
 
@@ -54,7 +51,7 @@ async fn pairing_svg(
     State(state): State<AppState>,
     Path(id): Path<String>,
     SignedIn(viewer): SignedIn,
-    RequestOrigin(origin): RequestOrigin,
+    host: RequestHost,
 ) -> Result<Response, ApiError> {
     let services = &state.services;
     let scanner_id: ScannerId = id.parse().map_err(|_| ApiError::not_found("scanner"))?;
@@ -85,7 +82,8 @@ async fn pairing_svg(
              again; issue a new token to pair a phone",
         ));
     }
-    let svg = qr::secret_svg(&origin?.pairing_url(&token))?;
+    let origin = host.origin(services.public_origin.as_ref())?;
+    let svg = qr::secret_svg(&origin.pairing_url(&token))?;
     Ok((
         [
             (

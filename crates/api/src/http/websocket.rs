@@ -37,7 +37,7 @@ use crate::field_errors::SpecExecutor;
 use crate::http::viewer::viewer_from_token;
 use crate::live::ConnectionSubscriptions;
 use crate::loaders::loaders;
-use crate::pairing::RequestOrigin;
+use crate::pairing::RequestHost;
 use crate::parsed_queries::ParsedQueries;
 use crate::throttle::ClientAddress;
 
@@ -140,8 +140,8 @@ pub(crate) struct UpgradeRequest {
     pub(crate) address: Option<ClientAddress>,
     /// The language its `Accept-Language` asks for.
     pub(crate) language: Language,
-    /// The origin of the pairing URLs made on the connection.
-    pub(crate) origin: RequestOrigin,
+    /// The Host the pairing URLs made on the connection start with.
+    pub(crate) host: RequestHost,
 }
 
 /// Serves one upgraded connection until either side ends it.
@@ -171,7 +171,7 @@ pub(crate) async fn serve(
     let mut connection_data = Data::default();
     connection_data.insert(ConnectionSubscriptions::default());
     connection_data.insert(upgrade.language);
-    connection_data.insert(upgrade.origin);
+    connection_data.insert(upgrade.host);
     if let Some(address) = upgrade.address {
         connection_data.insert(address);
     }

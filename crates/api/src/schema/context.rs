@@ -11,7 +11,7 @@ use crate::Services;
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::loaders::Loaders;
-use crate::pairing::{Origin, RequestOrigin};
+use crate::pairing::{Origin, RequestHost};
 
 pub(crate) fn services<'a>(ctx: &Context<'a>) -> ApiResult<&'a Services> {
     ctx.data::<Arc<Services>>()
@@ -36,12 +36,10 @@ pub(crate) fn language(ctx: &Context<'_>) -> Language {
 
 /// The origin the request's pairing URLs start with, or why it has none
 /// (no usable Host header and no `--public-url`).
-pub(crate) fn origin<'a>(ctx: &Context<'a>) -> ApiResult<&'a Origin> {
-    match ctx.data_opt::<RequestOrigin>() {
-        Some(RequestOrigin(Ok(origin))) => Ok(origin),
-        Some(RequestOrigin(Err(error))) => Err(error.clone()),
-        None => Err(ApiError::internal(anyhow::anyhow!(
-            "request without its origin"
-        ))),
-    }
+pub(crate) fn origin(ctx: &Context<'_>) -> ApiResult<Origin> {
+    let public = services(ctx)?.public_origin.as_ref();
+    ctx.data_opt::<RequestHost>()
+        .cloned()
+        .unwrap_or_default()
+        .origin(public)
 }
