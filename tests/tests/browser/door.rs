@@ -20,6 +20,7 @@ const WAIT: Duration = Duration::from_secs(15);
 on_both_databases_in_a_browser!(
     a_paired_phone_admits_a_ticket_its_camera_reads_and_refuses_it_the_second_time,
     offline_scans_survive_a_reload_and_are_synced_when_the_network_is_back,
+    a_server_slower_than_two_seconds_is_offline_and_the_scan_is_recorded_once,
     the_door_speaks_chinese_in_a_chinese_browser_and_switches_language,
     undo_takes_an_admission_back_on_the_server,
     door_staff_sign_in_with_their_own_account_and_scan,
@@ -100,7 +101,11 @@ async fn pair(browser: &Browser, door: &Door) {
         .wait_for_attribute("html", "data-online", "true", WAIT)
         .await
         .unwrap();
-    wait_until(browser, "return !!document.documentElement.dataset.manifest;").await;
+    wait_until(
+        browser,
+        "return !!document.documentElement.dataset.manifest;",
+    )
+    .await;
 }
 
 /// Waits until `script` returns true in the page.
@@ -148,7 +153,10 @@ async fn a_paired_phone_admits_a_ticket_its_camera_reads_and_refuses_it_the_seco
     let ticket = &door.tickets[0];
     let qr = app
         .get(
-            &app.url(&format!("/tickets/{}/qr.png", ticket["id"].as_str().unwrap())),
+            &app.url(&format!(
+                "/tickets/{}/qr.png",
+                ticket["id"].as_str().unwrap()
+            )),
             Some(&door.attendee),
         )
         .await
@@ -194,7 +202,10 @@ async fn a_paired_phone_admits_a_ticket_its_camera_reads_and_refuses_it_the_seco
         "the token leaves the address bar"
     );
     assert_eq!(shown.0, "Nguyen Van An");
-    assert!(shown.1.starts_with("Admitted: Nguyen Van An for Ròm"), "{shown:?}");
+    assert!(
+        shown.1.starts_with("Admitted: Nguyen Van An for Ròm"),
+        "{shown:?}"
+    );
     assert_eq!(shown.2.as_deref(), Some("green"));
     assert_eq!(answers_while_in_view.as_deref(), Some("1"));
     assert_eq!(from_wedge, "ALREADY_CHECKED_IN");
@@ -226,15 +237,25 @@ async fn offline_scans_survive_a_reload_and_are_synced_when_the_network_is_back(
     browser.click("#answer").await.unwrap();
     let state = (
         browser.attribute("html", "data-online").await.unwrap(),
-        browser.attribute("html", "data-pending-sync").await.unwrap(),
+        browser
+            .attribute("html", "data-pending-sync")
+            .await
+            .unwrap(),
         browser.text("#banner").await.unwrap(),
     );
     screenshot(&browser, "door-offline").await;
     let recorded_while_offline = recorded_scans(&app, &door).await.len();
 
     browser.reload().await.unwrap();
-    wait_until(&browser, "return !!document.documentElement.dataset.manifest;").await;
-    let pending_after_reload = browser.attribute("html", "data-pending-sync").await.unwrap();
+    wait_until(
+        &browser,
+        "return !!document.documentElement.dataset.manifest;",
+    )
+    .await;
+    let pending_after_reload = browser
+        .attribute("html", "data-pending-sync")
+        .await
+        .unwrap();
     // The same ticket again, still offline: this phone admitted it already.
     browser
         .send_keys_to_page(&format!("{}\n", door.tickets[0]["code"].as_str().unwrap()))
@@ -269,15 +290,68 @@ async fn offline_scans_survive_a_reload_and_are_synced_when_the_network_is_back(
         .iter()
         .map(|scan| (&scan["outcome"], &scan["offline"]))
         .collect();
+    // The forged code names no item the server can trust: it is recorded,
+    // but not among the item's scans.
     assert_eq!(
         seen,
         [
             (&json!("ADMITTED"), &json!(true)),
-            (&json!("INVALID_CODE"), &json!(true)),
             (&json!("ALREADY_CHECKED_IN"), &json!(true)),
         ]
     );
     assert_eq!(scans[0]["ticket"]["status"], "CHECKED_IN");
+}
+
+async fn a_server_slower_than_two_seconds_is_offline_and_the_scan_is_recorded_once(app: TestApp) {
+    let door = door(&app, 1).await;
+    let browser = Browser::launch(BrowserOptions::default()).await.unwrap();
+    pair(&browser, &door).await;
+    let network = |latency: u32| json!({ "offline": false, "latency": latency, "downloadThroughput": -1, "uploadThroughput": -1 });
+    browser.cdp("Network.enable", json!({})).await.unwrap();
+    browser
+        .cdp("Network.emulateNetworkConditions", network(5000))
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    browser
+        .send_keys_to_page(&format!("{}\n", door.tickets[0]["code"].as_str().unwrap()))
+        .await
+        .unwrap();
+    let outcome = answer(&browser, 1).await;
+    let waited = started.elapsed();
+    let decided_offline = browser.text("#answer-offline").await.unwrap();
+    let pending = browser
+        .attribute("html", "data-pending-sync")
+        .await
+        .unwrap();
+    browser
+        .cdp("Network.emulateNetworkConditions", network(0))
+        .await
+        .unwrap();
+    browser
+        .wait_for_attribute("html", "data-pending-sync", "0", WAIT)
+        .await
+        .unwrap();
+    let scans = recorded_scans(&app, &door).await;
+    let conflicts_hidden = browser
+        .execute("return document.getElementById('conflicts').hidden;", &[])
+        .await
+        .unwrap();
+
+    assert_eq!(outcome, "ADMITTED");
+    assert!(
+        waited >= Duration::from_secs(2) && waited < Duration::from_millis(4500),
+        "decided alone once 2 s had passed, not after the 5 s answer: {waited:?}"
+    );
+    assert_eq!(decided_offline, "Decided on this phone (offline)");
+    assert_eq!(pending.as_deref(), Some("1"));
+    let outcomes: Vec<&Value> = scans.iter().map(|scan| &scan["outcome"]).collect();
+    assert_eq!(
+        outcomes,
+        ["ADMITTED"],
+        "one record, whichever copy arrived first"
+    );
+    assert_eq!(conflicts_hidden, true);
 }
 
 /// `code` with its signature's first character changed.
@@ -341,8 +415,14 @@ async fn the_door_speaks_chinese_in_a_chinese_browser_and_switches_language(app:
     assert_eq!(status, "在线");
     assert_eq!(outcome, "ADMITTED");
     assert_eq!(chinese.0, "准许入场");
-    assert!(chinese.1.starts_with("准许入场：Nguyen Van An，Ròm，"), "{chinese:?}");
-    assert!(english.starts_with("Admitted: Siti Rahma for Ròm"), "{english}");
+    assert!(
+        chinese.1.starts_with("准许入场：Nguyen Van An，Ròm，"),
+        "{chinese:?}"
+    );
+    assert!(
+        english.starts_with("Admitted: Siti Rahma for Ròm"),
+        "{english}"
+    );
 }
 
 async fn undo_takes_an_admission_back_on_the_server(app: TestApp) {
@@ -399,7 +479,11 @@ async fn door_staff_sign_in_with_their_own_account_and_scan(app: TestApp) {
         .type_into("#sign-in [name=password]", &format!("{PASSWORD}\n"))
         .await
         .unwrap();
-    wait_until(&browser, "return !!document.documentElement.dataset.manifest;").await;
+    wait_until(
+        &browser,
+        "return !!document.documentElement.dataset.manifest;",
+    )
+    .await;
     let item_picked = browser
         .execute("return document.getElementById('item').value;", &[])
         .await
@@ -417,11 +501,17 @@ async fn door_staff_sign_in_with_their_own_account_and_scan(app: TestApp) {
     .await;
     screenshot(&browser, "door-laptop").await;
     let stored = browser
-        .execute("return localStorage.getItem('usher.door.credentials');", &[])
+        .execute(
+            "return localStorage.getItem('usher.door.credentials');",
+            &[],
+        )
         .await
         .unwrap();
 
-    assert_eq!(item_picked, door.item["id"], "the item whose doors are open");
+    assert_eq!(
+        item_picked, door.item["id"],
+        "the item whose doors are open"
+    );
     assert_eq!(outcome, "ADMITTED");
     assert!(
         stored.as_str().unwrap().contains("refreshToken"),
