@@ -9,18 +9,32 @@ pub(crate) async fn graphiql(headers: HeaderMap) -> Response {
     file(usher_web::GRAPHIQL_PAGE, &headers)
 }
 
-/// What the door app may load and connect to: its own origin only, so that
-/// nothing it runs comes from another host.
-const DOOR_CONTENT_SECURITY: &str = "default-src 'self'; img-src 'self' data: blob:; \
+/// What the apps may load and connect to: their own origin only, so that
+/// nothing they run comes from another host.
+const APP_CONTENT_SECURITY: &str = "default-src 'self'; img-src 'self' data: blob:; \
      media-src 'self' blob: mediastream:; connect-src 'self'; worker-src 'self'; \
      object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /// The door app, at `GET /door`.
 pub(crate) async fn door(headers: HeaderMap) -> Response {
-    let mut response = file(usher_web::DOOR_PAGE, &headers);
+    app(usher_web::DOOR_PAGE, &headers)
+}
+
+/// The attendees' festival app, at `GET /`.
+pub(crate) async fn festival(headers: HeaderMap) -> Response {
+    app(usher_web::FESTIVAL_PAGE, &headers)
+}
+
+/// The organizers' console, at `GET /organizer`.
+pub(crate) async fn organizer(headers: HeaderMap) -> Response {
+    app(usher_web::ORGANIZER_PAGE, &headers)
+}
+
+fn app(page: &str, headers: &HeaderMap) -> Response {
+    let mut response = file(page, headers);
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(DOOR_CONTENT_SECURITY),
+        HeaderValue::from_static(APP_CONTENT_SECURITY),
     );
     response
 }

@@ -53,6 +53,12 @@ pub const GRAPHIQL_PAGE: &str = "graphiql/index.html";
 /// The door app, served at `/door`.
 pub const DOOR_PAGE: &str = "door/index.html";
 
+/// The attendees' festival app, served at `/`.
+pub const FESTIVAL_PAGE: &str = "festival/index.html";
+
+/// The organizers' console, served at `/organizer`.
+pub const ORGANIZER_PAGE: &str = "organizer/index.html";
+
 fn content_type(path: &str) -> &'static str {
     match path.rsplit_once('.').map(|(_, extension)| extension) {
         Some("html") => "text/html; charset=utf-8",
