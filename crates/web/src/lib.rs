@@ -77,7 +77,7 @@ fn content_type(path: &str) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::{DOOR_PAGE, GRAPHIQL_PAGE, asset};
+    use super::{DOOR_PAGE, FESTIVAL_PAGE, GRAPHIQL_PAGE, asset};
 
     fn text(path: &str) -> String {
         let file = asset(path).unwrap_or_else(|| panic!("{path} is not embedded"));
@@ -100,42 +100,71 @@ mod tests {
     }
 
     #[test]
-    fn everything_the_door_app_loads_is_embedded_and_from_its_own_origin() {
-        let page = text(DOOR_PAGE);
-        assert!(!page.contains("://"), "nothing from another host");
-        let worker = text("door-sw.js");
-        let shell = quoted_paths(&worker);
-        assert!(shell.contains(&"/door/app.js".to_owned()), "{shell:?}");
-        let mut loaded = quoted_paths(&page);
-        for module in [
-            "door/app.js",
-            "door/offline.js",
-            "door/camera.js",
-            "common/api.js",
-            "common/i18n.js",
-        ] {
-            let source = text(module);
-            assert!(
-                !source.contains("http://") && !source.contains("https://"),
-                "{module}"
-            );
-            loaded.extend(
-                quoted_paths(&source)
-                    .into_iter()
-                    .filter(|path| !path.starts_with("/graphql")),
-            );
-        }
-        for path in loaded.iter().chain(&shell) {
-            if path != "/door" {
+    fn everything_the_apps_load_is_embedded_from_their_own_origin_and_kept_offline() {
+        let shell = quoted_paths(&text("app-sw.js"));
+        let apps: [(&str, &[&str]); 2] = [
+            (
+                DOOR_PAGE,
+                &["door/app.js", "door/offline.js", "door/camera.js"],
+            ),
+            (FESTIVAL_PAGE, &["festival/app.js"]),
+        ];
+        for (page, modules) in apps {
+            let html = text(page);
+            assert!(!html.contains("://"), "{page}: nothing from another host");
+            let mut loaded = quoted_paths(&html);
+            for module in modules.iter().chain(&["common/api.js", "common/i18n.js"]) {
+                let source = text(module);
                 assert!(
-                    asset(path.trim_start_matches('/')).is_some(),
-                    "{path} is not embedded"
+                    !source.contains("http://") && !source.contains("https://"),
+                    "{module}"
                 );
+                loaded.extend(quoted_paths(&source));
+            }
+            // The browser keeps the service worker itself; GraphQL is never cached.
+            loaded.retain(|path| !path.starts_with("/app-sw.js") && !path.starts_with("/graphql"));
+            for path in &loaded {
+                assert!(shell.contains(path), "{path} is not cached for offline use");
             }
         }
-        // The browser keeps the service worker itself.
-        for path in loaded.iter().filter(|path| *path != "/door-sw.js") {
-            assert!(shell.contains(path), "{path} is not cached for offline use");
+        for path in shell.iter().filter(|path| !["/", "/door"].contains(&path.as_str())) {
+            assert!(
+                asset(path.trim_start_matches('/')).is_some(),
+                "{path} is not embedded"
+            );
+        }
+    }
+
+    /// The message ids of a translation file; panics on a syntax error.
+    fn message_ids(path: &str) -> std::collections::BTreeSet<String> {
+        let resource = fluent_syntax::parser::parse(text(path))
+            .unwrap_or_else(|(_, errors)| panic!("{path}: {errors:?}"));
+        resource
+            .body
+            .into_iter()
+            .filter_map(|entry| match entry {
+                fluent_syntax::ast::Entry::Message(message) => Some(message.id.name),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_language_has_every_file_and_sentence_english_has() {
+        let paths: Vec<String> = super::Locales::iter().map(|path| path.into_owned()).collect();
+        let languages: std::collections::BTreeSet<&str> = paths
+            .iter()
+            .filter_map(|path| path.split('/').nth(1))
+            .collect();
+        assert!(languages.contains("zh-CN"), "{languages:?}");
+        let english: Vec<&String> = paths.iter().filter(|path| path.starts_with("locales/en/")).collect();
+        assert!(english.len() >= 2, "{english:?}");
+        for file in english {
+            let ids = message_ids(file);
+            for language in &languages {
+                let translated = file.replacen("/en/", &format!("/{language}/"), 1);
+                assert_eq!(message_ids(&translated), ids, "{translated} must say exactly what {file} says");
+            }
         }
     }
 

@@ -564,7 +564,7 @@ async function switchLanguage(tag) {
 }
 
 async function main() {
-  navigator.serviceWorker?.register('/door-sw.js', { scope: '/door' }).catch(() => {});
+  navigator.serviceWorker?.register('/app-sw.js?app=door', { scope: '/door' }).catch(() => {});
   state.translator = await Translator.load(preferredLanguage(), ['door']);
   const languages = $('language');
   languages.replaceChildren(...LANGUAGES.map(({ tag, name }) => new Option(name, tag)));

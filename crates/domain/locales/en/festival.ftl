@@ -1,0 +1,81 @@
+# The festival app (/): what attendees read. Variables are named where used.
+
+festival-language = Language
+festival-tab-programme = Programme
+festival-tab-tickets = My tickets
+festival-tab-account = Account
+festival-offline = Offline: showing what this phone kept. Your tickets still open at the door.
+festival-choose = Choose a festival
+festival-venue = Venue
+festival-kind = Kind
+festival-all-venues = All venues
+festival-all-kinds = Everything
+festival-kind-screening = Screening
+festival-kind-forum = Forum
+festival-kind-concert = Concert
+festival-kind-other = Other
+festival-minutes = { $minutes } min
+festival-add-to-calendar = Add to calendar
+festival-left = { $left ->
+    [one] One ticket left
+   *[other] { $left } tickets left
+}
+festival-sold-out = Sold out · { $waiting } waiting
+festival-not-yet-open = Reservations open { $when }
+festival-closed = Reservations closed
+festival-cancelled = Cancelled
+festival-reserve = Reserve
+festival-join-waitlist = Join the waitlist
+festival-leave-waitlist = Leave
+festival-quantity = Tickets
+festival-holder = Name on ticket { $number }
+festival-close = Close
+festival-sign-in-first = Sign in or create an account to reserve.
+festival-reserved = { $count ->
+    [one] Your ticket for { $title } is below.
+   *[other] Your { $count } tickets for { $title } are below.
+}
+festival-waitlisted = You are number { $position } on the waitlist for { $title }.
+festival-no-tickets = No tickets yet: reserve from the programme.
+festival-tickets-saved = Saved on this phone at { $when }.
+festival-waitlists = Waitlists
+festival-no-waitlists = You are on no waitlist.
+festival-waitlist-entry = { $title }: number { $position } for { $quantity ->
+    [one] one ticket
+   *[other] { $quantity } tickets
+}
+festival-gates = Gates { $gates }
+festival-qr-alt = Ticket QR code for { $holder }
+festival-ticket-active = Valid: show this code at the door
+festival-ticket-checked-in = Checked in
+festival-ticket-cancelled = Cancelled
+festival-cancel-ticket = Cancel this ticket
+festival-cancel-confirm = Cancel the ticket of { $holder } for { $title }? Its place goes to someone else.
+festival-sign-in = Sign in
+festival-sign-up = Create an account
+festival-sign-out = Sign out
+festival-email = E-mail
+festival-password = Password
+festival-new-password = Password (at least 10 characters)
+festival-old-password = Current password
+festival-display-name = Your name
+festival-change-password = Change password
+festival-password-changed = Your password is changed; you are signed out everywhere else.
+festival-forgot-password = Forgot your password? Resetting it by e-mail is not available yet: ask the festival's organizers.
+festival-welcome = Welcome, { $name }.
+
+festival-error-network = The festival's server cannot be reached. Try again in a moment.
+festival-error-limit = { $left ->
+    [0] You already hold the most tickets allowed for this ({ $limit }).
+    [one] You may reserve one more ticket for this.
+   *[other] You may reserve { $left } more tickets for this.
+}
+festival-error-overlap = You already hold a ticket for { $title } ({ $time }), at the same time.
+festival-error-sold-out = Sold out. You can join the waitlist: a cancelled place goes to the first in line.
+festival-error-reservation-closed = Reservations for this are not open now.
+festival-error-invalid-credentials = The e-mail or the password is wrong.
+festival-error-already-exists = An account with this e-mail exists already: sign in instead.
+festival-error-unauthenticated = Your session has ended: sign in again.
+festival-error-forbidden = You may not do this.
+festival-error-not-found = This no longer exists.
+festival-error-unavailable = The server is busy. Try again in a moment.

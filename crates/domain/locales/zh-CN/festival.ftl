@@ -1,0 +1,71 @@
+# 电影节观众页面（/）：观众看到的文字。
+
+festival-language = 语言
+festival-tab-programme = 节目
+festival-tab-tickets = 我的票
+festival-tab-account = 账号
+festival-offline = 离线：显示此手机保存的内容。您的票在检票口仍可打开。
+festival-choose = 请选择电影节
+festival-venue = 场馆
+festival-kind = 类型
+festival-all-venues = 全部场馆
+festival-all-kinds = 全部
+festival-kind-screening = 放映
+festival-kind-forum = 论坛
+festival-kind-concert = 音乐会
+festival-kind-other = 其他
+festival-minutes = { $minutes } 分钟
+festival-add-to-calendar = 加入日历
+festival-left = 余票 { $left } 张
+festival-sold-out = 已满 · { $waiting } 人候补
+festival-not-yet-open = { $when } 开放预约
+festival-closed = 预约已截止
+festival-cancelled = 已取消
+festival-reserve = 预约
+festival-join-waitlist = 加入候补
+festival-leave-waitlist = 退出
+festival-quantity = 票数
+festival-holder = 第 { $number } 张票的持票人姓名
+festival-close = 关闭
+festival-sign-in-first = 请先登录或注册账号再预约。
+festival-reserved = 您预约的 { $count } 张《{ $title }》票如下。
+festival-waitlisted = 您在《{ $title }》的候补名单中排第 { $position } 位。
+festival-no-tickets = 还没有票：请在节目单中预约。
+festival-tickets-saved = 保存于此手机：{ $when }。
+festival-waitlists = 候补
+festival-no-waitlists = 您不在任何候补名单中。
+festival-waitlist-entry = 《{ $title }》：第 { $position } 位，{ $quantity } 张票
+festival-gates = 入口 { $gates }
+festival-qr-alt = { $holder } 的电子票二维码
+festival-ticket-active = 有效：请在检票口出示此码
+festival-ticket-checked-in = 已检票
+festival-ticket-cancelled = 已取消
+festival-cancel-ticket = 取消此票
+festival-cancel-confirm = 确定取消 { $holder } 的《{ $title }》票吗？名额将让给他人。
+festival-sign-in = 登录
+festival-sign-up = 注册账号
+festival-sign-out = 退出登录
+festival-email = 电子邮箱
+festival-password = 密码
+festival-new-password = 密码（至少 10 个字符）
+festival-old-password = 当前密码
+festival-display-name = 您的姓名
+festival-change-password = 修改密码
+festival-password-changed = 密码已修改；其他设备上的登录已退出。
+festival-forgot-password = 忘记密码？暂不支持通过电子邮件重置：请联系电影节主办方。
+festival-welcome = 欢迎，{ $name }。
+
+festival-error-network = 无法连接电影节服务器，请稍后再试。
+festival-error-limit = { $left ->
+    [0] 您持有的票已达此场次的上限（{ $limit } 张）。
+   *[other] 您还可以为此场次预约 { $left } 张票。
+}
+festival-error-overlap = 您已持有同一时间《{ $title }》（{ $time }）的票。
+festival-error-sold-out = 已满。您可以加入候补：有人退票时，名额按顺序给候补者。
+festival-error-reservation-closed = 此场次现在不开放预约。
+festival-error-invalid-credentials = 电子邮箱或密码错误。
+festival-error-already-exists = 此电子邮箱已注册：请直接登录。
+festival-error-unauthenticated = 登录已过期：请重新登录。
+festival-error-forbidden = 您无权进行此操作。
+festival-error-not-found = 此内容已不存在。
+festival-error-unavailable = 服务器繁忙，请稍后再试。
