@@ -114,6 +114,29 @@ impl std::fmt::Display for ConsoleEntry {
     }
 }
 
+/// The text of every QR code in a PNG (a screenshot, a camera frame).
+pub fn qr_codes_in(png_bytes: &[u8]) -> Vec<String> {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let Ok(mut reader) = decoder.read_info() else {
+        return Vec::new();
+    };
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let Ok(frame) = reader.next_frame(&mut pixels) else {
+        return Vec::new();
+    };
+    let (width, height) = (frame.width as usize, frame.height as usize);
+    let samples = frame.color_type.samples();
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| {
+        pixels[y * frame.line_size + x * samples]
+    });
+    image
+        .detect_grids()
+        .iter()
+        .filter_map(|grid| grid.decode().ok().map(|(_, text)| text))
+        .collect()
+}
+
 /// A headless chromium in a chromedriver of its own; both end when this
 /// is dropped.
 pub struct Browser {

@@ -127,7 +127,10 @@ mod tests {
                 assert!(shell.contains(path), "{path} is not cached for offline use");
             }
         }
-        for path in shell.iter().filter(|path| !["/", "/door"].contains(&path.as_str())) {
+        for path in shell
+            .iter()
+            .filter(|path| !["/", "/door"].contains(&path.as_str()))
+        {
             assert!(
                 asset(path.trim_start_matches('/')).is_some(),
                 "{path} is not embedded"
@@ -151,19 +154,28 @@ mod tests {
 
     #[test]
     fn every_language_has_every_file_and_sentence_english_has() {
-        let paths: Vec<String> = super::Locales::iter().map(|path| path.into_owned()).collect();
+        let paths: Vec<String> = super::Locales::iter()
+            .map(|path| path.into_owned())
+            .collect();
         let languages: std::collections::BTreeSet<&str> = paths
             .iter()
             .filter_map(|path| path.split('/').nth(1))
             .collect();
         assert!(languages.contains("zh-CN"), "{languages:?}");
-        let english: Vec<&String> = paths.iter().filter(|path| path.starts_with("locales/en/")).collect();
+        let english: Vec<&String> = paths
+            .iter()
+            .filter(|path| path.starts_with("locales/en/"))
+            .collect();
         assert!(english.len() >= 2, "{english:?}");
         for file in english {
             let ids = message_ids(file);
             for language in &languages {
                 let translated = file.replacen("/en/", &format!("/{language}/"), 1);
-                assert_eq!(message_ids(&translated), ids, "{translated} must say exactly what {file} says");
+                assert_eq!(
+                    message_ids(&translated),
+                    ids,
+                    "{translated} must say exactly what {file} says"
+                );
             }
         }
     }

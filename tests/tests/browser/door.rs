@@ -109,7 +109,7 @@ async fn pair(browser: &Browser, door: &Door) {
 }
 
 /// Waits until `script` returns true in the page.
-async fn wait_until(browser: &Browser, script: &str) {
+pub(crate) async fn wait_until(browser: &Browser, script: &str) {
     let deadline = tokio::time::Instant::now() + WAIT;
     while browser.execute(script, &[]).await.unwrap() != json!(true) {
         assert!(
@@ -135,7 +135,7 @@ async fn answer(browser: &Browser, n: usize) -> String {
 }
 
 /// Leaves the screenshot `name` for the README when `USHER_SCREENSHOTS` names a folder.
-async fn screenshot(browser: &Browser, name: &str) {
+pub(crate) async fn screenshot(browser: &Browser, name: &str) {
     if let Some(folder) = std::env::var_os("USHER_SCREENSHOTS") {
         let folder = PathBuf::from(folder);
         std::fs::create_dir_all(&folder).unwrap();

@@ -8,7 +8,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
-use usher_tests::browser::{Browser, BrowserOptions, Window, camera_showing_png};
+use usher_tests::browser::{Browser, BrowserOptions, Window, camera_showing_png, qr_codes_in};
 use usher_tests::{TestApp, catalogue, on_both_databases_in_a_browser, tickets};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -306,17 +306,7 @@ fn png_size(png_bytes: &[u8]) -> (u32, u32) {
 }
 
 fn decode_qr(png_bytes: &[u8]) -> String {
-    let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
-    decoder.set_transformations(png::Transformations::normalize_to_color8());
-    let mut reader = decoder.read_info().unwrap();
-    let mut pixels = vec![0; reader.output_buffer_size()];
-    let frame = reader.next_frame(&mut pixels).unwrap();
-    let (width, height) = (frame.width as usize, frame.height as usize);
-    let samples = frame.color_type.samples();
-    let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| {
-        pixels[y * frame.line_size + x * samples]
-    });
-    let grids = image.detect_grids();
-    assert_eq!(grids.len(), 1, "one QR code in the frame");
-    grids[0].decode().unwrap().1
+    let codes = qr_codes_in(png_bytes);
+    assert_eq!(codes.len(), 1, "one QR code in the frame");
+    codes[0].clone()
 }

@@ -9,4 +9,5 @@
 )]
 
 mod door;
+mod festival;
 mod harness;

@@ -1,0 +1,221 @@
+//! The festival app (/) as attendees use it: signing up, reserving two
+//! tickets, carrying them offline with QR codes that scan, availability
+//! that moves while the page stays open, and refusals as sentences.
+//!
+//! With `USHER_SCREENSHOTS=DIR` the tests leave the README's screenshots
+//! in DIR.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use usher_tests::browser::{Browser, BrowserOptions, qr_codes_in};
+use usher_tests::catalogue;
+use usher_tests::{PASSWORD, TestApp, on_both_databases_in_a_browser};
+
+use crate::door::{screenshot, wait_until};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+on_both_databases_in_a_browser!(
+    an_attendee_signs_up_reserves_two_tickets_and_shows_them_offline,
+    availability_follows_a_rush_of_reservations_without_a_reload,
+    a_refusal_is_a_sentence_in_the_pages_language,
+);
+
+const EMAIL: &str = "mai@example.com";
+
+async fn sign_up(browser: &Browser, app: &TestApp) {
+    browser.goto(&app.url("/#account")).await.unwrap();
+    browser
+        .type_into("#sign-up [name=displayName]", "Tran Thi Mai")
+        .await
+        .unwrap();
+    browser
+        .type_into("#sign-up [name=email]", EMAIL)
+        .await
+        .unwrap();
+    browser
+        .type_into("#sign-up [name=password]", &format!("{PASSWORD}\n"))
+        .await
+        .unwrap();
+    browser
+        .wait_for_attribute("html", "data-signed-in", "true", WAIT)
+        .await
+        .unwrap();
+}
+
+/// Opens the reservation of `item` on the programme, for `quantity` tickets.
+async fn open_reservation(browser: &Browser, item: &Value, quantity: u32) {
+    browser
+        .goto(
+            &browser
+                .current_url()
+                .await
+                .unwrap()
+                .replace("#account", "#programme"),
+        )
+        .await
+        .unwrap();
+    let reserve = format!(
+        ".item[data-item-id=\"{}\"] .reserve",
+        item["id"].as_str().unwrap()
+    );
+    browser.wait_for(&reserve, WAIT).await.unwrap();
+    browser.click(&reserve).await.unwrap();
+    browser
+        .execute(
+            "const quantity = document.getElementById('reserve-quantity');
+             quantity.value = String(arguments[0]);
+             quantity.dispatchEvent(new Event('change'));",
+            &[json!(quantity)],
+        )
+        .await
+        .unwrap();
+}
+
+async fn an_attendee_signs_up_reserves_two_tickets_and_shows_them_offline(app: TestApp) {
+    let festival = catalogue::festival(&app, "film-week").await;
+    let item = catalogue::create_item(&app, &festival, 24 * 60, json!({})).await;
+    let browser = Browser::launch(BrowserOptions::default()).await.unwrap();
+    sign_up(&browser, &app).await;
+    open_reservation(&browser, &item, 2).await;
+    browser
+        .type_into("#holder-names label:nth-child(2) input", "Le Van Binh")
+        .await
+        .unwrap();
+    screenshot(&browser, "festival-reserve").await;
+    browser.click("#reserve-submit").await.unwrap();
+    wait_until(
+        &browser,
+        "return document.querySelectorAll('.card').length === 2;",
+    )
+    .await;
+    let notice = browser.text("#notice").await.unwrap();
+    screenshot(&browser, "festival-tickets").await;
+
+    browser.set_offline(true).await.unwrap();
+    browser.reload().await.unwrap();
+    browser
+        .wait_for_attribute("html", "data-online", "false", WAIT)
+        .await
+        .unwrap();
+    wait_until(
+        &browser,
+        "return document.querySelectorAll('.card').length === 2;",
+    )
+    .await;
+    let mut seen = Vec::new();
+    for card in 1..=2 {
+        browser
+            .execute(
+                "document.querySelector(`.card:nth-child(${arguments[0]}) .qr`).scrollIntoView({ block: 'center' });",
+                &[json!(card)],
+            )
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        seen.extend(qr_codes_in(&browser.screenshot_png().await.unwrap()));
+    }
+    screenshot(&browser, "festival-ticket-offline").await;
+    let (token, _) = app.sign_in(EMAIL, PASSWORD).await;
+    let tickets = app
+        .gql(Some(&token), "{ myTickets { code holderName } }", json!({}))
+        .await;
+    let mut codes: Vec<&str> = tickets
+        .data("/myTickets")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|ticket| ticket["code"].as_str().unwrap())
+        .collect();
+    let mut holders: Vec<&str> = tickets
+        .data("/myTickets")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|ticket| ticket["holderName"].as_str().unwrap())
+        .collect();
+
+    assert_eq!(notice, "Your 2 tickets for Ròm are below.");
+    seen.sort();
+    seen.dedup();
+    codes.sort();
+    holders.sort();
+    assert_eq!(
+        seen, codes,
+        "the QR codes on the screen are the tickets' codes"
+    );
+    assert_eq!(holders, ["Le Van Binh", "Tran Thi Mai"]);
+}
+
+async fn availability_follows_a_rush_of_reservations_without_a_reload(app: TestApp) {
+    let festival = catalogue::festival(&app, "film-week").await;
+    let item =
+        catalogue::create_item(&app, &festival, 24 * 60, json!({ "ticketCapacity": 5 })).await;
+    let card = format!(".item[data-item-id=\"{}\"]", item["id"].as_str().unwrap());
+    let browser = Browser::launch(BrowserOptions::default()).await.unwrap();
+    browser.goto(&app.url("/")).await.unwrap();
+    browser
+        .wait_for_attribute(&card, "data-tickets-left", "5", WAIT)
+        .await
+        .unwrap();
+
+    let rush = (0..5).map(|n| {
+        let app = &app;
+        let item = &item;
+        async move {
+            let token = app.attendee(&format!("rush{n}@example.com")).await;
+            app.reserve(&token, item).await
+        }
+    });
+    futures::future::join_all(rush).await;
+    browser
+        .wait_for_attribute(&card, "data-status", "SOLD_OUT", WAIT)
+        .await
+        .unwrap();
+    let shown = browser
+        .text(&format!("{card} .availability"))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        browser
+            .attribute(&card, "data-tickets-left")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("0")
+    );
+    assert_eq!(shown, "Sold out · 0 waiting");
+}
+
+async fn a_refusal_is_a_sentence_in_the_pages_language(app: TestApp) {
+    let festival = catalogue::festival(&app, "film-week").await;
+    let item = catalogue::create_item(
+        &app,
+        &festival,
+        24 * 60,
+        json!({ "maxTicketsPerAttendee": 1 }),
+    )
+    .await;
+    let browser = Browser::launch(BrowserOptions {
+        language: "zh-CN".to_owned(),
+        dark: true,
+        ..BrowserOptions::default()
+    })
+    .await
+    .unwrap();
+    sign_up(&browser, &app).await;
+    let (token, _) = app.sign_in(EMAIL, PASSWORD).await;
+    app.reserve(&token, &item).await.data("/reserveTickets");
+    open_reservation(&browser, &item, 1).await;
+    browser.click("#reserve-submit").await.unwrap();
+    browser
+        .wait_for("#reserve-problem:not([hidden])", WAIT)
+        .await
+        .unwrap();
+    let problem = browser.text("#reserve-problem").await.unwrap();
+    screenshot(&browser, "festival-refusal-zh-dark").await;
+
+    assert_eq!(problem, "您持有的票已达此场次的上限（1 张）。");
+}
