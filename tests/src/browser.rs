@@ -114,6 +114,34 @@ impl std::fmt::Display for ConsoleEntry {
     }
 }
 
+/// A phone whose camera shows ticket `ticket_id`'s QR code as the server
+/// renders it (`GET /tickets/{id}/qr.png`, asked with its holder's
+/// `token`); the folder holds the camera's file, so keep it while the
+/// browser runs.
+pub async fn with_camera_on_ticket(
+    app: &crate::TestApp,
+    ticket_id: &str,
+    token: &str,
+) -> anyhow::Result<(Browser, tempfile::TempDir)> {
+    let png = app
+        .get(
+            &app.url(&format!("/tickets/{ticket_id}/qr.png")),
+            Some(token),
+        )
+        .await
+        .bytes()
+        .await?;
+    let folder = tempfile::tempdir()?;
+    let camera = folder.path().join("ticket.y4m");
+    camera_showing_png(&png, &camera)?;
+    let browser = Browser::launch(BrowserOptions {
+        camera: Some(camera),
+        ..BrowserOptions::default()
+    })
+    .await?;
+    Ok((browser, folder))
+}
+
 /// The text of every QR code in a PNG (a screenshot, a camera frame).
 pub fn qr_codes_in(png_bytes: &[u8]) -> Vec<String> {
     let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));

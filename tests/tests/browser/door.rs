@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use usher_domain::roles::{Role, RoleGrant};
-use usher_tests::browser::{Browser, BrowserOptions, Window, camera_showing_png};
+use usher_tests::browser::{Browser, BrowserOptions, Window, with_camera_on_ticket};
 use usher_tests::catalogue::{self, Festival};
 use usher_tests::{PASSWORD, TestApp, on_both_databases_in_a_browser};
 
@@ -151,27 +151,10 @@ async fn a_paired_phone_admits_a_ticket_its_camera_reads_and_refuses_it_the_seco
 ) {
     let door = door(&app, 1).await;
     let ticket = &door.tickets[0];
-    let qr = app
-        .get(
-            &app.url(&format!(
-                "/tickets/{}/qr.png",
-                ticket["id"].as_str().unwrap()
-            )),
-            Some(&door.attendee),
-        )
-        .await
-        .bytes()
-        .await
-        .unwrap();
-    let folder = tempfile::tempdir().unwrap();
-    let camera = folder.path().join("ticket.y4m");
-    camera_showing_png(&qr, &camera).unwrap();
-    let browser = Browser::launch(BrowserOptions {
-        camera: Some(camera),
-        ..BrowserOptions::default()
-    })
-    .await
-    .unwrap();
+    let (browser, _camera) =
+        with_camera_on_ticket(&app, ticket["id"].as_str().unwrap(), &door.attendee)
+            .await
+            .unwrap();
 
     browser.goto(&door.pairing_url).await.unwrap();
     let from_camera = answer(&browser, 1).await;

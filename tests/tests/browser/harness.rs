@@ -8,7 +8,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
-use usher_tests::browser::{Browser, BrowserOptions, Window, camera_showing_png, qr_codes_in};
+use usher_tests::browser::{Browser, BrowserOptions, Window, qr_codes_in, with_camera_on_ticket};
 use usher_tests::{TestApp, catalogue, on_both_databases_in_a_browser, tickets};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -225,27 +225,9 @@ async fn the_fake_camera_shows_a_tickets_qr_code_readably(app: TestApp) {
     let item = catalogue::create_item(&app, &festival, 60, json!({})).await;
     let holder = app.attendee("holder@example.org").await;
     let ticket = tickets::buy(&app, &holder, &item).await;
-    let png = app
-        .get(
-            &app.url(&format!(
-                "/tickets/{}/qr.png",
-                ticket["id"].as_str().unwrap()
-            )),
-            Some(&holder),
-        )
-        .await
-        .bytes()
+    let (browser, _camera) = with_camera_on_ticket(&app, ticket["id"].as_str().unwrap(), &holder)
         .await
         .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let camera = dir.path().join("ticket.y4m");
-    camera_showing_png(&png, &camera).unwrap();
-    let browser = Browser::launch(BrowserOptions {
-        camera: Some(camera),
-        ..BrowserOptions::default()
-    })
-    .await
-    .unwrap();
     // getUserMedia needs a secure context: the server's own origin
     // (127.0.0.1) is one.
     browser.goto(&app.url("/healthz")).await.unwrap();
