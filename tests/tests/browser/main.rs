@@ -11,3 +11,4 @@
 mod door;
 mod festival;
 mod harness;
+mod organizer;

@@ -10,7 +10,8 @@ import { Scans } from '/organizer/scans.js';
 import { Setup } from '/organizer/setup.js';
 import { $, h } from '/organizer/ui.js';
 
-const FILES = ['organizer'];
+/// The door's file gives the scans' outcomes their names.
+const FILES = ['organizer', 'door'];
 const FESTIVAL_KEY = 'usher.organizer.festival';
 /// A cheap request this often keeps the session's access token fresh, so
 /// that the live socket reconnects with a good one.

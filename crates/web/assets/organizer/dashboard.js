@@ -206,7 +206,7 @@ export class Dashboard {
       const itemDay = localDate(item.startsAt, festival.timezone);
       if (itemDay !== day) {
         day = itemDay;
-        rows.push(h('tr', { class: 'day', 'data-day': day }, h('th', { colspan: 10, scope: 'rowgroup' }, formatDay(day, tag))));
+        rows.push(h('tr', { class: 'day', 'data-day': day }, h('th', { colspan: 9, scope: 'rowgroup' }, formatDay(day, tag))));
       }
       const row = h('tr', { 'data-item-id': item.id });
       rows.push(row);
@@ -248,8 +248,7 @@ export class Dashboard {
     const number = (value) => h('td', { class: 'number' }, value === undefined ? '–' : String(value));
     row.replaceChildren(
       h('td', { class: 'time' }, formatTime(item.startsAt, zone, tag)),
-      h('td', { class: 'title' }, item.title),
-      h('td', {}, item.venue.name),
+      h('td', { class: 'title' }, item.title, h('span', { class: 'venue' }, item.venue.name)),
       h('td', {}, h('span', { class: `status status-${status.toLowerCase()}` }, t(`organizer-status-${status.toLowerCase().replaceAll('_', '-')}`))),
       number(numbers.issued),
       number(numbers.checkedIn),

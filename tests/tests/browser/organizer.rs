@@ -1,0 +1,446 @@
+//! The organizer console (/organizer) as an organizer uses it on a laptop:
+//! signing in and choosing a festival, creating a programme item, a
+//! check-in reaching the dashboard without a reload, a scanner token and
+//! its pairing QR code (in Chinese, on a phone), and a role taken back.
+//!
+//! With `USHER_SCREENSHOTS=DIR` the tests leave the README's screenshots
+//! in DIR.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{FixedOffset, NaiveTime, TimeZone as _, Utc};
+use serde_json::{Value, json};
+use usher_domain::roles::{Role, RoleGrant};
+use usher_tests::browser::{Browser, BrowserOptions, Window};
+use usher_tests::catalogue::{self, Festival};
+use usher_tests::{PASSWORD, TestApp, door, on_both_databases_in_a_browser};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+on_both_databases_in_a_browser!(
+    an_organizer_signs_in_picks_the_festival_and_creates_an_item,
+    a_check_in_made_through_the_api_appears_on_the_dashboard_without_a_reload,
+    a_scanner_token_issued_on_the_page_shows_its_pairing_qr_code,
+    revoking_a_role_on_the_page_takes_the_access_away,
+);
+
+/// An organizer of `festivals`, with an account made in the store; their e-mail.
+async fn organizer(app: &TestApp, festivals: &[&Festival]) -> String {
+    let email = "organizer@example.com".to_owned();
+    let grants: Vec<RoleGrant> = festivals
+        .iter()
+        .map(|festival| {
+            RoleGrant::new(Role::Organizer, Some(festival.id.parse().unwrap()), None).unwrap()
+        })
+        .collect();
+    app.user_with(&email, &grants).await;
+    email
+}
+
+async fn laptop() -> Browser {
+    Browser::launch(BrowserOptions {
+        window: Window::LAPTOP,
+        ..BrowserOptions::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// Opens the console and signs in as `email`.
+async fn sign_in(app: &TestApp, browser: &Browser, email: &str) {
+    browser.goto(&app.url("/organizer")).await.unwrap();
+    browser
+        .wait_for_attribute("html", "data-view", "sign-in", WAIT)
+        .await
+        .unwrap();
+    browser
+        .type_into("#sign-in [name=email]", email)
+        .await
+        .unwrap();
+    browser
+        .type_into("#sign-in [name=password]", &format!("{PASSWORD}\n"))
+        .await
+        .unwrap();
+}
+
+/// Clicks a tab of the console and waits for its screen.
+async fn open(browser: &Browser, view: &str) {
+    browser
+        .click(&format!("#tabs button[data-view={view}]"))
+        .await
+        .unwrap();
+    browser
+        .wait_for_attribute("html", "data-view", view, WAIT)
+        .await
+        .unwrap();
+}
+
+/// Waits until `script` returns true in the page.
+async fn wait_until(browser: &Browser, script: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while browser.execute(script, &[]).await.unwrap() != json!(true) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "after {WAIT:?}: {script}; console: {:?}",
+            browser.console_log().await.unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Sets a form field's value as a person would pick it (date pickers and
+/// selects included).
+async fn set_field(browser: &Browser, selector: &str, value: &str) {
+    browser
+        .execute(
+            "const field = document.querySelector(arguments[0]);
+             field.value = arguments[1];
+             field.dispatchEvent(new Event('change', { bubbles: true }));",
+            &[json!(selector), json!(value)],
+        )
+        .await
+        .unwrap();
+}
+
+/// Leaves the screenshot `name` for the README when `USHER_SCREENSHOTS` names a folder.
+async fn screenshot(browser: &Browser, name: &str) {
+    if let Some(folder) = std::env::var_os("USHER_SCREENSHOTS") {
+        let folder = PathBuf::from(folder);
+        std::fs::create_dir_all(&folder).unwrap();
+        browser
+            .screenshot(&folder.join(format!("{name}.png")))
+            .await
+            .unwrap();
+    }
+}
+
+async fn an_organizer_signs_in_picks_the_festival_and_creates_an_item(app: TestApp) {
+    let festival = catalogue::festival(&app, "organizer-console").await;
+    let other = catalogue::festival(&app, "another-week").await;
+    let email = organizer(&app, &[&festival, &other]).await;
+    let browser = laptop().await;
+
+    sign_in(&app, &browser, &email).await;
+    browser
+        .wait_for_attribute("html", "data-view", "festivals", WAIT)
+        .await
+        .unwrap();
+    browser
+        .click(&format!(
+            "#festival-list [data-festival-id=\"{}\"]",
+            festival.id
+        ))
+        .await
+        .unwrap();
+    browser
+        .wait_for_attribute("html", "data-view", "dashboard", WAIT)
+        .await
+        .unwrap();
+    let chosen = browser.attribute("html", "data-festival").await.unwrap();
+    open(&browser, "setup").await;
+    // A film first, then a screening of it.
+    browser
+        .type_into("#film-form [name=title]", "Tiger Stripes")
+        .await
+        .unwrap();
+    browser
+        .type_into("#film-form [name=countries]", "my, TW")
+        .await
+        .unwrap();
+    browser
+        .type_into("#film-form [name=runtimeMinutes]", "95")
+        .await
+        .unwrap();
+    browser.click("#film-submit").await.unwrap();
+    browser
+        .wait_for("#film-list li[data-film-id]", WAIT)
+        .await
+        .unwrap();
+    let film_id = browser
+        .attribute("#film-list li[data-film-id]", "data-film-id")
+        .await
+        .unwrap()
+        .unwrap();
+    wait_until(
+        &browser,
+        "return document.querySelector('#item-form [name=venueId]').options.length === 1;",
+    )
+    .await;
+    // Tomorrow at 19:30 in Nanning (UTC+8 all year), typed as the
+    // festival's wall-clock time.
+    let nanning = FixedOffset::east_opt(8 * 3600).unwrap();
+    let tomorrow = Utc::now().with_timezone(&nanning).date_naive() + chrono::Days::new(1);
+    let starts = nanning
+        .from_local_datetime(&tomorrow.and_time(NaiveTime::from_hms_opt(19, 30, 0).unwrap()))
+        .unwrap();
+    let local = |time: &str| format!("{}T{time}", tomorrow.format("%Y-%m-%d"));
+    set_field(&browser, "#item-form [name=filmId]", &film_id).await;
+    browser
+        .type_into(
+            "#item-form [name=title]",
+            "Tiger Stripes, with its director",
+        )
+        .await
+        .unwrap();
+    set_field(&browser, "#item-form [name=startsAt]", &local("19:30")).await;
+    set_field(&browser, "#item-form [name=endsAt]", &local("21:10")).await;
+    browser
+        .type_into("#item-form [name=ticketCapacity]", "250")
+        .await
+        .unwrap();
+    browser.click("#item-submit").await.unwrap();
+    browser
+        .wait_for(
+            "#programme-rows tr[data-title=\"Tiger Stripes, with its director\"]",
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let notice = browser.text("#notice").await.unwrap();
+    let shown_time = browser
+        .text("#programme-rows tr[data-title=\"Tiger Stripes, with its director\"] td.time")
+        .await
+        .unwrap();
+    screenshot(&browser, "organizer-setup").await;
+    let programme = app
+        .gql(
+            Some(&festival.admin),
+            "query($id: ID!) { festival(id: $id) { programme { edges { node {
+                title startsAt ticketCapacity film { id title countries runtimeMinutes } } } } } }",
+            json!({ "id": festival.id }),
+        )
+        .await;
+
+    assert_eq!(chosen.as_deref(), Some(festival.id.as_str()));
+    assert_eq!(notice, "Tiger Stripes, with its director created.");
+    assert!(shown_time.ends_with("19:30"), "{shown_time}");
+    let items = programme
+        .data("/festival/programme/edges")
+        .as_array()
+        .unwrap();
+    assert_eq!(items.len(), 1);
+    let item = &items[0]["node"];
+    assert_eq!(item["title"], "Tiger Stripes, with its director");
+    assert_eq!(item["ticketCapacity"], 250);
+    assert_eq!(
+        item["film"],
+        json!({ "id": film_id, "title": "Tiger Stripes", "countries": ["MY", "TW"], "runtimeMinutes": 95 })
+    );
+    let starts_at =
+        chrono::DateTime::parse_from_rfc3339(item["startsAt"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        starts_at, starts,
+        "19:30 in the festival's zone, not the browser's"
+    );
+}
+
+async fn a_check_in_made_through_the_api_appears_on_the_dashboard_without_a_reload(app: TestApp) {
+    let festival = catalogue::festival(&app, "organizer-dashboard").await;
+    let item = catalogue::create_item(&app, &festival, 10, json!({})).await;
+    let item_id = item["id"].as_str().unwrap().to_owned();
+    let attendee = app.attendee("holder@example.com").await;
+    let reserved = app
+        .gql(
+            Some(&attendee),
+            "mutation($input: ReserveTicketsInput!) { reserveTickets(input: $input) { tickets { code } } }",
+            json!({ "input": { "itemId": item_id, "quantity": 2, "holderNames": ["Nguyen Van An", "Siti Rahma"] } }),
+        )
+        .await;
+    let email = organizer(&app, &[&festival]).await;
+    let browser = laptop().await;
+    sign_in(&app, &browser, &email).await;
+    // One festival: straight to its dashboard.
+    browser
+        .wait_for_attribute("html", "data-view", "dashboard", WAIT)
+        .await
+        .unwrap();
+    let row = format!("#item-rows tr[data-item-id=\"{item_id}\"]");
+    browser
+        .wait_for_attribute("#live", "data-live", "1", WAIT)
+        .await
+        .unwrap();
+    let before = (
+        browser.attribute(&row, "data-issued").await.unwrap(),
+        browser.attribute(&row, "data-checked-in").await.unwrap(),
+    );
+
+    let scanned = door::scan(
+        &app,
+        &festival.admin,
+        reserved.data("/reserveTickets/tickets/0/code"),
+        &festival.venue,
+        Some("A"),
+    )
+    .await;
+    browser
+        .wait_for_attribute(&row, "data-checked-in", "1", WAIT)
+        .await
+        .unwrap();
+    // The totals follow the change too.
+    wait_until(
+        &browser,
+        "const row = document.querySelector('#totals-rows tr');
+         return row !== null && row.dataset.checkedIn === '1';",
+    )
+    .await;
+    let loads = browser
+        .execute(
+            "return performance.getEntriesByType('navigation').length;",
+            &[],
+        )
+        .await
+        .unwrap();
+    screenshot(&browser, "organizer-dashboard").await;
+
+    assert_eq!(before.0.as_deref(), Some("2"));
+    assert_eq!(before.1.as_deref(), Some("0"));
+    assert_eq!(scanned.data("/checkIn/outcome"), "ADMITTED");
+    assert_eq!(
+        browser
+            .attribute(&row, "data-issued")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("2")
+    );
+    assert_eq!(loads, json!(1), "no reload");
+}
+
+async fn a_scanner_token_issued_on_the_page_shows_its_pairing_qr_code(app: TestApp) {
+    let festival = catalogue::festival(&app, "organizer-scanners").await;
+    let email = organizer(&app, &[&festival]).await;
+    // In Chinese, on a phone: the console works at 360 pixels too.
+    let browser = Browser::launch(BrowserOptions {
+        language: "zh-CN".to_owned(),
+        ..BrowserOptions::default()
+    })
+    .await
+    .unwrap();
+    sign_in(&app, &browser, &email).await;
+    browser
+        .wait_for_attribute("html", "data-view", "dashboard", WAIT)
+        .await
+        .unwrap();
+    open(&browser, "scanners").await;
+    let heading = browser.text("#view-scanners h1").await.unwrap();
+    browser
+        .type_into("#scanner-form [name=label]", "A 门 1 号手机\n")
+        .await
+        .unwrap();
+    browser
+        .wait_for_attribute("#pairing", "data-ready", "true", WAIT)
+        .await
+        .unwrap();
+    let qr_width = browser
+        .execute(
+            "const image = document.getElementById('pairing-qr');
+             return image.src.startsWith('blob:') ? image.naturalWidth : 0;",
+            &[],
+        )
+        .await
+        .unwrap();
+    let pairing_url = browser.text("#pairing-url").await.unwrap();
+    browser
+        .wait_for_attribute("#devices", "data-count", "1", WAIT)
+        .await
+        .unwrap();
+    let state = browser
+        .attribute("#device-rows tr", "data-state")
+        .await
+        .unwrap();
+    browser
+        .execute("document.getElementById('pairing').scrollIntoView();", &[])
+        .await
+        .unwrap();
+    screenshot(&browser, "organizer-pairing-zh-phone").await;
+    let devices = app
+        .gql(
+            Some(&festival.admin),
+            "query($venueId: ID!) { scannerTokens(venueId: $venueId) { id label active } }",
+            json!({ "venueId": festival.venue }),
+        )
+        .await;
+    let scanner_id = browser
+        .attribute("#pairing", "data-scanner-id")
+        .await
+        .unwrap();
+
+    assert_eq!(heading, "检票设备");
+    assert!(
+        qr_width.as_u64().unwrap() > 0,
+        "a QR code is shown: {qr_width}"
+    );
+    assert!(
+        pairing_url.starts_with(&app.url("/door#pair=usc_")),
+        "{pairing_url}"
+    );
+    assert_eq!(state.as_deref(), Some("active"));
+    let devices: &Vec<Value> = devices.data("/scannerTokens").as_array().unwrap();
+    assert_eq!(devices.len(), 1);
+    assert_eq!(devices[0]["label"], "A 门 1 号手机");
+    assert_eq!(devices[0]["active"], true);
+    assert_eq!(
+        scanner_id.as_ref(),
+        devices[0]["id"].as_str().map(str::to_owned).as_ref()
+    );
+}
+
+async fn revoking_a_role_on_the_page_takes_the_access_away(app: TestApp) {
+    let festival = catalogue::festival(&app, "organizer-roles").await;
+    let staff_email = "gate-a@example.com";
+    let staff = app
+        .user_with(
+            staff_email,
+            &[RoleGrant::new(Role::DoorStaff, Some(festival.id.parse().unwrap()), None).unwrap()],
+        )
+        .await;
+    let manifest = "query($venueId: ID!) { scannerManifest(venueId: $venueId) { generatedAt } }";
+    let before = app
+        .gql(Some(&staff), manifest, json!({ "venueId": festival.venue }))
+        .await;
+    let email = organizer(&app, &[&festival]).await;
+    let browser = laptop().await;
+    sign_in(&app, &browser, &email).await;
+    browser
+        .wait_for_attribute("html", "data-view", "dashboard", WAIT)
+        .await
+        .unwrap();
+    open(&browser, "setup").await;
+
+    browser
+        .type_into("#role-form [name=email]", staff_email)
+        .await
+        .unwrap();
+    set_field(&browser, "#role-form [name=role]", "DOOR_STAFF").await;
+    browser.click("#revoke").await.unwrap();
+    browser
+        .wait_for_attribute("#confirm", "data-open", "true", WAIT)
+        .await
+        .unwrap();
+    let question = browser.text("#confirm-text").await.unwrap();
+    browser.click("#confirm-yes").await.unwrap();
+    browser
+        .wait_for_attribute("#role-results", "data-count", "1", WAIT)
+        .await
+        .unwrap();
+    let result = browser.text("#role-results li").await.unwrap();
+    screenshot(&browser, "organizer-roles").await;
+    let after = app
+        .gql(Some(&staff), manifest, json!({ "venueId": festival.venue }))
+        .await;
+
+    assert!(
+        before.data("/scannerManifest/generatedAt").is_string(),
+        "door staff could read the manifest before"
+    );
+    assert_eq!(
+        question,
+        "Take the role Door staff back from gate-a@example.com?"
+    );
+    assert_eq!(
+        result,
+        "gate-a@example.com is no longer Door staff. Now holds: no role beyond attendee"
+    );
+    assert_eq!(after.error_code(), "FORBIDDEN");
+}
