@@ -21,5 +21,6 @@ mod keys;
 mod messages;
 mod outages;
 mod pairing;
+mod scan_log;
 mod schema_file;
 mod tickets;

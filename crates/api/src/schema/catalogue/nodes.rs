@@ -254,15 +254,19 @@ impl Node<Item> {
     }
 
     /// Every scan of this item's tickets, newest first, for organizers;
-    /// optionally only those of one outcome.
+    /// optionally only those of one outcome, or at one gate.
     async fn scans(
         &self,
         ctx: &Context<'_>,
         outcome: Option<CheckInOutcome>,
+        #[graphql(
+            desc = "Only the scans at this gate (as the venue names it; scans sent without a gate are left out)."
+        )]
+        gate: Option<String>,
         #[graphql(desc = "Scans per page: 1 to 200, default 20.")] first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<ScanConnection> {
-        scans::page(ctx, &self.0, outcome, first, after).await
+        scans::page(ctx, &self.0, outcome, gate, first, after).await
     }
 
     /// Minutes before startsAt that the doors open.
