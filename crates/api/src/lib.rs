@@ -9,6 +9,7 @@
 
 mod access;
 pub mod auth;
+mod calendar;
 mod catalogue_cache;
 mod charts;
 pub mod codes;

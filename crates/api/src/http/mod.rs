@@ -5,6 +5,7 @@
 //! response in one place (`crate::error`).
 
 mod attendance;
+mod calendar;
 mod graphql;
 mod keys;
 mod pairing;
@@ -59,6 +60,7 @@ pub fn router(services: Arc<Services>) -> Router {
     Router::new()
         .merge(graphql::routes())
         .merge(attendance::routes())
+        .merge(calendar::routes())
         .merge(keys::routes())
         .merge(tickets::routes())
         .merge(pairing::routes())
