@@ -24,4 +24,5 @@ mod outages;
 mod pairing;
 mod scan_log;
 mod schema_file;
+mod signed_links;
 mod tickets;
