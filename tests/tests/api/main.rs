@@ -21,6 +21,7 @@ mod inputs;
 mod keys;
 mod messages;
 mod outages;
+mod pages;
 mod pairing;
 mod scan_log;
 mod schema_file;
