@@ -14,6 +14,7 @@ mod m20261126_000003_create_tickets;
 mod m20261126_000004_create_door;
 mod m20261201_000001_add_account_age_brake;
 mod m20261201_000002_index_ended_logins;
+mod m20261215_000001_index_scans_by_scanner;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_create_door::Migration),
             Box::new(m20261201_000001_add_account_age_brake::Migration),
             Box::new(m20261201_000002_index_ended_logins::Migration),
+            Box::new(m20261215_000001_index_scans_by_scanner::Migration),
         ]
     }
 }

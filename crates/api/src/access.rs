@@ -152,6 +152,18 @@ impl Viewer {
     }
 }
 
+/// Nothing, if `user`, for whom a signed link was made, organizes festival
+/// `festival_id` still: a role taken back takes the link's power with it.
+pub(crate) fn link_holder_organizes(user: &User, festival_id: FestivalId) -> ApiResult<()> {
+    if user.permissions.can_organize(festival_id) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "the person this link was made for no longer organizes this festival".into(),
+        ))
+    }
+}
+
 fn role_change_refused(verb: &str) -> ApiError {
     ApiError::Forbidden(format!(
         "only admins, or organizers within their own festival, may {verb} this role"

@@ -9,6 +9,7 @@
 
 mod access;
 pub mod auth;
+mod calendar;
 mod catalogue_cache;
 mod charts;
 pub mod codes;
@@ -28,6 +29,7 @@ pub mod qr;
 mod recent;
 mod reports;
 pub mod schema;
+pub mod signed_links;
 pub mod throttle;
 
 use base64::Engine;
@@ -50,6 +52,7 @@ use crate::live::LiveItems;
 use crate::pairing::Origin;
 use crate::qr::QrRenderer;
 use crate::recent::Recent;
+use crate::signed_links::{LinkSigner, SIGNED_LINK_SECRET};
 use crate::throttle::Throttles;
 
 /// What every request needs: the store, the authenticator, the ticket
@@ -61,6 +64,9 @@ pub struct Services {
     pub auth: Auth,
     /// Makes each scanner device's token from its id.
     pub scanner_tokens: ScannerTokens,
+    /// Signs the short-lived links that open organizers' downloads in a
+    /// browser.
+    pub link_signer: LinkSigner,
     /// The origin of pairing URLs (`--public-url`); without it, each
     /// request's own.
     pub public_origin: Option<Origin>,
@@ -104,6 +110,7 @@ impl Services {
     ) -> anyhow::Result<Self> {
         let secret = shared_key(&store, ACCESS_TOKEN_SECRET).await?;
         let scanner_tokens = ScannerTokens::new(&shared_key(&store, SCANNER_TOKEN_SECRET).await?)?;
+        let link_signer = LinkSigner::new(&shared_key(&store, SIGNED_LINK_SECRET).await?)?;
         let throttles = Throttles::new(&settings.throttles);
         let ended_logins = EndedLogins::follow(store.clone(), settings.access_token_ttl).await?;
         let auth = Auth::new(&secret, settings)?;
@@ -113,6 +120,7 @@ impl Services {
             store,
             auth,
             scanner_tokens,
+            link_signer,
             public_origin: None,
             ticket_keys,
             qr: QrRenderer::default(),

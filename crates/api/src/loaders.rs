@@ -11,6 +11,7 @@ use usher_domain::catalogue::{Festival, Film, Item, Venue};
 use usher_domain::door::ScannerDevice;
 use usher_domain::ids::{FestivalId, FilmId, ItemId, ScannerId, TicketId, VenueId};
 use usher_domain::tickets::Ticket;
+use usher_domain::time::Timestamp;
 use usher_persistence::{Store, StoreError};
 
 use crate::error::ApiError;
@@ -44,6 +45,10 @@ pub struct VenuesOf(pub FestivalId);
 /// The number of attendees waiting for an item, as a loader key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct WaitlistOf(pub ItemId);
+
+/// When a scanner device last scanned, as a loader key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LastScanOf(pub ScannerId);
 
 /// A failed batch, shared by every resolver that waited on it.
 pub type LoadError = Arc<StoreError>;
@@ -176,5 +181,23 @@ impl Loader<ScannerId> for StoreLoader {
     ) -> Result<HashMap<ScannerId, ScannerDevice>, LoadError> {
         let rows = self.store.scanners_by_id(ids).await.map_err(Arc::new)?;
         Ok(by_id(rows, |scanner| scanner.id))
+    }
+}
+
+impl Loader<LastScanOf> for StoreLoader {
+    type Value = Timestamp;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[LastScanOf]) -> Result<HashMap<LastScanOf, Timestamp>, LoadError> {
+        let devices: Vec<ScannerId> = keys.iter().map(|key| key.0).collect();
+        let last = self
+            .store
+            .last_scans_of_scanners(&devices)
+            .await
+            .map_err(Arc::new)?;
+        Ok(last
+            .into_iter()
+            .map(|(device, at)| (LastScanOf(device), at))
+            .collect())
     }
 }

@@ -1,5 +1,6 @@
 //! The embedded web pages and their files (see the usher-web crate),
-//! served with an `ETag` so that a browser asks again cheaply.
+//! served with an `ETag` so that a browser asks again cheaply, and
+//! compressed by the router (`http::compressed`).
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -54,10 +55,15 @@ fn file(path: &str, headers: &HeaderMap) -> Response {
     let cache = [
         (header::ETAG, etag),
         (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        // Said on every answer, 304s and uncompressed ones included, so
+        // that a cache never hands a compressed copy to a browser that did
+        // not ask for one.
+        (header::VARY, HeaderValue::from_static("accept-encoding")),
     ];
     let unchanged = headers
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|seen| seen.as_bytes() == asset.etag.as_bytes());
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .any(|seen| matches_etag(seen.as_bytes(), &asset.etag));
     if unchanged {
         return (StatusCode::NOT_MODIFIED, cache).into_response();
     }
@@ -70,4 +76,32 @@ fn file(path: &str, headers: &HeaderMap) -> Response {
         asset.bytes,
     )
         .into_response()
+}
+
+/// Whether an `If-None-Match` header names `etag`, by the weak comparison
+/// RFC 9110 (13.1.2) asks for: a list of tags, each possibly `W/`, or `*`.
+/// (A proxy that compresses on its own makes a strong tag weak.)
+fn matches_etag(header: &[u8], etag: &str) -> bool {
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
+    let Ok(header) = std::str::from_utf8(header) else {
+        return false;
+    };
+    let etag = opaque(etag);
+    header.trim() == "*" || header.split(',').any(|tag| opaque(tag) == etag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches_etag;
+
+    #[test]
+    fn if_none_match_compares_tags_weakly_in_a_list() {
+        let etag = "\"abc\"";
+        for header in ["\"abc\"", "W/\"abc\"", "\"x\", W/\"abc\"", " \"abc\" ", "*"] {
+            assert!(matches_etag(header.as_bytes(), etag), "{header}");
+        }
+        for header in ["\"abd\"", "abc", "\"x\", \"y\"", ""] {
+            assert!(!matches_etag(header.as_bytes(), etag), "{header}");
+        }
+    }
 }

@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use usher_domain::catalogue::Festival;
@@ -14,7 +14,7 @@ use crate::Services;
 use crate::charts;
 use crate::error::ApiError;
 use crate::http::AppState;
-use crate::http::viewer::{Identified, SignedIn};
+use crate::http::viewer::Downloader;
 use crate::reports::FestivalReport;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -24,20 +24,21 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 /// The attendance report of a festival as CSV (RFC 4180), one row per
-/// item, for its organizers; the festival named by its id or its slug.
+/// item, for its organizers (a Bearer token or a signed link); the
+/// festival named by its id or its slug.
 async fn attendance_csv(
     State(state): State<AppState>,
     Path(id_or_slug): Path<String>,
-    SignedIn(viewer): SignedIn,
+    downloader: Downloader,
 ) -> Result<Response, ApiError> {
     let services = &state.services;
     let festival = festival_by_id_or_slug(services, &id_or_slug)
         .await?
         .ok_or_else(|| ApiError::not_found("festival"))?;
-    viewer.organizer(festival.id)?;
+    downloader.organizer(festival.id)?;
     let report = FestivalReport::load(&services.store, festival.id, |_| true).await?;
     let text = attendance_csv_text(&report, festival.timezone).map_err(ApiError::internal)?;
-    Ok((
+    let response = (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
             (
@@ -50,7 +51,21 @@ async fn attendance_csv(
         ],
         text,
     )
-        .into_response())
+        .into_response();
+    Ok(kept_private(&downloader, response))
+}
+
+/// The answer to a signed link, marked for the browser that opened it
+/// alone and for no cache at all: a shared cache keyed on the URL would
+/// otherwise hand it to whoever comes with the same link.
+fn kept_private(downloader: &Downloader, mut response: Response) -> Response {
+    if downloader.by_link() {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+    }
+    response
 }
 
 /// The festival with this id or, failing that, this slug (a slug may look
@@ -138,11 +153,12 @@ fn attendance_csv_text(report: &FestivalReport, timezone: Timezone) -> anyhow::R
     Ok(String::from_utf8(writer.into_inner()?)?)
 }
 
-/// The arrivals chart of an item, for organizers and its door staff.
+/// The arrivals chart of an item, for organizers and its door staff (a
+/// Bearer token), or a signed link made for an organizer.
 async fn arrivals_svg(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Identified(viewer): Identified,
+    downloader: Downloader,
 ) -> Result<Response, ApiError> {
     let services = &state.services;
     let item_id: ItemId = id.parse().map_err(|_| ApiError::not_found("item"))?;
@@ -153,7 +169,7 @@ async fn arrivals_svg(
         .into_iter()
         .next()
         .ok_or_else(|| ApiError::not_found("item"))?;
-    viewer.watcher_of(&item)?;
+    downloader.watcher_of(&item)?;
     let timezone = services
         .catalogue
         .festival(&services.store, item.festival_id)
@@ -162,7 +178,8 @@ async fn arrivals_svg(
     let times = services.store.check_in_times(item_id).await?;
     let svg = charts::arrivals_svg(&item, &times, timezone)
         .map_err(|error| ApiError::internal(anyhow::anyhow!("cannot draw: {error}")))?;
-    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+    let response = ([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response();
+    Ok(kept_private(&downloader, response))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! response in one place (`crate::error`).
 
 mod attendance;
+mod calendar;
 mod graphql;
 mod keys;
 mod pairing;
@@ -20,7 +21,9 @@ use axum::Router;
 use axum::extract::Request;
 use axum::http::HeaderName;
 use axum::middleware;
+use axum::routing::{MethodRouter, any, get};
 use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -46,6 +49,23 @@ struct AppState {
     root_fields: Arc<monitoring::RootFields>,
 }
 
+/// A page route, its answers compressed (gzip or brotli, whichever the
+/// browser prefers) with `Vary: Accept-Encoding`. Only the pages and their
+/// files: GraphQL, the door's path, is answered as it was (its answers are
+/// small, and compressing them would cost the door CPU at every scan).
+/// Brotli at tower-http's default level (4) compresses the largest file,
+/// the QR decoder, within a few milliseconds, once per download; a browser
+/// that has it asks again with its ETag and gets a 304.
+fn compressed<S: Clone + Send + Sync + 'static>(route: MethodRouter<S>) -> MethodRouter<S> {
+    route.layer(
+        CompressionLayer::new()
+            .gzip(true)
+            .br(true)
+            .no_deflate()
+            .no_zstd(),
+    )
+}
+
 /// Every route of the server, over `services`.
 pub fn router(services: Arc<Services>) -> Router {
     monitoring::install();
@@ -59,14 +79,15 @@ pub fn router(services: Arc<Services>) -> Router {
     Router::new()
         .merge(graphql::routes())
         .merge(attendance::routes())
+        .merge(calendar::routes())
         .merge(keys::routes())
         .merge(tickets::routes())
         .merge(pairing::routes())
         .merge(probes::routes())
-        .route("/", axum::routing::get(pages::festival))
-        .route("/door", axum::routing::get(pages::door))
-        .route("/organizer", axum::routing::get(pages::organizer))
-        .fallback(pages::embedded)
+        .route("/", compressed(get(pages::festival)))
+        .route("/door", compressed(get(pages::door)))
+        .route("/organizer", compressed(get(pages::organizer)))
+        .fallback_service(compressed(any(pages::embedded)))
         .route_layer(middleware::from_fn(monitoring::track_requests))
         .with_state(state)
         .layer(

@@ -2,14 +2,19 @@
 //! otherwise, as over a WebSocket) speaks for, and the extractors that hand
 //! it to routes. No token is anonymous; a bad token is UNAUTHENTICATED.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
+use usher_domain::accounts::User;
+use usher_domain::catalogue::Item;
+use usher_domain::ids::FestivalId;
 
 use crate::Services;
+use crate::access::link_holder_organizes;
 use crate::auth::{SCANNER_TOKEN_PREFIX, Viewer, token_hash};
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 use crate::http::AppState;
+use crate::signed_links::LinkQuery;
 
 /// What a plain-HTTP route that needs a token says to a request without one.
 const SEND_A_TOKEN: &str = "send `Authorization: Bearer <accessToken>`";
@@ -84,20 +89,6 @@ impl FromRequestParts<AppState> for Viewer {
     }
 }
 
-/// A viewer with a valid token: a person or a scanner device.
-pub(super) struct Identified(pub Viewer);
-
-impl FromRequestParts<AppState> for Identified {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        match Viewer::from_request_parts(parts, state).await? {
-            Viewer::Anonymous => Err(ApiError::Unauthenticated(SEND_A_TOKEN.into())),
-            viewer => Ok(Self(viewer)),
-        }
-    }
-}
-
 /// A viewer signed in as a person (a scanner device's token is not enough).
 pub(super) struct SignedIn(pub Viewer);
 
@@ -111,5 +102,85 @@ impl FromRequestParts<AppState> for SignedIn {
                 Err(ApiError::Unauthenticated(SEND_A_TOKEN.into()))
             }
         }
+    }
+}
+
+/// Who opens an organizer's download (the attendance CSV, an arrivals
+/// chart): a Bearer token as on any route, or a signed link, which stands
+/// for the user it was made for (see `crate::signed_links`). A request
+/// whose query carries any part of a signed link is judged by the link.
+pub(super) enum Downloader {
+    /// A person or a device with a token.
+    Bearer(Viewer),
+    /// A signed link, valid for this request's path, made for this user.
+    Link(Box<User>),
+}
+
+impl Downloader {
+    /// Nothing, if this may read all of festival `festival_id`'s attendance.
+    pub(super) fn organizer(&self, festival_id: FestivalId) -> ApiResult<()> {
+        match self {
+            Self::Bearer(viewer) => viewer.organizer(festival_id).map(|_| ()),
+            Self::Link(user) => link_holder_organizes(user, festival_id),
+        }
+    }
+
+    /// Nothing, if this may read the attendance of `item` (a link: only
+    /// when made for one of its organizers).
+    pub(super) fn watcher_of(&self, item: &Item) -> ApiResult<()> {
+        match self {
+            Self::Bearer(viewer) => viewer.watcher_of(item),
+            Self::Link(user) => link_holder_organizes(user, item.festival_id),
+        }
+    }
+
+    /// Whether a signed link let the request in: its answer is then for
+    /// this browser alone, and kept nowhere.
+    pub(super) fn by_link(&self) -> bool {
+        matches!(self, Self::Link(_))
+    }
+}
+
+impl FromRequestParts<AppState> for Downloader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let link = Query::<LinkQuery>::try_from_uri(&parts.uri)
+            .map_err(|_| {
+                ApiError::Unauthenticated(
+                    "this link's query is malformed; open the download again from the \
+                     organizer console"
+                        .into(),
+                )
+            })?
+            .0;
+        if !link.is_signed() {
+            return match Viewer::from_request_parts(parts, state).await? {
+                Viewer::Anonymous => Err(ApiError::Unauthenticated(
+                    "send `Authorization: Bearer <accessToken>`, or open a signed link \
+                     (signedAttendanceCsvUrl, signedArrivalsChartUrl)"
+                        .into(),
+                )),
+                viewer => Ok(Self::Bearer(viewer)),
+            };
+        }
+        let services = &state.services;
+        let user_id =
+            services
+                .link_signer
+                .verify(parts.uri.path(), &link, usher_domain::time::now())?;
+        let store = &services.store;
+        services
+            .users
+            .get(&user_id, || async {
+                Ok(store.users_by_id(&[user_id]).await?.into_iter().next())
+            })
+            .await?
+            .map(|user| Self::Link(Box::new(user)))
+            .ok_or_else(|| {
+                ApiError::Unauthenticated(
+                    "the account this link was made for no longer exists".into(),
+                )
+            })
     }
 }

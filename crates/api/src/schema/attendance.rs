@@ -9,7 +9,7 @@ use futures::stream;
 use tokio::sync::watch;
 use usher_domain::attendance::{self, Attendance};
 use usher_domain::catalogue::{Festival, Item};
-use usher_domain::ids::ItemId;
+use usher_domain::ids::{FestivalId, ItemId};
 use usher_domain::time;
 
 use crate::Services;
@@ -17,9 +17,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::live::{ConnectionSubscriptions, LiveItem, LiveItems, Subscribed};
 use crate::loaders::{CountsOf, Loaders, WaitlistOf};
 use crate::reports::FestivalReport;
-use crate::schema::context::{loaders, services, viewer};
+use crate::schema::context::{loaders, origin, services, viewer};
 use crate::schema::node::Node;
 use crate::schema::scalars::{int, parse_id};
+use crate::signed_links;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "attendance::Grouping")]
@@ -79,6 +80,35 @@ pub struct AttendanceRow {
     pub key: String,
     pub label: String,
     pub attendance: Node<Attendance>,
+}
+
+/// An absolute link to `path` that the viewer, an organizer of festival
+/// `festival_id`, opens in a browser without a token for a few minutes.
+async fn signed_url(ctx: &Context<'_>, festival_id: FestivalId, path: &str) -> ApiResult<String> {
+    let user = viewer(ctx).organizer(festival_id)?;
+    let origin = origin(ctx)?;
+    let link = services(ctx)?.link_signer.sign(path, user.id, time::now());
+    Ok(format!("{origin}{link}"))
+}
+
+/// The signed link to `festival`'s attendance CSV.
+pub(crate) async fn signed_csv_url(ctx: &Context<'_>, festival: &Festival) -> ApiResult<String> {
+    signed_url(
+        ctx,
+        festival.id,
+        &signed_links::attendance_csv_path(festival.id),
+    )
+    .await
+}
+
+/// The signed link to `item`'s arrivals chart.
+pub(crate) async fn signed_chart_url(ctx: &Context<'_>, item: &Item) -> ApiResult<String> {
+    signed_url(
+        ctx,
+        item.festival_id,
+        &signed_links::arrivals_svg_path(item.id),
+    )
+    .await
 }
 
 /// An item's attendance, through the request's loaders.

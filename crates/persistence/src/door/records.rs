@@ -1,16 +1,20 @@
 //! The scan record: every scan as it was decided, for the organizers' audit
 //! trail and for answering a scan sent again.
 
+use std::collections::HashMap;
+
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use usher_domain::door::batch::ScanResult;
 use usher_domain::door::{CheckInOutcome, ScanRecord, ScannedBy};
-use usher_domain::ids::{ItemId, ScanId, TicketId};
+use usher_domain::ids::{ItemId, ScanId, ScannerId, TicketId};
+use usher_domain::input::Label;
 use usher_domain::time::Timestamp;
+use uuid::Uuid;
 
 use crate::catalogue::{Page, load_item, load_venue};
 use crate::entities::scan;
 use crate::error::{StoreError, corrupt};
-use crate::rows::convert_all;
+use crate::rows::{convert_all, in_list};
 use crate::store::Store;
 use crate::tickets::find_ticket;
 
@@ -76,12 +80,14 @@ impl Store {
         }))
     }
 
-    /// A page of an item's scans, newest first, optionally of one outcome.
+    /// A page of an item's scans, newest first, optionally of one outcome
+    /// and at one gate.
     #[tracing::instrument(level = "debug", skip_all, fields(item = %item_id), err(level = "debug"))]
     pub async fn scans_of_item(
         &self,
         item_id: ItemId,
         outcome: Option<CheckInOutcome>,
+        gate: Option<&Label>,
         after: Option<(Timestamp, ScanId)>,
         first: u64,
     ) -> Result<Page<ScanRecord>, StoreError> {
@@ -90,6 +96,9 @@ impl Store {
         let mut filter = Condition::all().add(Column::ItemId.eq(item_id.as_uuid()));
         if let Some(outcome) = outcome {
             filter = filter.add(Column::Outcome.eq(outcome.as_str()));
+        }
+        if let Some(gate) = gate {
+            filter = filter.add(Column::Gate.eq(gate.as_str()));
         }
         let total_count =
             sea_orm::PaginatorTrait::count(scan::Entity::find().filter(filter.clone()), &self.db)
@@ -117,5 +126,28 @@ impl Store {
             has_next_page,
             total_count,
         })
+    }
+
+    /// When each of these scanner devices last scanned (the latest scan's
+    /// time, the device's clock for an offline one), in one grouped query;
+    /// a device that never scanned is not in the answer.
+    #[tracing::instrument(level = "debug", skip_all, fields(count = ids.len()), err(level = "debug"))]
+    pub async fn last_scans_of_scanners(
+        &self,
+        ids: &[ScannerId],
+    ) -> Result<HashMap<ScannerId, Timestamp>, StoreError> {
+        let rows: Vec<(Uuid, Option<Timestamp>)> = scan::Entity::find()
+            .select_only()
+            .column(scan::Column::ScannerDeviceId)
+            .column_as(scan::Column::ScannedAt.max(), "last_scan_at")
+            .filter(scan::Column::ScannerDeviceId.is_in(in_list(ids.iter().copied())))
+            .group_by(scan::Column::ScannerDeviceId)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(device, at)| Some((device.into(), at?)))
+            .collect())
     }
 }

@@ -178,7 +178,7 @@ async fn a_batch_of_scans_admits_each_ticket_once_and_never_past_the_hall() {
     assert_eq!(counts[&early.id].checked_in, 2, "rows");
     let recorded = festival
         .store
-        .scans_of_item(early.id, None, None, 10)
+        .scans_of_item(early.id, None, None, None, 10)
         .await
         .unwrap();
     assert_eq!(
@@ -222,7 +222,7 @@ async fn a_scan_sent_twice_in_one_batch_is_decided_and_recorded_once() {
     );
     let recorded = festival
         .store
-        .scans_of_item(early.id, None, None, 10)
+        .scans_of_item(early.id, None, None, None, 10)
         .await
         .unwrap();
     assert_eq!(recorded.total_count, 1);

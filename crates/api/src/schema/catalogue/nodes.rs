@@ -18,6 +18,7 @@ use crate::schema::programme::{
     self, ProgrammeConnection, ProgrammeFilter, ProgrammeKind, ProgrammeStatus,
 };
 use crate::schema::scalars::{DateTime, int};
+use crate::signed_links;
 
 // A festival: its venues and programme.
 #[Object(name = "Festival")]
@@ -72,6 +73,14 @@ impl Node<Festival> {
         group_by: AttendanceGrouping,
     ) -> ApiResult<Vec<AttendanceRow>> {
         attendance::of_festival(ctx, &self.0, group_by).await
+    }
+
+    /// The attendance CSV as a link that opens in a browser without a
+    /// token, for 5 minutes, for the organizers of the festival (and admins;
+    /// FORBIDDEN for others). It stops working once its maker no longer
+    /// organizes the festival.
+    async fn signed_attendance_csv_url(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        attendance::signed_csv_url(ctx, &self.0).await
     }
 
     /// The programme in order of start time, a page at a time.
@@ -250,19 +259,31 @@ impl Node<Item> {
     /// Where the arrivals chart is drawn: check-ins per 5 minutes from doors
     /// open to late entry closed (an SVG for organizers, with their Bearer token).
     async fn arrivals_chart_url(&self) -> String {
-        format!("/items/{}/arrivals.svg", self.0.id)
+        signed_links::arrivals_svg_path(self.0.id)
+    }
+
+    /// The arrivals chart as an absolute link that opens in a browser
+    /// without a token, for 5 minutes, for the organizers of the festival
+    /// (and admins; FORBIDDEN for others). It stops working once its maker
+    /// no longer organizes the festival.
+    async fn signed_arrivals_chart_url(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        attendance::signed_chart_url(ctx, &self.0).await
     }
 
     /// Every scan of this item's tickets, newest first, for organizers;
-    /// optionally only those of one outcome.
+    /// optionally only those of one outcome, or at one gate.
     async fn scans(
         &self,
         ctx: &Context<'_>,
         outcome: Option<CheckInOutcome>,
+        #[graphql(
+            desc = "Only the scans at this gate (as the venue names it; scans sent without a gate are left out)."
+        )]
+        gate: Option<String>,
         #[graphql(desc = "Scans per page: 1 to 200, default 20.")] first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<ScanConnection> {
-        scans::page(ctx, &self.0, outcome, first, after).await
+        scans::page(ctx, &self.0, outcome, gate, first, after).await
     }
 
     /// Minutes before startsAt that the doors open.

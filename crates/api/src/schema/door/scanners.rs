@@ -10,6 +10,7 @@ use usher_domain::time::{self, Timestamp};
 use usher_persistence::Manifest;
 
 use crate::error::{ApiError, ApiResult};
+use crate::loaders::LastScanOf;
 use crate::schema::context::{loaders, services, viewer};
 use crate::schema::node::Node;
 use crate::schema::scalars::{DateTime, parse_id};
@@ -106,6 +107,13 @@ impl Node<ScannerDevice> {
 
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
+    }
+
+    /// When the device last scanned (the latest scan it recorded; the
+    /// phone's clock for a scan made offline); null before its first scan.
+    async fn last_scan_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
+        let last = loaders(ctx)?.load_one(LastScanOf(self.0.id)).await?;
+        Ok(last.map(DateTime::from))
     }
 
     /// Whether the token works now.

@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use usher_domain::catalogue::Item;
 use usher_domain::door::{ScanRecord, ScannedBy, ScannerDevice};
 use usher_domain::ids::ScanId;
+use usher_domain::input::Label;
 use usher_domain::tickets::Ticket;
 
 use crate::error::ApiResult;
@@ -56,7 +57,7 @@ impl Node<ScanRecord> {
         let ScannedBy::Device(id) = self.0.scanned_by else {
             return Ok(None);
         };
-        Ok(services(ctx)?.store.scanner(id).await?.map(Node))
+        Ok(loaders(ctx)?.load_one(id).await?.map(Node))
     }
 }
 
@@ -78,15 +79,23 @@ pub(crate) async fn page(
     ctx: &Context<'_>,
     item: &Item,
     outcome: Option<CheckInOutcome>,
+    gate: Option<String>,
     first: Option<i32>,
     after: Option<String>,
 ) -> ApiResult<ScanConnection> {
     viewer(ctx).organizer(item.festival_id)?;
+    let gate = gate.map(|gate| Label::parse("gate", &gate)).transpose()?;
     let first = page_size(first)?;
     let after = position_after::<ScanId>(after)?;
     let page = services(ctx)?
         .store
-        .scans_of_item(item.id, outcome.map(Into::into), after, first)
+        .scans_of_item(
+            item.id,
+            outcome.map(Into::into),
+            gate.as_ref(),
+            after,
+            first,
+        )
         .await?;
     let edges: Vec<ScanEdge> = page
         .rows
