@@ -23,6 +23,7 @@ on_both_databases_in_a_browser!(
     a_check_in_made_through_the_api_appears_on_the_dashboard_without_a_reload,
     a_scanner_token_issued_on_the_page_shows_its_pairing_qr_code,
     revoking_a_role_on_the_page_takes_the_access_away,
+    the_csv_downloads_and_the_chart_opens_from_the_dashboard,
 );
 
 /// An organizer of `festivals`, with an account made in the store; their e-mail.
@@ -443,4 +444,68 @@ async fn revoking_a_role_on_the_page_takes_the_access_away(app: TestApp) {
         "gate-a@example.com is no longer Door staff. Now holds: no role beyond attendee"
     );
     assert_eq!(after.error_code(), "FORBIDDEN");
+}
+
+async fn the_csv_downloads_and_the_chart_opens_from_the_dashboard(app: TestApp) {
+    let festival = catalogue::festival(&app, "organizer-downloads").await;
+    let item = catalogue::create_item(&app, &festival, 10, json!({})).await;
+    let item_id = item["id"].as_str().unwrap().to_owned();
+    let attendee = app.attendee("holder@example.com").await;
+    app.reserve(&attendee, &item).await.data("/reserveTickets");
+    let email = organizer(&app, &[&festival]).await;
+    let browser = laptop().await;
+    sign_in(&app, &browser, &email).await;
+    browser
+        .wait_for_attribute("#csv-link", "data-ready", "true", WAIT)
+        .await
+        .unwrap();
+    let csv_link = browser
+        .attribute("#csv-link", "href")
+        .await
+        .unwrap()
+        .unwrap();
+    // The link opens with no header at all, as a browser follows it.
+    let csv = reqwest::get(&csv_link).await.unwrap();
+    let csv_status = csv.status();
+    let csv_text = csv.text().await.unwrap();
+
+    browser
+        .click(&format!(
+            "#item-rows tr[data-item-id=\"{item_id}\"] [data-action=chart]"
+        ))
+        .await
+        .unwrap();
+    browser
+        .wait_for_attribute("#chart", "data-ready", "true", WAIT)
+        .await
+        .unwrap();
+    wait_until(
+        &browser,
+        "const image = document.getElementById('chart-image'); return image.complete && image.naturalWidth > 0;",
+    )
+    .await;
+    let chart_link = browser
+        .attribute("#chart-image", "src")
+        .await
+        .unwrap()
+        .unwrap();
+    let chart = reqwest::get(&chart_link).await.unwrap();
+    let chart_type = chart.headers()["content-type"].clone();
+    let tampered = reqwest::get(chart_link.replace("expires=", "expires=1"))
+        .await
+        .unwrap()
+        .status();
+
+    assert_eq!(csv_status, 200);
+    assert!(
+        csv_text.lines().count() >= 2,
+        "a header and a row: {csv_text}"
+    );
+    assert!(csv_text.contains("Ròm"), "{csv_text}");
+    assert!(
+        chart_link.contains(&format!("/items/{item_id}/arrivals.svg?")),
+        "{chart_link}"
+    );
+    assert_eq!(chart_type, "image/svg+xml");
+    assert_eq!(tampered, 401);
 }
