@@ -15,6 +15,7 @@ mod m20261126_000004_create_door;
 mod m20261201_000001_add_account_age_brake;
 mod m20261201_000002_index_ended_logins;
 mod m20261215_000001_index_scans_by_scanner;
+mod m20261216_000001_add_scanner_gate;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_add_account_age_brake::Migration),
             Box::new(m20261201_000002_index_ended_logins::Migration),
             Box::new(m20261215_000001_index_scans_by_scanner::Migration),
+            Box::new(m20261216_000001_add_scanner_gate::Migration),
         ]
     }
 }

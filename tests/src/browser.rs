@@ -292,13 +292,24 @@ impl Browser {
     }
 
     /// Clicks the first element matching `selector` as a user would: it
-    /// must be shown and not covered.
+    /// must be shown and not covered. A page that redraws the element between finding and clicking it
+    /// (a live update) is asked again, a few times.
     pub async fn click(&self, selector: &str) -> anyhow::Result<()> {
-        let element = self.element(selector).await?;
-        self.session
-            .post(&format!("/element/{element}/click"), json!({}))
-            .await?;
-        Ok(())
+        let mut attempts = 0;
+        loop {
+            let element = self.element(selector).await?;
+            match self
+                .session
+                .post(&format!("/element/{element}/click"), json!({}))
+                .await
+            {
+                Err(error) if attempts < 5 && error.to_string().contains("stale element") => {
+                    attempts += 1;
+                    tokio::time::sleep(POLL).await;
+                }
+                answer => return answer.map(|_| ()),
+            }
+        }
     }
 
     /// Focuses the first element matching `selector` and types `text` into

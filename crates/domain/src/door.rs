@@ -121,6 +121,8 @@ pub struct ScannerDevice {
     pub venue_id: VenueId,
     /// A name for it, e.g. "Gate A, phone 2".
     pub label: Label,
+    /// The gate of its venue it scans at, if it belongs to one.
+    pub gate: Option<Label>,
     /// When its token stops working.
     pub expires_at: Timestamp,
     /// When it was revoked, if it was.
@@ -734,6 +736,7 @@ mod tests {
             festival_id: FestivalId::generate(),
             venue_id: VenueId::generate(),
             label: Label::parse("label", "Gate A").unwrap(),
+            gate: None,
             expires_at,
             revoked_at: None,
             created_at: now - Duration::hours(23),

@@ -291,6 +291,7 @@ pub(crate) mod scanner_device {
         pub festival_id: Uuid,
         pub venue_id: Uuid,
         pub label: String,
+        pub gate: Option<String>,
         pub token_hash: String,
         pub expires_at: DateTimeUtc,
         pub revoked_at: Option<DateTimeUtc>,

@@ -27,6 +27,7 @@ on_both_databases!(
     the_pairing_url_is_the_door_page_with_a_token_that_scans,
     the_pairing_url_takes_the_origin_of_the_request_or_refuses_without_one,
     the_pairing_qr_code_is_for_organizers_while_the_token_is_live,
+    a_device_of_one_gate_tells_its_gate_and_only_a_gate_of_its_venue,
 );
 
 /// A scanner device issued by `who` at the festival's venue (expiring at
@@ -92,6 +93,56 @@ async fn the_pairing_url_is_the_door_page_with_a_token_that_scans(app: TestApp) 
     assert_eq!(admitted.data("/checkIn/outcome"), "ADMITTED");
     let other = issue(&app, &festival.admin, &festival, None).await;
     assert_ne!(other.0, token, "each device has a token of its own");
+}
+
+async fn a_device_of_one_gate_tells_its_gate_and_only_a_gate_of_its_venue(app: TestApp) {
+    let festival = festival(&app, "gates").await;
+    let issue_at = |gate: &'static str| {
+        let app = &app;
+        let festival = &festival;
+        async move {
+            app.gql(
+                Some(&festival.admin),
+                "mutation($input: IssueScannerTokenInput!) {
+                    issueScannerToken(input: $input) { token scanner { gate } } }",
+                json!({ "input": { "venueId": festival.venue, "label": "East door", "gate": gate } }),
+            )
+            .await
+        }
+    };
+
+    let at_b = issue_at("B").await;
+    let token = at_b.data("/issueScannerToken/token").as_str().unwrap();
+    let seen_by_device = app
+        .gql(Some(token), "{ myScanner { label gate } }", json!({}))
+        .await;
+    let unknown_gate = issue_at("Z").await;
+    let listed = app
+        .gql(
+            Some(&festival.admin),
+            "query($venue: ID!) { scannerTokens(venueId: $venue) { gate } }",
+            json!({ "venue": festival.venue }),
+        )
+        .await;
+
+    assert_eq!(at_b.data("/issueScannerToken/scanner/gate"), "B");
+    assert_eq!(seen_by_device.data("/myScanner/gate"), "B");
+    assert_eq!(seen_by_device.data("/myScanner/label"), "East door");
+    assert_eq!(unknown_gate.error_code(), "BAD_USER_INPUT");
+    assert_eq!(unknown_gate.error_field(), "gate");
+    assert_eq!(
+        listed.data("/scannerTokens"),
+        &json!([{ "gate": "B" }]),
+        "the refused one was not issued"
+    );
+    let people = app
+        .gql(Some(&festival.admin), "{ myScanner { label } }", json!({}))
+        .await;
+    assert_eq!(
+        people.data("/myScanner"),
+        &Value::Null,
+        "a person is no scanner"
+    );
 }
 
 /// Sends `body` (a GraphQL request) with `token` to the app over a raw
@@ -334,6 +385,7 @@ async fn the_pairing_qr_code_is_for_organizers_while_the_token_is_live(app: Test
             festival_id,
             venue_id: festival.venue.parse().unwrap(),
             label: Label::parse("label", "Old phone").unwrap(),
+            gate: None,
             token_hash: token_hash("usc_a-random-token-from-before"),
             expires_at: Utc::now() + Duration::hours(1),
             issued_by: organizer_id(&app, "lead@example.org").await,

@@ -53,7 +53,7 @@ async fn door(app: &TestApp, tickets: usize) -> Door {
         .gql(
             Some(&festival.admin),
             "mutation($input: IssueScannerTokenInput!) { issueScannerToken(input: $input) { pairingUrl } }",
-            json!({ "input": { "venueId": festival.venue, "label": "Gate A, phone 1" } }),
+            json!({ "input": { "venueId": festival.venue, "label": "Gate A, phone 1", "gate": "A" } }),
         )
         .await;
     Door {
@@ -196,6 +196,7 @@ async fn a_paired_phone_admits_a_ticket_its_camera_reads_and_refuses_it_the_seco
     let outcomes: Vec<&Value> = scans.iter().map(|scan| &scan["outcome"]).collect();
     assert_eq!(outcomes, ["ADMITTED", "ALREADY_CHECKED_IN"]);
     assert_eq!(scans[0]["scanner"]["label"], "Gate A, phone 1");
+    assert_eq!(scans[0]["gate"], "A", "the device's gate, chosen by no one");
     assert_eq!(scans[0]["offline"], false);
 }
 

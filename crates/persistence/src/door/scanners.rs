@@ -23,6 +23,10 @@ impl TryFrom<scanner_device::Model> for ScannerDevice {
             festival_id: row.festival_id.into(),
             venue_id: row.venue_id.into(),
             label: stored("scanner_device", Label::parse("label", &row.label))?,
+            gate: row
+                .gate
+                .map(|gate| stored("scanner_device", Label::parse("gate", &gate)))
+                .transpose()?,
             expires_at: row.expires_at,
             revoked_at: row.revoked_at,
             created_at: row.created_at,
@@ -41,6 +45,8 @@ pub struct NewScanner {
     pub venue_id: VenueId,
     /// A name for the device, e.g. "Gate A, phone 2".
     pub label: Label,
+    /// The gate of the venue it scans at, if it belongs to one.
+    pub gate: Option<Label>,
     /// The SHA-256 of its token (the token itself is never stored).
     pub token_hash: String,
     /// When the token stops working.
@@ -58,6 +64,7 @@ impl Store {
             festival_id: Set(device.festival_id.as_uuid()),
             venue_id: Set(device.venue_id.as_uuid()),
             label: Set(device.label.as_str().to_owned()),
+            gate: Set(device.gate.as_ref().map(|gate| gate.as_str().to_owned())),
             token_hash: Set(device.token_hash),
             expires_at: Set(device.expires_at),
             revoked_at: Set(None),

@@ -26,7 +26,7 @@ const SHOWN_MS = { green: 3000, amber: 4000, red: 4000, neutral: 2000 };
 const WEDGE_GAP_MS = 300;
 
 const VENUE_FIELDS = 'id name capacity gates';
-const MY_SCANNER = `query { myScanner { label venue { ${VENUE_FIELDS} } } }`;
+const MY_SCANNER = `query { myScanner { label gate venue { ${VENUE_FIELDS} } } }`;
 const MY_VENUES = `query {
   me { displayName roles { role festival { name venues { ${VENUE_FIELDS} } } venue { ${VENUE_FIELDS} } } }
 }`;
@@ -215,6 +215,10 @@ async function enter() {
       const { myScanner } = await state.api.request(MY_SCANNER, {}, { timeout: 4000 });
       if (!myScanner) return refused();
       $('device').textContent = myScanner.label;
+      if (myScanner.gate) {
+        state.gate = myScanner.gate;
+        localStorage.setItem('usher.door.gate', state.gate);
+      }
       return openDoor(myScanner.venue);
     }
     const venues = await staffVenues();

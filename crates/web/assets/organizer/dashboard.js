@@ -2,7 +2,7 @@
 // live through attendanceChanged (one subscription per item shown), the
 // festival's totals by day, venue, film or country, an item's arrivals
 // chart and the attendance CSV, both through short-lived signed links.
-import { $, countryName, formatDay, formatTime, h, localDate, unknownToServer } from '/organizer/ui.js';
+import { $, countryName, formatDay, formatTime, h, localDate } from '/organizer/ui.js';
 
 const ATTENDANCE_FIELDS = 'ticketCapacity venueCapacity issued checkedIn cancelled noShows waitlisted checkInRate';
 const PROGRAMME = `query Programme($id: ID!, $after: String, $startsAfter: DateTime) {
@@ -54,12 +54,7 @@ export class Dashboard {
 
   async enter() {
     this.render();
-    const csv = this.prepareCsv().catch((error) => {
-      // A server without signed links yet: no CSV link rather than an error.
-      if (!unknownToServer(error)) throw error;
-      $('csv-link').hidden = true;
-    });
-    await Promise.all([this.loadItems(), this.loadTotals(), csv].map((load) =>
+    await Promise.all([this.loadItems(), this.loadTotals(), this.prepareCsv()].map((load) =>
       load.catch((error) => this.context.report(error)),
     ));
     clearInterval(this.reloadTimer);

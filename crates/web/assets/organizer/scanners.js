@@ -2,10 +2,10 @@
 // show it as the door app's pairing QR code, list the devices with their
 // last scan, revoke one.
 import { ApiError, NetworkError } from '/common/api.js';
-import { $, confirmAction, formatTime, fromLocalInput, h, unknownToServer } from '/organizer/ui.js';
+import { $, confirmAction, formatTime, fromLocalInput, h } from '/organizer/ui.js';
 
-const DEVICE_FIELDS = 'id label active createdAt expiresAt revokedAt';
-const DEVICES = (fields) => `query Devices($venueId: ID!) { scannerTokens(venueId: $venueId) { ${fields} } }`;
+const DEVICE_FIELDS = 'id label gate active createdAt expiresAt revokedAt lastScanAt';
+const DEVICES = `query Devices($venueId: ID!) { scannerTokens(venueId: $venueId) { ${DEVICE_FIELDS} } }`;
 const ISSUE = `mutation Issue($input: IssueScannerTokenInput!) {
   issueScannerToken(input: $input) { pairingUrl scanner { ${DEVICE_FIELDS} } }
 }`;
@@ -16,7 +16,6 @@ export class Scanners {
     this.context = context;
     this.venueId = '';
     this.devices = [];
-    this.withLastScan = true;
     this.qrUrl = null;
     this.paired = null;
     $('scanner-venue').addEventListener('change', () => {
@@ -53,22 +52,10 @@ export class Scanners {
       return this.render();
     }
     const venueId = this.venueId;
-    let data;
-    try {
-      data = await this.context.api.request(DEVICES(this.fields()), { venueId });
-    } catch (error) {
-      // A server that does not tell the last scan yet.
-      if (!this.withLastScan || !unknownToServer(error)) throw error;
-      this.withLastScan = false;
-      data = await this.context.api.request(DEVICES(this.fields()), { venueId });
-    }
+    const data = await this.context.api.request(DEVICES, { venueId });
     if (venueId !== this.venueId) return;
     this.devices = data.scannerTokens;
     this.render();
-  }
-
-  fields() {
-    return this.withLastScan ? `${DEVICE_FIELDS} lastScanAt` : DEVICE_FIELDS;
   }
 
   render() {
@@ -77,6 +64,11 @@ export class Scanners {
     const select = $('scanner-venue');
     select.replaceChildren(...(this.venues ?? []).map((venue) => new Option(venue.name, venue.id)));
     select.value = this.venueId;
+    const gates = this.venues?.find((venue) => venue.id === this.venueId)?.gates ?? [];
+    const gate = $('scanner-gate');
+    const chosen = gate.value;
+    gate.replaceChildren(new Option(t('organizer-any-gate'), ''), ...gates.map((name) => new Option(name, name)));
+    gate.value = gates.includes(chosen) ? chosen : '';
     const when = (at) => (at ? formatTime(at, zone, tag, { day: true }) : '–');
     $('device-rows').replaceChildren(
       ...this.devices.map((device) => {
@@ -84,7 +76,7 @@ export class Scanners {
         return h(
           'tr',
           { 'data-scanner-id': device.id, 'data-state': state, 'data-last-scan': device.lastScanAt ?? '' },
-          h('td', {}, device.label),
+          h('td', {}, device.gate ? `${device.label} · ${device.gate}` : device.label),
           h('td', {}, h('span', { class: `status device-${state}` }, t(`organizer-device-${state}`))),
           h('td', {}, when(device.expiresAt)),
           h('td', {}, device.lastScanAt ? when(device.lastScanAt) : t('organizer-never')),
@@ -110,7 +102,12 @@ export class Scanners {
     const expiresAt = fromLocalInput(form.elements.expiresAt.value, this.festival.timezone);
     const issued = await this.context.attempt(async () =>
       (await this.context.api.request(ISSUE, {
-        input: { venueId: this.venueId, label: form.elements.label.value.trim(), ...(expiresAt ? { expiresAt } : {}) },
+        input: {
+          venueId: this.venueId,
+          label: form.elements.label.value.trim(),
+          ...(form.elements.gate.value ? { gate: form.elements.gate.value } : {}),
+          ...(expiresAt ? { expiresAt } : {}),
+        },
       })).issueScannerToken,
     );
     if (!issued) return;

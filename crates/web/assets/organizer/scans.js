@@ -1,6 +1,6 @@
 // The scan log of an item, newest first, filtered by outcome and gate,
 // with the undo of an admission.
-import { $, formatTime, h, unknownToServer } from '/organizer/ui.js';
+import { $, formatTime, h } from '/organizer/ui.js';
 
 const OUTCOMES = [
   'ADMITTED',
@@ -25,10 +25,6 @@ const SCAN_FIELDS = `totalCount pageInfo { hasNextPage endCursor }
 const SCANS = `query Scans($id: ID!, $outcome: CheckInOutcome, $gate: String, $after: String) {
   item(id: $id) { id scans(outcome: $outcome, gate: $gate, first: ${PAGE}, after: $after) { ${SCAN_FIELDS} } }
 }`;
-/// For a server whose scans take no gate yet: the page filters by gate itself.
-const SCANS_WITHOUT_GATE = `query Scans($id: ID!, $outcome: CheckInOutcome, $after: String) {
-  item(id: $id) { id scans(outcome: $outcome, first: ${PAGE}, after: $after) { ${SCAN_FIELDS} } }
-}`;
 const UNDO = 'mutation Undo($ticketId: ID!) { undoCheckIn(ticketId: $ticketId) { id status } }';
 
 export const outcomeLabel = (t, outcome) => t(`door-outcome-${outcome.toLowerCase().replaceAll('_', '-')}`);
@@ -42,7 +38,6 @@ export class Scans {
     this.scans = [];
     this.total = 0;
     this.next = null;
-    this.gateArgument = true;
     for (const id of ['scan-item', 'scan-outcome', 'scan-gate']) {
       $(id).addEventListener('change', () => {
         if (id === 'scan-item') {
@@ -92,19 +87,11 @@ export class Scans {
       gate: $('scan-gate').value || null,
       after,
     };
-    let item;
-    try {
-      ({ item } = await this.context.api.request(this.gateArgument ? SCANS : SCANS_WITHOUT_GATE, filter));
-    } catch (error) {
-      if (!this.gateArgument || !unknownToServer(error)) throw error;
-      this.gateArgument = false;
-      ({ item } = await this.context.api.request(SCANS_WITHOUT_GATE, filter));
-    }
+    const { item } = await this.context.api.request(SCANS, filter);
     if (item?.id !== this.itemId) return;
-    let found = item.scans.edges.map((edge) => edge.node);
-    if (!this.gateArgument && filter.gate) found = found.filter((scan) => scan.gate === filter.gate);
+    const found = item.scans.edges.map((edge) => edge.node);
     this.scans = after ? this.scans.concat(found) : found;
-    this.total = this.gateArgument || !filter.gate ? item.scans.totalCount : this.scans.length;
+    this.total = item.scans.totalCount;
     this.next = item.scans.pageInfo.hasNextPage ? item.scans.pageInfo.endCursor : null;
     this.render();
   }

@@ -147,9 +147,3 @@ export function confirmAction(question, yes, no) {
     dialog.addEventListener('cancel', onNo);
   });
 }
-
-/// Whether `error` says the server does not know a field or argument the
-/// page asked for (an older server): the page then asks without it.
-export function unknownToServer(error) {
-  return /^Unknown (field|argument)/.test(error?.message ?? '');
-}

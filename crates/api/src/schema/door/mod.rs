@@ -223,6 +223,7 @@ impl DoorMutation {
             .await?
             .ok_or_else(|| ApiError::not_found("venue"))?;
         let organizer = viewer(ctx).organizer(venue.festival_id)?;
+        let gate = venue.gate("gate", input.gate.as_deref())?;
         // Before anything is issued: a token whose pairing URL cannot be
         // made would be lost with the answer.
         let origin = origin(ctx)?;
@@ -236,6 +237,7 @@ impl DoorMutation {
                 festival_id: venue.festival_id,
                 venue_id,
                 label,
+                gate,
                 token_hash: token_hash(&token),
                 expires_at,
                 issued_by: organizer.id,

@@ -6,6 +6,7 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use usher_domain::catalogue::{Item, Venue};
 use usher_domain::door::ScannerDevice;
 use usher_domain::ids::ScannerId;
+use usher_domain::input::Label;
 use usher_domain::time::{self, Timestamp};
 use usher_persistence::Manifest;
 
@@ -27,6 +28,8 @@ pub struct IssueScannerTokenInput {
     pub venue_id: ID,
     /// A name for the device, e.g. "Gate A, phone 2".
     pub label: String,
+    /// The gate of the venue the device scans at (one of the venue's gates), if it belongs to one: the door app then scans there without asking.
+    pub gate: Option<String>,
     /// When the token stops working; default 24 hours from now, at most 31 days.
     pub expires_at: Option<DateTime>,
 }
@@ -87,6 +90,11 @@ impl Node<ScannerDevice> {
 
     async fn label(&self) -> &str {
         self.0.label.as_str()
+    }
+
+    /// The gate it scans at, if it belongs to one.
+    async fn gate(&self) -> Option<&str> {
+        self.0.gate.as_ref().map(Label::as_str)
     }
 
     async fn venue(&self, ctx: &Context<'_>) -> ApiResult<Node<Venue>> {
