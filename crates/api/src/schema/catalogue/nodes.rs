@@ -8,7 +8,7 @@ use usher_domain::catalogue::{Festival, Film, Item, Venue};
 use usher_domain::time;
 
 use crate::error::{ApiError, ApiResult};
-use crate::loaders::{VenuesOf, WaitlistOf};
+use crate::loaders::{FilmsOf, VenuesOf, WaitlistOf};
 use crate::schema::attendance::{self, AttendanceGrouping, AttendanceRow};
 use crate::schema::context::loaders;
 use crate::schema::door::check_in::CheckInOutcome;
@@ -63,6 +63,12 @@ impl Node<Festival> {
     async fn venues(&self, ctx: &Context<'_>) -> ApiResult<Vec<Node<Venue>>> {
         let venues = loaders(ctx)?.load_one(VenuesOf(self.0.id)).await?;
         Ok(venues.unwrap_or_default().into_iter().map(Node).collect())
+    }
+
+    /// Every film of the festival, by title, whether programmed or not.
+    async fn films(&self, ctx: &Context<'_>) -> ApiResult<Vec<Node<Film>>> {
+        let films = loaders(ctx)?.load_one(FilmsOf(self.0.id)).await?;
+        Ok(films.unwrap_or_default().into_iter().map(Node).collect())
     }
 
     /// Organizers of this festival (all items), and its door staff (the
