@@ -42,6 +42,10 @@ pub struct CountsOf(pub ItemId);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct VenuesOf(pub FestivalId);
 
+/// The films of a festival, as a loader key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FilmsOf(pub FestivalId);
+
 /// The number of attendees waiting for an item, as a loader key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct WaitlistOf(pub ItemId);
@@ -124,6 +128,29 @@ impl Loader<VenuesOf> for StoreLoader {
                 .entry(VenuesOf(venue.festival_id))
                 .or_default()
                 .push(venue);
+        }
+        Ok(grouped)
+    }
+}
+
+impl Loader<FilmsOf> for StoreLoader {
+    type Value = Vec<Film>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[FilmsOf]) -> Result<HashMap<FilmsOf, Vec<Film>>, LoadError> {
+        let festivals: Vec<FestivalId> = keys.iter().map(|key| key.0).collect();
+        let rows = self
+            .store
+            .films_of_festivals(&festivals)
+            .await
+            .map_err(Arc::new)?;
+        let mut grouped: HashMap<FilmsOf, Vec<Film>> =
+            keys.iter().map(|&key| (key, Vec::new())).collect();
+        for film in rows {
+            grouped
+                .entry(FilmsOf(film.festival_id))
+                .or_default()
+                .push(film);
         }
         Ok(grouped)
     }

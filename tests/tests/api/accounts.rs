@@ -40,6 +40,7 @@ on_both_databases!(
     concurrent_changes_from_one_password_change_it_once,
     admins_and_organizers_take_roles_back_within_their_reach,
     two_admins_taking_the_role_from_each_other_at_once_leave_one,
+    organizers_see_who_holds_a_role_in_their_festival,
 );
 
 async fn a_new_attendee_registers_and_is_signed_in(app: TestApp) {
@@ -576,4 +577,113 @@ async fn two_admins_taking_the_role_from_each_other_at_once_leave_one(app: TestA
         }
     }
     assert_eq!(admins, 1, "one admin is left, and keeps the role");
+}
+
+async fn organizers_see_who_holds_a_role_in_their_festival(app: TestApp) {
+    let festival = festival(&app, "holders").await;
+    let other = festival_of(&app, "holders-elsewhere").await;
+    let festival_id: usher_domain::ids::FestivalId = festival.id.parse().unwrap();
+    let other_id: usher_domain::ids::FestivalId = other.parse().unwrap();
+    let organizer = app
+        .user_with(
+            "chief@example.org",
+            &[RoleGrant::new(Role::Organizer, Some(festival_id), None).unwrap()],
+        )
+        .await;
+    let gate = app
+        .user_with(
+            "gate@example.org",
+            &[
+                RoleGrant::new(
+                    Role::DoorStaff,
+                    Some(festival_id),
+                    Some(festival.venue.parse().unwrap()),
+                )
+                .unwrap(),
+                RoleGrant::new(Role::DoorStaff, Some(other_id), None).unwrap(),
+            ],
+        )
+        .await;
+    let elsewhere = app
+        .user_with(
+            "elsewhere@example.org",
+            &[RoleGrant::new(Role::Organizer, Some(other_id), None).unwrap()],
+        )
+        .await;
+    let attendee = app.attendee("bo@example.org").await;
+    let bo_id = app
+        .gql(Some(&attendee), "{ me { id } }", json!({}))
+        .await
+        .data("/me/id")
+        .clone();
+    // Granted through the API, by the organizer: the whole festival.
+    app.gql(
+        Some(&organizer),
+        "mutation($input: GrantRoleInput!) { grantRole(input: $input) { email } }",
+        json!({ "input": { "email": "bo@example.org", "role": "DOOR_STAFF", "festivalId": festival.id } }),
+    )
+    .await
+    .data("/grantRole");
+    let holders = |token: Option<String>| {
+        let app = &app;
+        let id = festival.id.clone();
+        async move {
+            app.gql(
+                token.as_deref(),
+                "query($id: ID!) { festival(id: $id) { roleHolders { userId email displayName role venue { name } } } }",
+                json!({ "id": id }),
+            )
+            .await
+        }
+    };
+
+    let by_organizer = holders(Some(organizer.clone())).await;
+    let by_admin = holders(Some(festival.admin.clone())).await;
+    let by_attendee = holders(Some(attendee)).await;
+    let by_door_staff = holders(Some(gate)).await;
+    let by_other_organizer = holders(Some(elsewhere)).await;
+    let anonymous = holders(None).await;
+    revoke(
+        &app,
+        &organizer,
+        json!({ "email": "gate@example.org", "role": "DOOR_STAFF", "festivalId": festival.id, "venueId": festival.venue }),
+    )
+    .await
+    .data("/revokeRole");
+    let after_revoking = holders(Some(organizer)).await;
+
+    let listed = by_organizer.data("/festival/roleHolders");
+    assert_eq!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|holder| json!([holder["email"], holder["role"], holder["venue"]]))
+            .collect::<Vec<_>>(),
+        [
+            json!(["chief@example.org", "ORGANIZER", null]),
+            json!(["bo@example.org", "DOOR_STAFF", null]),
+            json!(["gate@example.org", "DOOR_STAFF", { "name": "Hall 2" }]),
+        ],
+        "organizers first, then door staff by e-mail; no admin, nothing of the other festival"
+    );
+    assert_eq!(listed[1]["userId"], bo_id);
+    assert_eq!(listed[1]["displayName"], "bo");
+    assert_eq!(listed[0]["displayName"], "Test User");
+    assert_eq!(by_admin.data("/festival/roleHolders"), listed);
+    assert_eq!(by_attendee.error_code(), "FORBIDDEN");
+    assert_eq!(by_door_staff.error_code(), "FORBIDDEN");
+    assert_eq!(by_other_organizer.error_code(), "FORBIDDEN");
+    assert_eq!(anonymous.error_code(), "UNAUTHENTICATED");
+    assert_eq!(
+        after_revoking
+            .data("/festival/roleHolders")
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|holder| holder["email"].clone())
+            .collect::<Vec<_>>(),
+        [json!("chief@example.org"), json!("bo@example.org")],
+        "a revoked grant leaves the list"
+    );
 }

@@ -26,6 +26,7 @@ on_both_databases!(
     only_organizers_of_the_festival_set_it_up,
     organizers_grant_roles_within_their_festival_only,
     a_slug_is_taken_once_even_by_concurrent_admins,
+    a_festival_lists_all_its_films_by_title_programmed_or_not,
 );
 
 async fn an_admin_sets_up_a_festival_that_anyone_can_read(app: TestApp) {
@@ -767,4 +768,69 @@ async fn a_slug_is_taken_once_even_by_concurrent_admins(app: TestApp) {
         assert_eq!(refused.error_code(), "ALREADY_EXISTS");
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM festival").await, 1);
+}
+
+async fn a_festival_lists_all_its_films_by_title_programmed_or_not(app: TestApp) {
+    // Ròm, the festival's film, is never programmed.
+    let festival = festival(&app, "film-list").await;
+    let other = usher_tests::catalogue::festival(&app, "other-films").await;
+    let film = |festival_id: &str, title: &str| {
+        app.gql(
+            Some(&festival.admin),
+            CREATE_FILM,
+            json!({ "input": { "festivalId": festival_id, "title": title, "countries": ["my"] } }),
+        )
+    };
+    let tiger = film(&festival.id, "Tiger Stripes").await;
+    film(&festival.id, "Anatomy of Time").await;
+    film(&other.id, "Elsewhere Only").await;
+    create_item(
+        &app,
+        &festival,
+        120,
+        json!({ "filmId": tiger.data("/createFilm/id") }),
+    )
+    .await;
+
+    let read = app
+        .gql(
+            None,
+            "query($id: ID!) {
+                festival(id: $id) { films { title countries } programme { edges { node { film { title } } } } }
+                festivals { slug films { title } }
+            }",
+            json!({ "id": festival.id }),
+        )
+        .await;
+
+    assert_eq!(
+        read.data("/festival/films"),
+        &json!([{ "title": "Anatomy of Time", "countries": ["MY"] },
+                 { "title": "Ròm", "countries": ["VN"] },
+                 { "title": "Tiger Stripes", "countries": ["MY"] }]),
+        "every film, by title, anonymously like the programme"
+    );
+    assert_eq!(
+        read.data("/festival/programme/edges"),
+        &json!([{ "node": { "film": { "title": "Tiger Stripes" } } }]),
+        "only one of them is programmed"
+    );
+    let films_of = |slug: &str| {
+        read.data("/festivals")
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|festival| festival["slug"] == slug)
+            .map(|festival| festival["films"].clone())
+            .unwrap()
+    };
+    assert_eq!(
+        films_of("film-list"),
+        json!([{ "title": "Anatomy of Time" }, { "title": "Ròm" }, { "title": "Tiger Stripes" }])
+    );
+    assert_eq!(
+        films_of("other-films"),
+        json!([{ "title": "Elsewhere Only" }, { "title": "Ròm" }]),
+        "each festival its own films"
+    );
 }

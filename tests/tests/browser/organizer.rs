@@ -140,6 +140,11 @@ async fn an_organizer_signs_in_picks_the_festival_and_creates_an_item(app: TestA
         .unwrap();
     let chosen = browser.attribute("html", "data-festival").await.unwrap();
     open(&browser, "setup").await;
+    // The festival's film, never programmed, is listed.
+    browser
+        .wait_for("#film-list li[data-title=\"Ròm\"]", WAIT)
+        .await
+        .unwrap();
     // A film first, then a screening of it.
     browser
         .type_into("#film-form [name=title]", "Tiger Stripes")
@@ -155,11 +160,14 @@ async fn an_organizer_signs_in_picks_the_festival_and_creates_an_item(app: TestA
         .unwrap();
     browser.click("#film-submit").await.unwrap();
     browser
-        .wait_for("#film-list li[data-film-id]", WAIT)
+        .wait_for("#film-list li[data-title=\"Tiger Stripes\"]", WAIT)
         .await
         .unwrap();
     let film_id = browser
-        .attribute("#film-list li[data-film-id]", "data-film-id")
+        .attribute(
+            "#film-list li[data-title=\"Tiger Stripes\"]",
+            "data-film-id",
+        )
         .await
         .unwrap()
         .unwrap();
@@ -389,13 +397,24 @@ async fn a_scanner_token_issued_on_the_page_shows_its_pairing_qr_code(app: TestA
 
 async fn revoking_a_role_on_the_page_takes_the_access_away(app: TestApp) {
     let festival = catalogue::festival(&app, "organizer-roles").await;
+    let festival_id = festival.id.parse().unwrap();
     let staff_email = "gate-a@example.com";
     let staff = app
         .user_with(
             staff_email,
-            &[RoleGrant::new(Role::DoorStaff, Some(festival.id.parse().unwrap()), None).unwrap()],
+            &[RoleGrant::new(Role::DoorStaff, Some(festival_id), None).unwrap()],
         )
         .await;
+    app.user_with(
+        "gate-b@example.com",
+        &[RoleGrant::new(
+            Role::DoorStaff,
+            Some(festival_id),
+            Some(festival.venue.parse().unwrap()),
+        )
+        .unwrap()],
+    )
+    .await;
     let manifest = "query($venueId: ID!) { scannerManifest(venueId: $venueId) { generatedAt } }";
     let before = app
         .gql(Some(&staff), manifest, json!({ "venueId": festival.venue }))
@@ -408,13 +427,24 @@ async fn revoking_a_role_on_the_page_takes_the_access_away(app: TestApp) {
         .await
         .unwrap();
     open(&browser, "setup").await;
-
     browser
-        .type_into("#role-form [name=email]", staff_email)
+        .wait_for_attribute("#role-holders", "data-count", "3", WAIT)
         .await
         .unwrap();
-    set_field(&browser, "#role-form [name=role]", "DOOR_STAFF").await;
-    browser.click("#revoke").await.unwrap();
+    let holders_script = "return [...document.querySelectorAll('#role-holders li')]
+        .map((line) => [line.dataset.email, line.dataset.role, line.dataset.venueId]);";
+    let listed = browser.execute(holders_script, &[]).await.unwrap();
+    let narrowed = browser
+        .text("#role-holders li[data-email=\"gate-b@example.com\"]")
+        .await
+        .unwrap();
+
+    browser
+        .click(&format!(
+            "#role-holders li[data-email=\"{staff_email}\"] button[data-action=revoke]"
+        ))
+        .await
+        .unwrap();
     browser
         .wait_for_attribute("#confirm", "data-open", "true", WAIT)
         .await
@@ -422,18 +452,50 @@ async fn revoking_a_role_on_the_page_takes_the_access_away(app: TestApp) {
     let question = browser.text("#confirm-text").await.unwrap();
     browser.click("#confirm-yes").await.unwrap();
     browser
+        .wait_for_attribute("#role-holders", "data-count", "2", WAIT)
+        .await
+        .unwrap();
+    browser
         .wait_for_attribute("#role-results", "data-count", "1", WAIT)
         .await
         .unwrap();
     let result = browser.text("#role-results li").await.unwrap();
+    let left = browser.execute(holders_script, &[]).await.unwrap();
+    browser
+        .execute("document.getElementById('roles').scrollIntoView();", &[])
+        .await
+        .unwrap();
     screenshot(&browser, "organizer-roles").await;
     let after = app
         .gql(Some(&staff), manifest, json!({ "venueId": festival.venue }))
         .await;
+    // Granted again by e-mail: the list shows it at once.
+    browser
+        .type_into("#role-form [name=email]", staff_email)
+        .await
+        .unwrap();
+    set_field(&browser, "#role-form [name=role]", "DOOR_STAFF").await;
+    browser.click("#grant").await.unwrap();
+    browser
+        .wait_for_attribute("#role-holders", "data-count", "3", WAIT)
+        .await
+        .unwrap();
 
     assert!(
         before.data("/scannerManifest/generatedAt").is_string(),
         "door staff could read the manifest before"
+    );
+    assert_eq!(
+        listed,
+        json!([
+            ["organizer@example.com", "ORGANIZER", ""],
+            [staff_email, "DOOR_STAFF", ""],
+            ["gate-b@example.com", "DOOR_STAFF", festival.venue],
+        ])
+    );
+    assert!(
+        narrowed.contains("Door staff · Hall 2"),
+        "a narrowed grant shows its venue: {narrowed}"
     );
     assert_eq!(
         question,
@@ -442,6 +504,14 @@ async fn revoking_a_role_on_the_page_takes_the_access_away(app: TestApp) {
     assert_eq!(
         result,
         "gate-a@example.com is no longer Door staff. Now holds: no role beyond attendee"
+    );
+    assert_eq!(
+        left,
+        json!([
+            ["organizer@example.com", "ORGANIZER", ""],
+            ["gate-b@example.com", "DOOR_STAFF", festival.venue],
+        ]),
+        "the list is read again after the revocation"
     );
     assert_eq!(after.error_code(), "FORBIDDEN");
 }

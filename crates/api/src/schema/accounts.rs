@@ -2,8 +2,9 @@
 //! granting roles.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use usher_domain::accounts::User;
+use usher_domain::accounts::{RoleHolder, User};
 use usher_domain::catalogue::{Festival, Venue};
+use usher_domain::ids::FestivalId;
 use usher_domain::input::{Email, Name, Password};
 use usher_domain::roles::{self, RoleGrant};
 use usher_persistence::{NewUser, RefreshOutcome};
@@ -47,6 +48,47 @@ impl Node<RoleGrant> {
         };
         Ok(loaders(ctx)?.load_one(venue_id).await?.map(Node))
     }
+}
+
+// A grant scoped to a festival, with the account that holds it: what
+// revokeRole takes back, given the festival's id.
+#[Object(name = "RoleHolder")]
+impl Node<RoleHolder> {
+    async fn user_id(&self) -> ID {
+        ID(self.0.user_id.to_string())
+    }
+
+    async fn email(&self) -> &str {
+        self.0.email.as_str()
+    }
+
+    async fn display_name(&self) -> &str {
+        self.0.display_name.as_str()
+    }
+
+    async fn role(&self) -> Role {
+        self.0.grant.role().into()
+    }
+
+    /// The venue a DOOR_STAFF grant is narrowed to; null for the whole
+    /// festival.
+    async fn venue(&self, ctx: &Context<'_>) -> ApiResult<Option<Node<Venue>>> {
+        let Some(venue_id) = self.0.grant.venue() else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)?.load_one(venue_id).await?.map(Node))
+    }
+}
+
+/// Who holds a role in festival `festival_id`, for its organizers and
+/// admins.
+pub(crate) async fn role_holders(
+    ctx: &Context<'_>,
+    festival_id: FestivalId,
+) -> ApiResult<Vec<Node<RoleHolder>>> {
+    viewer(ctx).organizer(festival_id)?;
+    let holders = services(ctx)?.store.role_holders(festival_id).await?;
+    Ok(holders.into_iter().map(Node).collect())
 }
 
 // A person with an account.

@@ -8,7 +8,8 @@
 //! `context` (services, viewer, loaders), `node` (the object of a domain
 //! value), `scalars` and `pagination`. Who may do what is asked of
 //! `crate::access`. Features import one another in one direction only:
-//! the catalogue's objects link to the programme, attendance and door.
+//! the catalogue's objects link to the programme, attendance, door and
+//! accounts (a festival's role holders).
 
 mod accounts;
 mod attendance;

@@ -151,6 +151,9 @@ organizer-cancelled = { $title } is cancelled{ $tickets ->
 
 organizer-roles = Roles
 organizer-roles-help = Give door staff or another organizer access to this festival by the e-mail of their account (they register first), or take it back. A change holds within two seconds.
+organizer-role-holders = Who holds a role here
+organizer-role-holders-none = No one holds a role in this festival yet.
+organizer-role-change = Grant or revoke by e-mail
 organizer-field-role = Role
 organizer-field-role-venue = Venue (door staff only)
 organizer-every-venue = Every venue

@@ -146,6 +146,9 @@ organizer-cancelled = 已取消 { $title }{ $tickets ->
 
 organizer-roles = 角色
 organizer-roles-help = 按账号的电子邮箱（对方须先注册）为检票员或其他主办方授予本影展的权限，或将其收回。更改在两秒内生效。
+organizer-role-holders = 本影展的角色持有人
+organizer-role-holders-none = 本影展尚无人持有角色。
+organizer-role-change = 按电子邮箱授予或撤销
 organizer-field-role = 角色
 organizer-field-role-venue = 场馆（仅限检票员）
 organizer-every-venue = 所有场馆

@@ -89,14 +89,23 @@ fn user_from_row(row: &account::Model, grants: Vec<RoleGrant>) -> Result<User, S
 }
 
 fn grant_from_row(row: &role_grant::Model) -> Result<RoleGrant, StoreError> {
-    let role = Role::from_stored(&row.role)
-        .ok_or_else(|| corrupt("role_grant", format!("unknown role {}", row.role)))?;
+    grant_from_parts(&row.role, row.festival_id, row.venue_id)
+}
+
+/// The grant stored as `role` with this scope.
+fn grant_from_parts(
+    role: &str,
+    festival: Option<Uuid>,
+    venue: Option<Uuid>,
+) -> Result<RoleGrant, StoreError> {
+    let role = Role::from_stored(role)
+        .ok_or_else(|| corrupt("role_grant", format!("unknown role {role}")))?;
     stored(
         "role_grant",
         RoleGrant::new(
             role,
-            row.festival_id.map(FestivalId::from),
-            row.venue_id.map(VenueId::from),
+            festival.map(FestivalId::from),
+            venue.map(VenueId::from),
         ),
     )
 }

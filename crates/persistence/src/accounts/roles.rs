@@ -1,20 +1,23 @@
 //! Role grants: giving and taking back roles.
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
-use usher_domain::accounts::User;
-use usher_domain::ids::{GrantId, UserId};
-use usher_domain::input::Email;
+use usher_domain::accounts::{RoleHolder, User};
+use usher_domain::ids::{FestivalId, GrantId, UserId};
+use usher_domain::input::{Email, Name};
 use usher_domain::roles::{Role, RoleGrant, check_revocation};
 use usher_domain::time;
 use uuid::Uuid;
 
 use crate::entities::{account, festival, role_grant, venue};
 use crate::error::StoreError;
+use crate::rows::stored;
 use crate::store::Store;
 use crate::transaction::commit;
+
+use super::grant_from_parts;
 
 /// The text that makes a grant unique per account.
 fn scope_key(grant: &RoleGrant) -> String {
@@ -114,6 +117,51 @@ impl Store {
     pub async fn revoke_role(&self, email: &Email, grant: &RoleGrant) -> Result<User, StoreError> {
         self.write(|| self.change_role_once(email, grant, GrantChange::TakeBack))
             .await
+    }
+
+    /// Every grant scoped to festival `festival_id`, with the account that
+    /// holds it: organizers first, then door staff, each by e-mail. One
+    /// query joining the grants with their accounts. A grant narrowed to a
+    /// venue names the venue's festival too (checked when it is given), so
+    /// filtering on the festival finds the venues' grants as well.
+    #[tracing::instrument(level = "debug", skip_all, fields(festival = %festival_id), err(level = "debug"))]
+    pub async fn role_holders(
+        &self,
+        festival_id: FestivalId,
+    ) -> Result<Vec<RoleHolder>, StoreError> {
+        type Row = (Uuid, String, String, String, Option<Uuid>, Option<Uuid>);
+        let rows: Vec<Row> = role_grant::Entity::find()
+            .select_only()
+            .column(account::Column::Id)
+            .column(account::Column::Email)
+            .column(account::Column::DisplayName)
+            .column(role_grant::Column::Role)
+            .column(role_grant::Column::FestivalId)
+            .column(role_grant::Column::VenueId)
+            .join(
+                JoinType::InnerJoin,
+                role_grant::Entity::belongs_to(account::Entity)
+                    .from(role_grant::Column::AccountId)
+                    .to(account::Column::Id)
+                    .into(),
+            )
+            .filter(role_grant::Column::FestivalId.eq(festival_id.as_uuid()))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut holders = rows
+            .into_iter()
+            .map(|(user_id, email, display_name, role, festival, venue)| {
+                Ok(RoleHolder {
+                    user_id: user_id.into(),
+                    email: stored("account", Email::parse("email", &email))?,
+                    display_name: stored("account", Name::parse("displayName", &display_name))?,
+                    grant: grant_from_parts(&role, festival, venue)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        RoleHolder::sort(&mut holders);
+        Ok(holders)
     }
 
     async fn change_role_once(

@@ -2,10 +2,11 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use usher_domain::catalogue::{Film, FilmChanges};
-use usher_domain::ids::FilmId;
+use usher_domain::ids::{FestivalId, FilmId};
 use usher_domain::input::{CountryCode, Label, Name};
 use usher_domain::time;
 
@@ -109,6 +110,21 @@ impl Store {
     pub async fn films_by_id(&self, ids: &[FilmId]) -> Result<Vec<Film>, StoreError> {
         let rows = film::Entity::find()
             .filter(film::Column::Id.is_in(in_list(ids.iter().copied())))
+            .all(&self.db)
+            .await?;
+        convert_all(rows)
+    }
+
+    /// Every film of these festivals, by title, whether programmed or not.
+    #[tracing::instrument(level = "debug", skip_all, fields(count = festivals.len()), err(level = "debug"))]
+    pub async fn films_of_festivals(
+        &self,
+        festivals: &[FestivalId],
+    ) -> Result<Vec<Film>, StoreError> {
+        let rows = film::Entity::find()
+            .filter(film::Column::FestivalId.is_in(in_list(festivals.iter().copied())))
+            .order_by_asc(film::Column::Title)
+            .order_by_asc(film::Column::Id)
             .all(&self.db)
             .await?;
         convert_all(rows)

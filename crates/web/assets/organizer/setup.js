@@ -1,6 +1,7 @@
 // Setting the festival up: venues (with gates), films and programme items,
 // created and edited; an item cancelled after a confirmation that says how
-// many tickets go with it; roles granted and taken back by e-mail.
+// many tickets go with it; who holds which role, each grant taken back from
+// its line, and roles granted by e-mail.
 import { $, confirmAction, formatTime, fromLocalInput, h, splitList, toLocalInput } from '/organizer/ui.js';
 
 const VENUE_FIELDS = 'id name address capacity gates';
@@ -11,10 +12,10 @@ const ITEM_FIELDS = `id title kind status startsAt endsAt ticketCapacity maxTick
 const FESTIVAL = `query Festival($id: ID!, $after: String) {
   festival(id: $id) {
     venues { ${VENUE_FIELDS} }
+    films { ${FILM_FIELDS} }
     programme(first: 200, after: $after) { pageInfo { hasNextPage endCursor } edges { node { ${ITEM_FIELDS} } } }
   }
 }`;
-const FILM = `query Film($id: ID!) { film(id: $id) { ${FILM_FIELDS} } }`;
 const CREATE_VENUE = `mutation($input: CreateVenueInput!) { createVenue(input: $input) { ${VENUE_FIELDS} } }`;
 const UPDATE_VENUE = `mutation($input: UpdateVenueInput!) { updateVenue(input: $input) { ${VENUE_FIELDS} } }`;
 const CREATE_FILM = `mutation($input: CreateFilmInput!) { createFilm(input: $input) { ${FILM_FIELDS} } }`;
@@ -26,10 +27,9 @@ const CANCEL_ITEM = 'mutation($itemId: ID!) { cancelItem(itemId: $itemId) { id s
 const USER_FIELDS = 'email displayName roles { role festival { id name } venue { id name } }';
 const GRANT = `mutation($input: GrantRoleInput!) { grantRole(input: $input) { ${USER_FIELDS} } }`;
 const REVOKE = `mutation($input: RevokeRoleInput!) { revokeRole(input: $input) { ${USER_FIELDS} } }`;
-
-/// The API lists no festival's films: the console remembers the ids of
-/// those made here, beside the films its items show.
-const filmsKey = (festivalId) => `usher.organizer.films.${festivalId}`;
+const HOLDERS = `query Holders($id: ID!) {
+  festival(id: $id) { roleHolders { userId email displayName role venue { id name } } }
+}`;
 
 const ROLE_DONE = { grant: 'organizer-role-granted', revoke: 'organizer-role-revoked' };
 
@@ -41,6 +41,7 @@ export class Setup {
     this.venues = [];
     this.films = [];
     this.items = [];
+    this.holders = [];
     this.roleResults = [];
     $('venue-form').addEventListener('submit', (event) => this.saveVenue(event));
     $('venue-reset').addEventListener('click', () => this.editVenue(null));
@@ -67,35 +68,46 @@ export class Setup {
 
   async load() {
     const festival = this.festival;
+    const [{ venues, films, items }, holders] = await Promise.all([this.fetchFestival(), this.fetchHolders()]);
+    if (festival !== this.festival) return;
+    this.venues = venues;
+    this.items = items;
+    this.films = films;
+    this.holders = holders;
+    this.render();
+  }
+
+  /// The festival's venues, films (by title) and every programme item.
+  async fetchFestival() {
+    const { id } = this.festival;
     let after = null;
     const items = [];
     let venues = [];
+    let films = [];
     do {
-      const data = await this.context.api.request(FESTIVAL, { id: festival.id, after });
+      const data = await this.context.api.request(FESTIVAL, { id, after });
       venues = data.festival.venues;
+      films = data.festival.films;
       const page = data.festival.programme;
       items.push(...page.edges.map((edge) => edge.node));
       after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
     } while (after);
-    const films = new Map(items.filter((item) => item.film).map((item) => [item.film.id, item.film]));
-    const remembered = JSON.parse(localStorage.getItem(filmsKey(festival.id)) ?? '[]');
-    const missing = remembered.filter((id) => !films.has(id));
-    const found = await Promise.all(
-      missing.map((id) => this.context.api.request(FILM, { id }).then((data) => data.film, () => null)),
-    );
-    for (const film of found) if (film) films.set(film.id, film);
-    if (festival !== this.festival) return;
-    this.venues = venues;
-    this.items = items;
-    this.films = [...films.values()].sort((a, b) => a.title.localeCompare(b.title, this.context.tag));
-    this.render();
+    return { venues, films, items };
   }
 
-  rememberFilm(film) {
-    const key = filmsKey(this.festival.id);
-    const remembered = new Set(JSON.parse(localStorage.getItem(key) ?? '[]'));
-    remembered.add(film.id);
-    localStorage.setItem(key, JSON.stringify([...remembered]));
+  /// Who holds a role in the festival, as the server lists them.
+  async fetchHolders() {
+    const data = await this.context.api.request(HOLDERS, { id: this.festival.id });
+    return data.festival.roleHolders;
+  }
+
+  /// Reads the holders again, after a grant or a revocation.
+  async reloadHolders() {
+    const festival = this.festival;
+    const holders = await this.fetchHolders();
+    if (festival !== this.festival) return;
+    this.holders = holders;
+    this.renderHolders();
   }
 
   // --- Drawing ----------------------------------------------------------------------
@@ -119,7 +131,7 @@ export class Setup {
       ...this.films.map((film) =>
         h(
           'li',
-          { 'data-film-id': film.id },
+          { 'data-film-id': film.id, 'data-title': film.title },
           h('span', {}, h('strong', {}, film.title), ' ',
             h('span', { class: 'hint' }, [film.countries.join(', '), film.runtimeMinutes ? t('organizer-minutes', { minutes: film.runtimeMinutes }) : null]
               .filter(Boolean).join(' · '))),
@@ -148,6 +160,7 @@ export class Setup {
     );
     $('programme-table').dataset.count = String(this.items.length);
     this.renderChoices();
+    this.renderHolders();
     this.renderRoleResults();
     this.renderRoleForm();
   }
@@ -174,6 +187,29 @@ export class Setup {
     form.querySelector('[data-admin-only]').hidden = !this.context.isAdmin;
     form.querySelector('[data-admin-only]').disabled = !this.context.isAdmin;
     form.elements.venueId.disabled = form.elements.role.value !== 'DOOR_STAFF';
+  }
+
+  renderHolders() {
+    const { t } = this.context;
+    $('role-holders').replaceChildren(
+      ...this.holders.map((holder) =>
+        h(
+          'li',
+          {
+            'data-user-id': holder.userId,
+            'data-email': holder.email,
+            'data-role': holder.role,
+            'data-venue-id': holder.venue?.id ?? '',
+          },
+          h('span', {}, h('strong', {}, holder.displayName), ' ',
+            h('span', { class: 'hint' }, holder.email), ' · ',
+            [this.roleName(holder.role), holder.venue?.name].filter(Boolean).join(' · ')),
+          h('button', { type: 'button', class: 'small danger', 'data-action': 'revoke', onclick: () => this.revokeHolder(holder) }, t('organizer-revoke')),
+        ),
+      ),
+    );
+    $('role-holders').dataset.count = String(this.holders.length);
+    $('role-holders-empty').hidden = this.holders.length > 0;
   }
 
   renderRoleResults() {
@@ -289,7 +325,6 @@ export class Setup {
         : (await this.context.api.request(CREATE_FILM, { input: { festivalId: this.festival.id, ...fields } })).createFilm,
     );
     if (!saved) return;
-    this.rememberFilm(saved);
     this.context.notify(this.context.t(filmId ? 'organizer-saved' : 'organizer-created', { name: saved.title }));
     this.editFilm(null);
     await this.context.attempt(() => this.load());
@@ -407,14 +442,39 @@ export class Setup {
       );
       if (!sure) return;
     }
+    if (await this.applyRole(action, input)) form.elements.email.value = '';
+  }
+
+  /// Takes back the grant a line of the holders list shows.
+  async revokeHolder(holder) {
+    const { t } = this.context;
+    const sure = await confirmAction(
+      t('organizer-revoke-confirm', { email: holder.email, role: this.roleName(holder.role) }),
+      t('organizer-revoke'),
+      t('organizer-keep'),
+    );
+    if (!sure) return;
+    await this.applyRole('revoke', {
+      email: holder.email,
+      role: holder.role,
+      festivalId: this.festival.id,
+      venueId: holder.venue?.id ?? null,
+    });
+  }
+
+  /// Grants or revokes `input`, says so, and reads the holders again;
+  /// whether it was done.
+  async applyRole(action, input) {
+    const { t } = this.context;
     const user = await this.context.attempt(async () => {
       const data = await this.context.api.request(action === 'grant' ? GRANT : REVOKE, { input });
       return data.grantRole ?? data.revokeRole;
     });
-    if (!user) return;
-    this.roleResults.unshift({ action, email: user.email, role, user });
-    this.context.notify(t(ROLE_DONE[action], { email: user.email, role: this.roleName(role) }));
-    form.elements.email.value = '';
+    if (!user) return false;
+    this.roleResults.unshift({ action, email: user.email, role: input.role, user });
+    this.context.notify(t(ROLE_DONE[action], { email: user.email, role: this.roleName(input.role) }));
     this.renderRoleResults();
+    await this.context.attempt(() => this.reloadHolders());
+    return true;
   }
 }

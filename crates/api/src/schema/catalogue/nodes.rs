@@ -1,14 +1,17 @@
 //! The catalogue's objects: festivals, venues, films and programme items.
-//! Their links to other features (a festival's programme and attendance,
-//! an item's attendance and scans) are resolved by those features.
+//! Their links to other features (a festival's programme, attendance and
+//! role holders, an item's attendance and scans) are resolved by those
+//! features.
 
 use async_graphql::{Context, ID, Object};
+use usher_domain::accounts::RoleHolder;
 use usher_domain::attendance::Attendance;
 use usher_domain::catalogue::{Festival, Film, Item, Venue};
 use usher_domain::time;
 
 use crate::error::{ApiError, ApiResult};
-use crate::loaders::{VenuesOf, WaitlistOf};
+use crate::loaders::{FilmsOf, VenuesOf, WaitlistOf};
+use crate::schema::accounts;
 use crate::schema::attendance::{self, AttendanceGrouping, AttendanceRow};
 use crate::schema::context::loaders;
 use crate::schema::door::check_in::CheckInOutcome;
@@ -63,6 +66,20 @@ impl Node<Festival> {
     async fn venues(&self, ctx: &Context<'_>) -> ApiResult<Vec<Node<Venue>>> {
         let venues = loaders(ctx)?.load_one(VenuesOf(self.0.id)).await?;
         Ok(venues.unwrap_or_default().into_iter().map(Node).collect())
+    }
+
+    /// Every film of the festival, by title, whether programmed or not.
+    async fn films(&self, ctx: &Context<'_>) -> ApiResult<Vec<Node<Film>>> {
+        let films = loaders(ctx)?.load_one(FilmsOf(self.0.id)).await?;
+        Ok(films.unwrap_or_default().into_iter().map(Node).collect())
+    }
+
+    /// Who holds a role in this festival: every ORGANIZER and DOOR_STAFF
+    /// grant scoped to it (door staff narrowed to a venue with their
+    /// venue), organizers first, then door staff, each by e-mail. For the
+    /// organizers of the festival (and admins); FORBIDDEN for others.
+    async fn role_holders(&self, ctx: &Context<'_>) -> ApiResult<Vec<Node<RoleHolder>>> {
+        accounts::role_holders(ctx, self.0.id).await
     }
 
     /// Organizers of this festival (all items), and its door staff (the
