@@ -45,6 +45,16 @@ const REFRESH = `mutation Refresh($refreshToken: String!) {
   refresh(refreshToken: $refreshToken) { accessToken refreshToken }
 }`;
 
+/// Whether an access token (a JWT) expires within the next half minute.
+function expiresSoon(accessToken) {
+  try {
+    const claims = JSON.parse(atob(accessToken.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+    return claims.exp * 1000 < Date.now() + 30000;
+  } catch {
+    return false;
+  }
+}
+
 export class Api {
   /// `language()` gives the tag the server's sentences should be in.
   constructor(credentials, language) {
@@ -119,7 +129,12 @@ export class Api {
   subscribe(query, variables, next) {
     this.socket ??= globalThis.graphqlWs.createClient({
       url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql/ws`,
-      connectionParams: () => {
+      // A socket that (re)connects after the access token expired would be
+      // refused again and again: refresh first.
+      connectionParams: async () => {
+        if (this.credentials.value?.refreshToken && expiresSoon(this.credentials.value.accessToken)) {
+          await this.refresh(10000).catch(() => {});
+        }
         const bearer = this.credentials.bearer;
         return bearer ? { Authorization: `Bearer ${bearer}` } : {};
       },
