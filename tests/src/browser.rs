@@ -365,6 +365,46 @@ impl Browser {
         }
     }
 
+    /// Waits until `script` (the body of a function) returns true in the
+    /// page; on timeout the error names the script and the console's lines.
+    pub async fn wait_until(&self, script: &str, timeout: Duration) -> anyhow::Result<()> {
+        let deadline = Instant::now() + timeout;
+        while self.execute(script, &[]).await? != json!(true) {
+            if Instant::now() >= deadline {
+                bail!(
+                    "after {timeout:?}, still not true: {script}; console: {:?}",
+                    self.console_log().await?
+                );
+            }
+            tokio::time::sleep(POLL).await;
+        }
+        Ok(())
+    }
+
+    /// Sets a form field's value as a person would pick it (selects and
+    /// date pickers included): the value, then a `change` event.
+    pub async fn set_value(&self, selector: &str, value: &str) -> anyhow::Result<()> {
+        self.execute(
+            "const field = document.querySelector(arguments[0]);
+             field.value = arguments[1];
+             field.dispatchEvent(new Event('change', { bubbles: true }));",
+            &[json!(selector), json!(value)],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Leaves a screenshot called `name` for the README in the folder
+    /// `USHER_SCREENSHOTS` names, when it names one.
+    pub async fn screenshot_for_readme(&self, name: &str) -> anyhow::Result<()> {
+        if let Some(folder) = std::env::var_os("USHER_SCREENSHOTS") {
+            let folder = PathBuf::from(folder);
+            std::fs::create_dir_all(&folder)?;
+            self.screenshot(&folder.join(format!("{name}.png"))).await?;
+        }
+        Ok(())
+    }
+
     /// Waits until the first element matching `selector` has `attribute`
     /// equal to `expected`. On timeout the error says what it was last
     /// (no element, no attribute, or its value) and adds the console's

@@ -6,7 +6,6 @@
 //! With `USHER_SCREENSHOTS=DIR` the tests leave the README's screenshots
 //! in DIR.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -101,24 +100,10 @@ async fn pair(browser: &Browser, door: &Door) {
         .wait_for_attribute("html", "data-online", "true", WAIT)
         .await
         .unwrap();
-    wait_until(
-        browser,
-        "return !!document.documentElement.dataset.manifest;",
-    )
-    .await;
-}
-
-/// Waits until `script` returns true in the page.
-pub(crate) async fn wait_until(browser: &Browser, script: &str) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while browser.execute(script, &[]).await.unwrap() != json!(true) {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "after {WAIT:?}: {script}; console: {:?}",
-            browser.console_log().await.unwrap()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    browser
+        .wait_until("return !!document.documentElement.dataset.manifest;", WAIT)
+        .await
+        .unwrap();
 }
 
 /// Waits for the `n`th answer since the page opened and returns its outcome.
@@ -132,18 +117,6 @@ async fn answer(browser: &Browser, n: usize) -> String {
         .await
         .unwrap()
         .unwrap_or_default()
-}
-
-/// Leaves the screenshot `name` for the README when `USHER_SCREENSHOTS` names a folder.
-pub(crate) async fn screenshot(browser: &Browser, name: &str) {
-    if let Some(folder) = std::env::var_os("USHER_SCREENSHOTS") {
-        let folder = PathBuf::from(folder);
-        std::fs::create_dir_all(&folder).unwrap();
-        browser
-            .screenshot(&folder.join(format!("{name}.png")))
-            .await
-            .unwrap();
-    }
 }
 
 async fn a_paired_phone_admits_a_ticket_its_camera_reads_and_refuses_it_the_second_time(
@@ -164,7 +137,10 @@ async fn a_paired_phone_admits_a_ticket_its_camera_reads_and_refuses_it_the_seco
         browser.text("#answer-message").await.unwrap(),
         browser.attribute("#answer", "data-colour").await.unwrap(),
     );
-    screenshot(&browser, "door-admitted").await;
+    browser
+        .screenshot_for_readme("door-admitted")
+        .await
+        .unwrap();
     // The camera still sees the same code: it is not sent again.
     tokio::time::sleep(Duration::from_secs(4)).await;
     let answers_while_in_view = browser.attribute("#answer", "data-answers").await.unwrap();
@@ -175,7 +151,10 @@ async fn a_paired_phone_admits_a_ticket_its_camera_reads_and_refuses_it_the_seco
         .unwrap();
     let from_wedge = answer(&browser, 2).await;
     let colour_again = browser.attribute("#answer", "data-colour").await.unwrap();
-    screenshot(&browser, "door-already-in").await;
+    browser
+        .screenshot_for_readme("door-already-in")
+        .await
+        .unwrap();
     let scans = recorded_scans(&app, &door).await;
 
     assert_eq!(from_camera, "ADMITTED");
@@ -227,15 +206,14 @@ async fn offline_scans_survive_a_reload_and_are_synced_when_the_network_is_back(
             .unwrap(),
         browser.text("#banner").await.unwrap(),
     );
-    screenshot(&browser, "door-offline").await;
+    browser.screenshot_for_readme("door-offline").await.unwrap();
     let recorded_while_offline = recorded_scans(&app, &door).await.len();
 
     browser.reload().await.unwrap();
-    wait_until(
-        &browser,
-        "return !!document.documentElement.dataset.manifest;",
-    )
-    .await;
+    browser
+        .wait_until("return !!document.documentElement.dataset.manifest;", WAIT)
+        .await
+        .unwrap();
     let pending_after_reload = browser
         .attribute("html", "data-pending-sync")
         .await
@@ -368,24 +346,24 @@ async fn the_door_speaks_chinese_in_a_chinese_browser_and_switches_language(app:
         browser.text("#answer-outcome").await.unwrap(),
         browser.text("#answer-message").await.unwrap(),
     );
-    screenshot(&browser, "door-admitted-zh-dark").await;
-    browser.click("#answer").await.unwrap();
-    screenshot(&browser, "door-scanning-zh-dark").await;
-
     browser
-        .execute(
-            "const select = document.getElementById('language');
-             select.value = 'en';
-             select.dispatchEvent(new Event('change'));",
-            &[],
+        .screenshot_for_readme("door-admitted-zh-dark")
+        .await
+        .unwrap();
+    browser.click("#answer").await.unwrap();
+    browser
+        .screenshot_for_readme("door-scanning-zh-dark")
+        .await
+        .unwrap();
+
+    browser.set_value("#language", "en").await.unwrap();
+    browser
+        .wait_until(
+            "return document.getElementById('status').textContent === 'Online';",
+            WAIT,
         )
         .await
         .unwrap();
-    wait_until(
-        &browser,
-        "return document.getElementById('status').textContent === 'Online';",
-    )
-    .await;
     browser
         .type_into(
             "#code",
@@ -454,7 +432,10 @@ async fn door_staff_sign_in_with_their_own_account_and_scan(app: TestApp) {
     .unwrap();
     browser.goto(&app.url("/door")).await.unwrap();
     browser.wait_for("#sign-in", WAIT).await.unwrap();
-    screenshot(&browser, "door-sign-in-laptop").await;
+    browser
+        .screenshot_for_readme("door-sign-in-laptop")
+        .await
+        .unwrap();
     browser
         .type_into("#sign-in [name=email]", "usher@example.com")
         .await
@@ -463,11 +444,10 @@ async fn door_staff_sign_in_with_their_own_account_and_scan(app: TestApp) {
         .type_into("#sign-in [name=password]", &format!("{PASSWORD}\n"))
         .await
         .unwrap();
-    wait_until(
-        &browser,
-        "return !!document.documentElement.dataset.manifest;",
-    )
-    .await;
+    browser
+        .wait_until("return !!document.documentElement.dataset.manifest;", WAIT)
+        .await
+        .unwrap();
     let item_picked = browser
         .execute("return document.getElementById('item').value;", &[])
         .await
@@ -478,12 +458,14 @@ async fn door_staff_sign_in_with_their_own_account_and_scan(app: TestApp) {
         .unwrap();
     let outcome = answer(&browser, 1).await;
     browser.click("#answer").await.unwrap();
-    wait_until(
-        &browser,
-        "return document.getElementById('counter').textContent === '1 / 300 in';",
-    )
-    .await;
-    screenshot(&browser, "door-laptop").await;
+    browser
+        .wait_until(
+            "return document.getElementById('counter').textContent === '1 / 300 in';",
+            WAIT,
+        )
+        .await
+        .unwrap();
+    browser.screenshot_for_readme("door-laptop").await.unwrap();
     let stored = browser
         .execute(
             "return localStorage.getItem('usher.door.credentials');",

@@ -12,8 +12,6 @@ use usher_tests::browser::{Browser, BrowserOptions, qr_codes_in};
 use usher_tests::catalogue;
 use usher_tests::{PASSWORD, TestApp, on_both_databases_in_a_browser};
 
-use crate::door::{screenshot, wait_until};
-
 const WAIT: Duration = Duration::from_secs(15);
 
 on_both_databases_in_a_browser!(
@@ -63,12 +61,7 @@ async fn open_reservation(browser: &Browser, item: &Value, quantity: u32) {
     browser.wait_for(&reserve, WAIT).await.unwrap();
     browser.click(&reserve).await.unwrap();
     browser
-        .execute(
-            "const quantity = document.getElementById('reserve-quantity');
-             quantity.value = String(arguments[0]);
-             quantity.dispatchEvent(new Event('change'));",
-            &[json!(quantity)],
-        )
+        .set_value("#reserve-quantity", &quantity.to_string())
         .await
         .unwrap();
 }
@@ -83,15 +76,23 @@ async fn an_attendee_signs_up_reserves_two_tickets_and_shows_them_offline(app: T
         .type_into("#holder-names label:nth-child(2) input", "Le Van Binh")
         .await
         .unwrap();
-    screenshot(&browser, "festival-reserve").await;
+    browser
+        .screenshot_for_readme("festival-reserve")
+        .await
+        .unwrap();
     browser.click("#reserve-submit").await.unwrap();
-    wait_until(
-        &browser,
-        "return document.querySelectorAll('.card').length === 2;",
-    )
-    .await;
+    browser
+        .wait_until(
+            "return document.querySelectorAll('.card').length === 2;",
+            WAIT,
+        )
+        .await
+        .unwrap();
     let notice = browser.text("#notice").await.unwrap();
-    screenshot(&browser, "festival-tickets").await;
+    browser
+        .screenshot_for_readme("festival-tickets")
+        .await
+        .unwrap();
 
     browser.set_offline(true).await.unwrap();
     browser.reload().await.unwrap();
@@ -99,11 +100,13 @@ async fn an_attendee_signs_up_reserves_two_tickets_and_shows_them_offline(app: T
         .wait_for_attribute("html", "data-online", "false", WAIT)
         .await
         .unwrap();
-    wait_until(
-        &browser,
-        "return document.querySelectorAll('.card').length === 2;",
-    )
-    .await;
+    browser
+        .wait_until(
+            "return document.querySelectorAll('.card').length === 2;",
+            WAIT,
+        )
+        .await
+        .unwrap();
     let mut seen = Vec::new();
     for card in 1..=2 {
         browser
@@ -116,7 +119,10 @@ async fn an_attendee_signs_up_reserves_two_tickets_and_shows_them_offline(app: T
         tokio::time::sleep(Duration::from_millis(200)).await;
         seen.extend(qr_codes_in(&browser.screenshot_png().await.unwrap()));
     }
-    screenshot(&browser, "festival-ticket-offline").await;
+    browser
+        .screenshot_for_readme("festival-ticket-offline")
+        .await
+        .unwrap();
     let (token, _) = app.sign_in(EMAIL, PASSWORD).await;
     let tickets = app
         .gql(Some(&token), "{ myTickets { code holderName } }", json!({}))
@@ -215,7 +221,10 @@ async fn a_refusal_is_a_sentence_in_the_pages_language(app: TestApp) {
         .await
         .unwrap();
     let problem = browser.text("#reserve-problem").await.unwrap();
-    screenshot(&browser, "festival-refusal-zh-dark").await;
+    browser
+        .screenshot_for_readme("festival-refusal-zh-dark")
+        .await
+        .unwrap();
 
     assert_eq!(problem, "您持有的票已达此场次的上限（1 张）。");
 }

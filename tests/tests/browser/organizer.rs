@@ -6,7 +6,6 @@
 //! With `USHER_SCREENSHOTS=DIR` the tests leave the README's screenshots
 //! in DIR.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{FixedOffset, NaiveTime, TimeZone as _, Utc};
@@ -77,45 +76,6 @@ async fn open(browser: &Browser, view: &str) {
         .unwrap();
 }
 
-/// Waits until `script` returns true in the page.
-async fn wait_until(browser: &Browser, script: &str) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while browser.execute(script, &[]).await.unwrap() != json!(true) {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "after {WAIT:?}: {script}; console: {:?}",
-            browser.console_log().await.unwrap()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Sets a form field's value as a person would pick it (date pickers and
-/// selects included).
-async fn set_field(browser: &Browser, selector: &str, value: &str) {
-    browser
-        .execute(
-            "const field = document.querySelector(arguments[0]);
-             field.value = arguments[1];
-             field.dispatchEvent(new Event('change', { bubbles: true }));",
-            &[json!(selector), json!(value)],
-        )
-        .await
-        .unwrap();
-}
-
-/// Leaves the screenshot `name` for the README when `USHER_SCREENSHOTS` names a folder.
-async fn screenshot(browser: &Browser, name: &str) {
-    if let Some(folder) = std::env::var_os("USHER_SCREENSHOTS") {
-        let folder = PathBuf::from(folder);
-        std::fs::create_dir_all(&folder).unwrap();
-        browser
-            .screenshot(&folder.join(format!("{name}.png")))
-            .await
-            .unwrap();
-    }
-}
-
 async fn an_organizer_signs_in_picks_the_festival_and_creates_an_item(app: TestApp) {
     let festival = catalogue::festival(&app, "organizer-console").await;
     let other = catalogue::festival(&app, "another-week").await;
@@ -171,11 +131,13 @@ async fn an_organizer_signs_in_picks_the_festival_and_creates_an_item(app: TestA
         .await
         .unwrap()
         .unwrap();
-    wait_until(
-        &browser,
-        "return document.querySelector('#item-form [name=venueId]').options.length === 1;",
-    )
-    .await;
+    browser
+        .wait_until(
+            "return document.querySelector('#item-form [name=venueId]').options.length === 1;",
+            WAIT,
+        )
+        .await
+        .unwrap();
     // Tomorrow at 19:30 in Nanning (UTC+8 all year), typed as the
     // festival's wall-clock time.
     let nanning = FixedOffset::east_opt(8 * 3600).unwrap();
@@ -184,7 +146,10 @@ async fn an_organizer_signs_in_picks_the_festival_and_creates_an_item(app: TestA
         .from_local_datetime(&tomorrow.and_time(NaiveTime::from_hms_opt(19, 30, 0).unwrap()))
         .unwrap();
     let local = |time: &str| format!("{}T{time}", tomorrow.format("%Y-%m-%d"));
-    set_field(&browser, "#item-form [name=filmId]", &film_id).await;
+    browser
+        .set_value("#item-form [name=filmId]", &film_id)
+        .await
+        .unwrap();
     browser
         .type_into(
             "#item-form [name=title]",
@@ -192,8 +157,14 @@ async fn an_organizer_signs_in_picks_the_festival_and_creates_an_item(app: TestA
         )
         .await
         .unwrap();
-    set_field(&browser, "#item-form [name=startsAt]", &local("19:30")).await;
-    set_field(&browser, "#item-form [name=endsAt]", &local("21:10")).await;
+    browser
+        .set_value("#item-form [name=startsAt]", &local("19:30"))
+        .await
+        .unwrap();
+    browser
+        .set_value("#item-form [name=endsAt]", &local("21:10"))
+        .await
+        .unwrap();
     browser
         .type_into("#item-form [name=ticketCapacity]", "250")
         .await
@@ -211,7 +182,10 @@ async fn an_organizer_signs_in_picks_the_festival_and_creates_an_item(app: TestA
         .text("#programme-rows tr[data-title=\"Tiger Stripes, with its director\"] td.time")
         .await
         .unwrap();
-    screenshot(&browser, "organizer-setup").await;
+    browser
+        .screenshot_for_readme("organizer-setup")
+        .await
+        .unwrap();
     let programme = app
         .gql(
             Some(&festival.admin),
@@ -287,12 +261,14 @@ async fn a_check_in_made_through_the_api_appears_on_the_dashboard_without_a_relo
         .await
         .unwrap();
     // The totals follow the change too.
-    wait_until(
-        &browser,
-        "const row = document.querySelector('#totals-rows tr');
+    browser
+        .wait_until(
+            "const row = document.querySelector('#totals-rows tr');
          return row !== null && row.dataset.checkedIn === '1';",
-    )
-    .await;
+            WAIT,
+        )
+        .await
+        .unwrap();
     let loads = browser
         .execute(
             "return performance.getEntriesByType('navigation').length;",
@@ -300,7 +276,10 @@ async fn a_check_in_made_through_the_api_appears_on_the_dashboard_without_a_relo
         )
         .await
         .unwrap();
-    screenshot(&browser, "organizer-dashboard").await;
+    browser
+        .screenshot_for_readme("organizer-dashboard")
+        .await
+        .unwrap();
 
     assert_eq!(before.0.as_deref(), Some("2"));
     assert_eq!(before.1.as_deref(), Some("0"));
@@ -362,7 +341,10 @@ async fn a_scanner_token_issued_on_the_page_shows_its_pairing_qr_code(app: TestA
         .execute("document.getElementById('pairing').scrollIntoView();", &[])
         .await
         .unwrap();
-    screenshot(&browser, "organizer-pairing-zh-phone").await;
+    browser
+        .screenshot_for_readme("organizer-pairing-zh-phone")
+        .await
+        .unwrap();
     let devices = app
         .gql(
             Some(&festival.admin),
@@ -465,7 +447,10 @@ async fn revoking_a_role_on_the_page_takes_the_access_away(app: TestApp) {
         .execute("document.getElementById('roles').scrollIntoView();", &[])
         .await
         .unwrap();
-    screenshot(&browser, "organizer-roles").await;
+    browser
+        .screenshot_for_readme("organizer-roles")
+        .await
+        .unwrap();
     let after = app
         .gql(Some(&staff), manifest, json!({ "venueId": festival.venue }))
         .await;
@@ -474,7 +459,10 @@ async fn revoking_a_role_on_the_page_takes_the_access_away(app: TestApp) {
         .type_into("#role-form [name=email]", staff_email)
         .await
         .unwrap();
-    set_field(&browser, "#role-form [name=role]", "DOOR_STAFF").await;
+    browser
+        .set_value("#role-form [name=role]", "DOOR_STAFF")
+        .await
+        .unwrap();
     browser.click("#grant").await.unwrap();
     browser
         .wait_for_attribute("#role-holders", "data-count", "3", WAIT)
@@ -549,11 +537,7 @@ async fn the_csv_downloads_and_the_chart_opens_from_the_dashboard(app: TestApp) 
         .wait_for_attribute("#chart", "data-ready", "true", WAIT)
         .await
         .unwrap();
-    wait_until(
-        &browser,
-        "const image = document.getElementById('chart-image'); return image.complete && image.naturalWidth > 0;",
-    )
-    .await;
+    browser.wait_until("const image = document.getElementById('chart-image'); return image.complete && image.naturalWidth > 0;", WAIT).await.unwrap();
     let chart_link = browser
         .attribute("#chart-image", "src")
         .await
