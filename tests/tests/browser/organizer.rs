@@ -38,13 +38,24 @@ async fn organizer(app: &TestApp, festivals: &[&Festival]) -> String {
     email
 }
 
-async fn laptop() -> Browser {
-    Browser::launch(BrowserOptions {
+fn laptop() -> BrowserOptions {
+    BrowserOptions {
         window: Window::LAPTOP,
         ..BrowserOptions::default()
-    })
-    .await
-    .unwrap()
+    }
+}
+
+/// A browser signed in as the organizer of `festival` (their only one),
+/// on its dashboard.
+async fn on_the_dashboard(app: &TestApp, festival: &Festival, options: BrowserOptions) -> Browser {
+    let email = organizer(app, &[festival]).await;
+    let browser = Browser::launch(options).await.unwrap();
+    sign_in(app, &browser, &email).await;
+    browser
+        .wait_for_attribute("html", "data-view", "dashboard", WAIT)
+        .await
+        .unwrap();
+    browser
 }
 
 /// Opens the console and signs in as `email`.
@@ -80,7 +91,7 @@ async fn an_organizer_signs_in_picks_the_festival_and_creates_an_item(app: TestA
     let festival = catalogue::festival(&app, "organizer-console").await;
     let other = catalogue::festival(&app, "another-week").await;
     let email = organizer(&app, &[&festival, &other]).await;
-    let browser = laptop().await;
+    let browser = Browser::launch(laptop()).await.unwrap();
 
     sign_in(&app, &browser, &email).await;
     browser
@@ -230,14 +241,8 @@ async fn a_check_in_made_through_the_api_appears_on_the_dashboard_without_a_relo
             json!({ "input": { "itemId": item_id, "quantity": 2, "holderNames": ["Nguyen Van An", "Siti Rahma"] } }),
         )
         .await;
-    let email = organizer(&app, &[&festival]).await;
-    let browser = laptop().await;
-    sign_in(&app, &browser, &email).await;
     // One festival: straight to its dashboard.
-    browser
-        .wait_for_attribute("html", "data-view", "dashboard", WAIT)
-        .await
-        .unwrap();
+    let browser = on_the_dashboard(&app, &festival, laptop()).await;
     let row = format!("#item-rows tr[data-item-id=\"{item_id}\"]");
     browser
         .wait_for_attribute("#live", "data-live", "1", WAIT)
@@ -297,19 +302,12 @@ async fn a_check_in_made_through_the_api_appears_on_the_dashboard_without_a_relo
 
 async fn a_scanner_token_issued_on_the_page_shows_its_pairing_qr_code(app: TestApp) {
     let festival = catalogue::festival(&app, "organizer-scanners").await;
-    let email = organizer(&app, &[&festival]).await;
     // In Chinese, on a phone: the console works at 360 pixels too.
-    let browser = Browser::launch(BrowserOptions {
+    let chinese_phone = BrowserOptions {
         language: "zh-CN".to_owned(),
         ..BrowserOptions::default()
-    })
-    .await
-    .unwrap();
-    sign_in(&app, &browser, &email).await;
-    browser
-        .wait_for_attribute("html", "data-view", "dashboard", WAIT)
-        .await
-        .unwrap();
+    };
+    let browser = on_the_dashboard(&app, &festival, chinese_phone).await;
     open(&browser, "scanners").await;
     let heading = browser.text("#view-scanners h1").await.unwrap();
     browser
@@ -401,13 +399,7 @@ async fn revoking_a_role_on_the_page_takes_the_access_away(app: TestApp) {
     let before = app
         .gql(Some(&staff), manifest, json!({ "venueId": festival.venue }))
         .await;
-    let email = organizer(&app, &[&festival]).await;
-    let browser = laptop().await;
-    sign_in(&app, &browser, &email).await;
-    browser
-        .wait_for_attribute("html", "data-view", "dashboard", WAIT)
-        .await
-        .unwrap();
+    let browser = on_the_dashboard(&app, &festival, laptop()).await;
     open(&browser, "setup").await;
     browser
         .wait_for_attribute("#role-holders", "data-count", "3", WAIT)
@@ -510,9 +502,7 @@ async fn the_csv_downloads_and_the_chart_opens_from_the_dashboard(app: TestApp) 
     let item_id = item["id"].as_str().unwrap().to_owned();
     let attendee = app.attendee("holder@example.com").await;
     app.reserve(&attendee, &item).await.data("/reserveTickets");
-    let email = organizer(&app, &[&festival]).await;
-    let browser = laptop().await;
-    sign_in(&app, &browser, &email).await;
+    let browser = on_the_dashboard(&app, &festival, laptop()).await;
     browser
         .wait_for_attribute("#csv-link", "data-ready", "true", WAIT)
         .await
