@@ -188,10 +188,8 @@ fn stop_following(services: &Services, item_id: ItemId, sender: &watch::Sender<L
 async fn read(services: &Services, item_id: ItemId) -> ApiResult<LiveItem> {
     let store = &services.store;
     let item = store
-        .items_by_id(&[item_id])
+        .item(item_id)
         .await?
-        .into_iter()
-        .next()
         .ok_or_else(|| ApiError::not_found("item"))?;
     let venue = services
         .catalogue

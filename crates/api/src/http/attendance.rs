@@ -164,10 +164,8 @@ async fn arrivals_svg(
     let item_id: ItemId = id.parse().map_err(|_| ApiError::not_found("item"))?;
     let item = services
         .store
-        .items_by_id(&[item_id])
+        .item(item_id)
         .await?
-        .into_iter()
-        .next()
         .ok_or_else(|| ApiError::not_found("item"))?;
     downloader.watcher_of(&item)?;
     let timezone = services

@@ -29,10 +29,8 @@ async fn calendar_ics(
     let item_id: ItemId = id.parse().map_err(|_| ApiError::not_found("item"))?;
     let store = &services.store;
     let item = store
-        .items_by_id(&[item_id])
+        .item(item_id)
         .await?
-        .into_iter()
-        .next()
         .ok_or_else(|| ApiError::not_found("item"))?;
     let festival = services
         .catalogue

@@ -78,6 +78,11 @@ impl Store {
         convert_all(rows)
     }
 
+    /// The item with this id, if there is one.
+    pub async fn item(&self, id: ItemId) -> Result<Option<Item>, StoreError> {
+        Ok(self.items_by_id(&[id]).await?.into_iter().next())
+    }
+
     /// One page of a festival's programme.
     #[tracing::instrument(level = "debug", skip_all, fields(festival = %festival_id), err(level = "debug"))]
     pub async fn programme(
