@@ -3,7 +3,7 @@
 //! compressed by the router (`http::compressed`).
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 
 /// GraphiQL, at `GET /graphql`.
 pub(crate) async fn graphiql(headers: HeaderMap) -> Response {
@@ -38,6 +38,17 @@ fn app(page: &str, headers: &HeaderMap) -> Response {
         HeaderValue::from_static(APP_CONTENT_SECURITY),
     );
     response
+}
+
+/// An app's address with a trailing slash (`/door/`), sent to the address
+/// without it, query kept; the browser keeps the fragment (a pairing
+/// link's token) across the redirect.
+pub(crate) async fn without_trailing_slash(uri: Uri) -> Redirect {
+    let path = uri.path().trim_end_matches('/');
+    match uri.query() {
+        Some(query) => Redirect::permanent(&format!("{path}?{query}")),
+        None => Redirect::permanent(path),
+    }
 }
 
 /// Any other embedded file, at its path; 404 for the rest.

@@ -12,7 +12,31 @@ use usher_tests::on_both_databases;
 on_both_databases!(
     pages_and_their_files_are_compressed_as_the_browser_asks,
     graphql_answers_are_not_compressed,
+    an_app_asked_with_a_trailing_slash_is_sent_to_its_address,
 );
+
+async fn an_app_asked_with_a_trailing_slash_is_sent_to_its_address(app: TestApp) {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut seen = Vec::new();
+    for path in ["/door/", "/organizer/?festival=film-week"] {
+        let response = client.get(app.url(path)).send().await.unwrap();
+        seen.push((response.status().as_u16(), header(&response, "location")));
+    }
+    let followed = get(&app, "/door/", None).await;
+
+    assert_eq!(
+        seen,
+        [
+            (308, Some("/door".to_owned())),
+            (308, Some("/organizer?festival=film-week".to_owned())),
+        ]
+    );
+    assert_eq!(followed.status(), 200);
+    assert!(followed.text().await.unwrap().contains("/door/app.js"));
+}
 
 async fn get(app: &TestApp, path: &str, encodings: Option<&str>) -> reqwest::Response {
     let mut request = app.client.get(app.url(path));

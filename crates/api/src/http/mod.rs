@@ -87,6 +87,8 @@ pub fn router(services: Arc<Services>) -> Router {
         .route("/", compressed(get(pages::festival)))
         .route("/door", compressed(get(pages::door)))
         .route("/organizer", compressed(get(pages::organizer)))
+        .route("/door/", get(pages::without_trailing_slash))
+        .route("/organizer/", get(pages::without_trailing_slash))
         .fallback_service(compressed(any(pages::embedded)))
         .route_layer(middleware::from_fn(monitoring::track_requests))
         .with_state(state)
