@@ -281,6 +281,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("{accounts}");
     }
     println!("Usher is serving GraphQL at http://{address}/graphql (GraphiQL in a browser)");
+    println!(
+        "The apps: http://{address}/ (attendees), http://{address}/door (door staff), \
+         http://{address}/organizer (organizers)"
+    );
     tracing::info!(%address, "listening");
     application.run_until(shutdown_signal()).await
 }
