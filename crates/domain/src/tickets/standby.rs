@@ -127,9 +127,14 @@ mod tests {
         let (opens, closes) = standby_window(&item);
         let one = quantity(1);
 
-        assert!(check_taking_standby_place(&item, false, one, opens - Duration::seconds(1)).is_err());
+        assert!(
+            check_taking_standby_place(&item, false, one, opens - Duration::seconds(1)).is_err()
+        );
         assert_eq!(check_taking_standby_place(&item, false, one, opens), Ok(()));
-        assert_eq!(check_taking_standby_place(&item, false, one, closes), Ok(()));
+        assert_eq!(
+            check_taking_standby_place(&item, false, one, closes),
+            Ok(())
+        );
         let late = check_taking_standby_place(&item, false, one, closes + Duration::seconds(1));
         assert!(
             matches!(&late, Err(StandbyRefusal::Invalid(invalid)) if invalid.field == "itemId" && invalid.message.contains("closed with late entry")),
@@ -153,7 +158,10 @@ mod tests {
     fn a_place_is_for_one_or_two_people() {
         let item = item();
         let (opens, _) = standby_window(&item);
-        assert_eq!(check_taking_standby_place(&item, false, quantity(2), opens), Ok(()));
+        assert_eq!(
+            check_taking_standby_place(&item, false, quantity(2), opens),
+            Ok(())
+        );
         assert!(matches!(
             check_taking_standby_place(&item, false, quantity(3), opens),
             Err(StandbyRefusal::Invalid(invalid)) if invalid.field == "quantity"

@@ -62,6 +62,7 @@ impl Store {
             cancelled_at: Set(None),
             created_at: Set(time::now()),
             requires_settled_account: Set(new.requires_settled_account),
+            standby_numbered: Set(0),
         }
         .insert(&self.db)
         .await?;
