@@ -11,6 +11,7 @@ enum ProgrammeItem {
     Table,
     Id,
     StandbyNumbered,
+    StandbyOpensMinutes,
 }
 
 #[derive(DeriveIden)]
@@ -55,6 +56,15 @@ impl MigrationTrait for Migration {
                 Table::alter()
                     .table(ProgrammeItem::Table)
                     .add_column(integer(ProgrammeItem::StandbyNumbered).default(0))
+                    .to_owned(),
+            )
+            .await?;
+        // How long before the start the line opens (the organizer's setting).
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(ProgrammeItem::Table)
+                    .add_column(integer(ProgrammeItem::StandbyOpensMinutes).default(60))
                     .to_owned(),
             )
             .await?;
@@ -116,6 +126,14 @@ impl MigrationTrait for Migration {
                 Table::alter()
                     .table(ProgrammeItem::Table)
                     .drop_column(ProgrammeItem::StandbyNumbered)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(ProgrammeItem::Table)
+                    .drop_column(ProgrammeItem::StandbyOpensMinutes)
                     .to_owned(),
             )
             .await

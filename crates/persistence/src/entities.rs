@@ -98,6 +98,7 @@ pub(crate) mod programme_item {
         pub created_at: DateTimeUtc,
         pub requires_settled_account: bool,
         pub standby_numbered: i32,
+        pub standby_opens_minutes: i32,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

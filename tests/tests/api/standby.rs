@@ -22,6 +22,7 @@ on_both_databases!(
     door_staff_and_a_scanner_of_the_venue_add_walk_ups_in_the_same_sequence,
     only_organizers_and_door_staff_see_the_line_and_only_attendees_join,
     forty_attendees_joining_at_once_get_the_numbers_one_to_forty,
+    an_organizer_sets_when_the_line_opens_when_creating_and_updating_an_item,
 );
 
 async fn join(app: &TestApp, token: &str, item: &Value, quantity: i64) -> Gql {
@@ -211,4 +212,44 @@ async fn forty_attendees_joining_at_once_get_the_numbers_one_to_forty(app: TestA
         .map(|place| place["number"].as_i64().unwrap())
         .collect();
     assert_eq!(seen, (1..=40).collect::<Vec<_>>());
+}
+
+async fn an_organizer_sets_when_the_line_opens_when_creating_and_updating_an_item(app: TestApp) {
+    let festival = festival(&app, "standby-setting").await;
+    let item = create_item(&app, &festival, 30, json!({ "standbyOpensMinutes": 10 })).await;
+    let mai = app.attendee("mai@example.org").await;
+    let update = "mutation($input: UpdateItemInput!) { updateItem(input: $input) { standbyOpensMinutes standbyOpensAt startsAt } }";
+
+    let before = join(&app, &mai, &item, 1).await;
+    let out_of_range = app
+        .gql(
+            Some(&festival.admin),
+            update,
+            json!({ "input": { "itemId": item["id"], "standbyOpensMinutes": 1441 } }),
+        )
+        .await;
+    let updated = app
+        .gql(
+            Some(&festival.admin),
+            update,
+            json!({ "input": { "itemId": item["id"], "standbyOpensMinutes": 45 } }),
+        )
+        .await;
+    let after = join(&app, &mai, &item, 1).await;
+
+    assert_eq!(before.error_code(), "BAD_USER_INPUT");
+    assert!(before.0.to_string().contains("10 minutes before the start"));
+    assert_eq!(out_of_range.error_code(), "BAD_USER_INPUT");
+    assert_eq!(out_of_range.error_field(), "standbyOpensMinutes");
+    assert_eq!(updated.data("/updateItem/standbyOpensMinutes"), 45);
+    assert_eq!(after.data("/joinStandby/number"), 1);
+    let defaulted = create_item(&app, &festival, 90, json!({})).await;
+    let read = app
+        .gql(
+            None,
+            "query($id: ID!) { item(id: $id) { standbyOpensMinutes } }",
+            json!({ "id": defaulted["id"] }),
+        )
+        .await;
+    assert_eq!(read.data("/item/standbyOpensMinutes"), 60);
 }

@@ -4,12 +4,8 @@
 use super::Quantity;
 use crate::catalogue::Item;
 use crate::ids::{ItemId, StandbyPlaceId};
-use crate::input::{InvalidInput, Minutes, Name};
+use crate::input::{InvalidInput, Name};
 use crate::time::Timestamp;
-
-/// The line opens this long before an item starts (the setting
-/// `standbyOpensMinutes` is still to come).
-pub const STANDBY_OPENS: Minutes = Minutes::of(60);
 
 /// At most this many people on one place: the holder and a companion.
 pub const MAX_STANDBY_QUANTITY: u32 = 2;
@@ -44,12 +40,12 @@ pub enum StandbyRefusal {
     Invalid(#[from] InvalidInput),
 }
 
-/// When `item`'s standby line opens and closes: from [`STANDBY_OPENS`]
-/// before the start until late entry closes.
+/// When `item`'s standby line opens and closes: from its `standby_opens`
+/// minutes before the start until late entry closes.
 pub fn standby_window(item: &Item) -> (Timestamp, Timestamp) {
     let starts_at = item.schedule.starts_at();
     (
-        starts_at - STANDBY_OPENS.duration(),
+        starts_at - item.standby_opens.duration(),
         item.schedule.late_entry_until(),
     )
 }
@@ -73,7 +69,7 @@ pub fn check_taking_standby_place(
             "itemId",
             format!(
                 "has no standby line yet: it opens {} minutes before the start, at {}",
-                STANDBY_OPENS.get(),
+                item.standby_opens.get(),
                 moment(opens)
             ),
         )
@@ -141,6 +137,20 @@ mod tests {
             "{late:?}"
         );
         assert_eq!(opens, item.schedule.starts_at() - Duration::minutes(60));
+    }
+
+    #[test]
+    fn an_organizer_may_open_the_line_earlier_or_later() {
+        let mut item = item();
+        item.standby_opens = crate::input::Minutes::of(10);
+        let (opens, _) = standby_window(&item);
+        assert_eq!(opens, item.schedule.starts_at() - Duration::minutes(10));
+        let refused =
+            check_taking_standby_place(&item, false, quantity(1), opens - Duration::seconds(1));
+        assert!(
+            matches!(&refused, Err(StandbyRefusal::Invalid(invalid)) if invalid.message.contains("10 minutes before the start")),
+            "{refused:?}"
+        );
     }
 
     #[test]

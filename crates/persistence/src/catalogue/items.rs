@@ -63,6 +63,7 @@ impl Store {
             created_at: Set(time::now()),
             requires_settled_account: Set(new.requires_settled_account),
             standby_numbered: Set(0),
+            standby_opens_minutes: Set(stored_count(new.standby_opens.get())),
         }
         .insert(&self.db)
         .await?;
@@ -189,6 +190,10 @@ impl Store {
             .col_expr(
                 Column::RequiresSettledAccount,
                 Expr::val(changed.requires_settled_account),
+            )
+            .col_expr(
+                Column::StandbyOpensMinutes,
+                Expr::val(stored_count(changed.standby_opens.get())),
             )
             .filter(Column::Id.eq(item_id.as_uuid()))
             .filter(Column::TicketsIssued.lte(capacity))
