@@ -23,6 +23,7 @@ on_both_databases!(
     only_organizers_and_door_staff_see_the_line_and_only_attendees_join,
     forty_attendees_joining_at_once_get_the_numbers_one_to_forty,
     an_organizer_sets_when_the_line_opens_when_creating_and_updating_an_item,
+    cancelling_an_item_ends_its_line,
 );
 
 async fn join(app: &TestApp, token: &str, item: &Value, quantity: i64) -> Gql {
@@ -252,4 +253,26 @@ async fn an_organizer_sets_when_the_line_opens_when_creating_and_updating_an_ite
         )
         .await;
     assert_eq!(read.data("/item/standbyOpensMinutes"), 60);
+}
+
+async fn cancelling_an_item_ends_its_line(app: TestApp) {
+    let festival = festival(&app, "standby-cancel").await;
+    let item = create_item(&app, &festival, 30, json!({})).await;
+    let mai = app.attendee("mai@example.org").await;
+    join(&app, &mai, &item, 1).await;
+
+    app.gql(
+        Some(&festival.admin),
+        "mutation($id: ID!) { cancelItem(itemId: $id) { id } }",
+        json!({ "id": item["id"] }),
+    )
+    .await
+    .data("/cancelItem/id");
+    let again = join(&app, &mai, &item, 1).await;
+    let mine = app.gql(Some(&mai), MINE, json!({})).await;
+
+    assert_eq!(again.error_code(), "BAD_USER_INPUT");
+    assert!(again.0.to_string().contains("cancelled"));
+    assert_eq!(mine.data("/myStandby"), &json!([]));
+    assert!(line(&app, &festival.admin, &item).await.is_empty());
 }

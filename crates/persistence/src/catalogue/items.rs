@@ -15,6 +15,7 @@ use crate::entities::{programme_item, ticket};
 use crate::error::StoreError;
 use crate::rows::{convert_all, in_list, stored_count};
 use crate::store::Store;
+use crate::tickets::standby::close_standby;
 use crate::tickets::waitlist::{close_waitlist, promote_waitlist};
 use crate::transaction::commit;
 
@@ -247,6 +248,7 @@ impl Store {
                 .exec(&transaction)
                 .await?;
             close_waitlist(&transaction, item_id, now).await?;
+            close_standby(&transaction, item_id, now).await?;
         }
         let item = load_item(&transaction, item_id).await?;
         commit(transaction).await?;

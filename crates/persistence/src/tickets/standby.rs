@@ -10,8 +10,8 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 use usher_domain::ids::{ItemId, StandbyPlaceId, UserId};
 use usher_domain::input::Name;
@@ -29,6 +29,7 @@ use crate::transaction::commit;
 
 const WAITING: &str = "WAITING";
 const LEFT: &str = "LEFT";
+const CANCELLED: &str = "CANCELLED";
 const ALREADY_IN_LINE: &str = "you already have a place in this item's standby line";
 
 impl From<StandbyRefusal> for StoreError {
@@ -38,6 +39,26 @@ impl From<StandbyRefusal> for StoreError {
             StandbyRefusal::Invalid(invalid) => Self::Invalid(invalid),
         }
     }
+}
+
+/// Ends every place in an item's standby line: the item was cancelled, and
+/// a cancelled item has no line.
+pub(crate) async fn close_standby(
+    db: &DatabaseTransaction,
+    item_id: ItemId,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    use standby_place::Column;
+
+    standby_place::Entity::update_many()
+        .col_expr(Column::Status, Expr::val(CANCELLED))
+        .col_expr(Column::WaitingKey, Expr::val(Option::<String>::None))
+        .col_expr(Column::ClosedAt, Expr::val(now))
+        .filter(Column::ItemId.eq(item_id.as_uuid()))
+        .filter(Column::Status.eq(WAITING))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Who takes a place.
