@@ -109,6 +109,18 @@ impl Viewer {
         }
     }
 
+    /// Nothing, if the viewer may keep `item`'s standby line: door staff
+    /// (people or devices) of its venue, and its organizers.
+    pub(crate) fn standby_keeper_of(&self, item: &Item) -> ApiResult<()> {
+        match self {
+            Self::Anonymous => Err(ApiError::sign_in_required()),
+            _ if self.may_watch(item) => Ok(()),
+            Self::User(..) | Self::Scanner(_) => Err(ApiError::Forbidden(
+                "only organizers, and door staff of this venue, keep the standby line".into(),
+            )),
+        }
+    }
+
     /// Nothing, if the viewer may read the attendance of `item`.
     pub(crate) fn watcher_of(&self, item: &Item) -> ApiResult<()> {
         if self.may_watch(item) {

@@ -76,6 +76,7 @@ async fn prepare(
             ),
             max_tickets_per_attendee: TicketLimit::parse("limit", limit.into()).map_err(invalid)?,
             requires_settled_account: false,
+            standby_opens: usher_domain::catalogue::DEFAULT_STANDBY_OPENS,
         })
         .await?;
     let mut users = Vec::with_capacity(attendees);

@@ -182,6 +182,8 @@ pub struct Item {
     /// Whether only accounts as old as the festival's `min_account_age` may
     /// reserve it or wait for it (for the most wanted items).
     pub requires_settled_account: bool,
+    /// How long before the start its standby line opens.
+    pub standby_opens: Minutes,
 }
 
 impl Item {
@@ -220,6 +222,8 @@ pub struct ItemChanges {
     pub ends_at: Option<Timestamp>,
     /// Whether the festival's account-age brake applies to the item.
     pub requires_settled_account: Option<bool>,
+    /// How long before the start the standby line opens.
+    pub standby_opens: Option<Minutes>,
 }
 
 impl ItemChanges {
@@ -254,6 +258,7 @@ impl ItemChanges {
             requires_settled_account: self
                 .requires_settled_account
                 .unwrap_or(item.requires_settled_account),
+            standby_opens: self.standby_opens.unwrap_or(item.standby_opens),
             ..item.clone()
         })
     }
@@ -332,6 +337,8 @@ pub enum ProgrammeStatus {
 pub const DEFAULT_DOORS_OPEN: Minutes = Minutes::of(30);
 /// Admission closes this long after an item starts, unless the organizer says otherwise.
 pub const DEFAULT_LATE_ENTRY: Minutes = Minutes::of(15);
+/// The standby line opens this long before an item starts, unless the organizer says otherwise.
+pub const DEFAULT_STANDBY_OPENS: Minutes = Minutes::of(60);
 
 /// When an item happens and when it can be reserved and entered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -38,6 +38,7 @@ pub fn item_at(starts_at: Timestamp) -> Item {
         max_tickets_per_attendee: TicketLimit::DEFAULT,
         cancelled_at: None,
         requires_settled_account: false,
+        standby_opens: crate::catalogue::DEFAULT_STANDBY_OPENS,
     }
 }
 

@@ -91,6 +91,8 @@ id_type!(
     ReservationId,
     /// A place in an item's waitlist.
     WaitlistEntryId,
+    /// A numbered place in an item's standby line at the door.
+    StandbyPlaceId,
     /// One scan at a door, admitted or refused.
     ScanId,
     /// A scanner device's token, issued for one venue.

@@ -9,6 +9,7 @@ use crate::time::Timestamp;
 use crate::wording::count;
 
 pub mod reservations;
+pub mod standby;
 pub mod waitlist;
 
 /// The state of a ticket.

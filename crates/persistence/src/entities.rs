@@ -97,6 +97,8 @@ pub(crate) mod programme_item {
         pub cancelled_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
         pub requires_settled_account: bool,
+        pub standby_numbered: i32,
+        pub standby_opens_minutes: i32,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -250,6 +252,31 @@ pub(crate) mod waitlist_entry {
         pub status: String,
         pub waiting_key: Option<String>,
         pub reservation_id: Option<Uuid>,
+        pub created_at: DateTimeUtc,
+        pub closed_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod standby_place {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "standby_place")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub item_id: Uuid,
+        pub number: i32,
+        pub account_id: Option<Uuid>,
+        pub walk_up_name: Option<String>,
+        pub quantity: i32,
+        pub status: String,
+        pub waiting_key: Option<String>,
         pub created_at: DateTimeUtc,
         pub closed_at: Option<DateTimeUtc>,
     }

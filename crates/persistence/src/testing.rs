@@ -68,6 +68,7 @@ pub(crate) async fn festival(hall: u32, tickets: u32) -> Festival {
             ticket_capacity: Some(Capacity::parse("ticketCapacity", tickets.into()).unwrap()),
             max_tickets_per_attendee: TicketLimit::parse("limit", 2).unwrap(),
             requires_settled_account: false,
+            standby_opens: usher_domain::catalogue::DEFAULT_STANDBY_OPENS,
         };
         items.push(store.create_item(item).await.unwrap());
     }
@@ -109,6 +110,7 @@ impl Festival {
             ticket_capacity: Some(first.ticket_capacity),
             max_tickets_per_attendee: first.max_tickets_per_attendee,
             requires_settled_account: false,
+            standby_opens: usher_domain::catalogue::DEFAULT_STANDBY_OPENS,
         }
     }
 }

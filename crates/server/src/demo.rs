@@ -296,6 +296,7 @@ async fn create_item(
                 .map_err(fail)?,
             max_tickets_per_attendee: TicketLimit::DEFAULT,
             requires_settled_account: false,
+            standby_opens: usher_domain::catalogue::DEFAULT_STANDBY_OPENS,
         })
         .await?;
     Ok(())

@@ -26,4 +26,5 @@ mod pairing;
 mod scan_log;
 mod schema_file;
 mod signed_links;
+mod standby;
 mod tickets;

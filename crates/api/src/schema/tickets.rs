@@ -3,7 +3,9 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use usher_domain::catalogue::Item;
-use usher_domain::ids::{ItemId, TicketId, WaitlistEntryId};
+use usher_domain::ids::{ItemId, StandbyPlaceId, TicketId, WaitlistEntryId};
+use usher_domain::input::Name;
+use usher_domain::tickets::standby::StandbyPlace;
 use usher_domain::tickets::{self, Quantity, Reservation, Ticket, WaitlistEntry};
 use usher_domain::time;
 use usher_persistence::NewReservation;
@@ -125,6 +127,58 @@ impl Node<WaitlistEntry> {
     }
 }
 
+// A numbered place in an item's standby line.
+#[Object(name = "StandbyPlace")]
+impl Node<StandbyPlace> {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn item(&self, ctx: &Context<'_>) -> ApiResult<Node<Item>> {
+        item_of(ctx, self.0.item_id).await
+    }
+
+    /// 1, 2, 3… in order of arrival in the item's line; never given twice.
+    async fn number(&self) -> i32 {
+        int(self.0.number)
+    }
+
+    /// The attendee's display name, or the walk-up's name.
+    async fn name(&self) -> &str {
+        self.0.name.as_str()
+    }
+
+    /// People on this place: 1 or 2.
+    async fn quantity(&self) -> i32 {
+        int(self.0.quantity.get())
+    }
+
+    async fn joined_at(&self) -> DateTime {
+        self.0.joined_at.into()
+    }
+
+    /// Taken at the door by staff for a person without an account.
+    async fn walk_up(&self) -> bool {
+        self.0.walk_up
+    }
+}
+
+#[derive(InputObject)]
+pub struct JoinStandbyInput {
+    pub item_id: ID,
+    /// 1 or 2.
+    pub quantity: i32,
+}
+
+#[derive(InputObject)]
+pub struct AddStandbyWalkUpInput {
+    pub item_id: ID,
+    /// The name the door calls.
+    pub name: String,
+    /// 1 or 2.
+    pub quantity: i32,
+}
+
 #[derive(InputObject)]
 pub struct ReserveTicketsInput {
     pub item_id: ID,
@@ -168,6 +222,40 @@ impl TicketsQuery {
         let entries = services(ctx)?.store.waitlist_of_holder(user.id).await?;
         Ok(entries.into_iter().map(Node).collect())
     }
+
+    /// The standby lines the signed-in attendee has a place in.
+    async fn my_standby(&self, ctx: &Context<'_>) -> ApiResult<Vec<Node<StandbyPlace>>> {
+        let user = viewer(ctx).user()?;
+        let places = services(ctx)?.store.standby_of_holder(user.id).await?;
+        Ok(places.into_iter().map(Node).collect())
+    }
+
+    /// An item's standby line, in number order: for organizers and the door
+    /// staff (people or scanner devices) of its venue.
+    async fn standby_line(
+        &self,
+        ctx: &Context<'_>,
+        item_id: ID,
+    ) -> ApiResult<Vec<Node<StandbyPlace>>> {
+        let item = standby_item(ctx, &item_id).await?;
+        let places = services(ctx)?.store.standby_line(item.id).await?;
+        Ok(places.into_iter().map(Node).collect())
+    }
+}
+
+/// The item whose standby line the viewer keeps, or FORBIDDEN.
+async fn standby_item(ctx: &Context<'_>, item_id: &ID) -> ApiResult<Item> {
+    let item_id: ItemId = parse_id("itemId", item_id)?;
+    let viewer = viewer(ctx);
+    if matches!(viewer, crate::auth::Viewer::Anonymous) {
+        return Err(ApiError::sign_in_required());
+    }
+    let item = loaders(ctx)?
+        .load_one(item_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("item"))?;
+    viewer.standby_keeper_of(&item)?;
+    Ok(item)
 }
 
 #[derive(Default)]
@@ -245,6 +333,61 @@ impl TicketsMutation {
             .await?;
         services.events.item_changed(item_id);
         Ok(Node(entry))
+    }
+
+    /// Takes a numbered place in an item's standby line, from
+    /// 60 minutes before its start until late entry closes (BAD_USER_INPUT
+    /// on itemId outside that window), for 1 or 2 people; one place per
+    /// attendee and item (ALREADY_EXISTS).
+    async fn join_standby(
+        &self,
+        ctx: &Context<'_>,
+        input: JoinStandbyInput,
+    ) -> ApiResult<Node<StandbyPlace>> {
+        let user = viewer(ctx).user()?;
+        let item_id: ItemId = parse_id("itemId", &input.item_id)?;
+        let quantity = Quantity::parse("quantity", input.quantity.into())?;
+        let place = services(ctx)?
+            .store
+            .join_standby(
+                item_id,
+                user.id,
+                user.display_name.clone(),
+                quantity,
+                time::now(),
+            )
+            .await?;
+        Ok(Node(place))
+    }
+
+    /// Takes a numbered place in the line for a person at the door, known
+    /// by a name: for door staff of the item's venue (or its scanner
+    /// devices) and organizers. The same window and quantity as joinStandby.
+    async fn add_standby_walk_up(
+        &self,
+        ctx: &Context<'_>,
+        input: AddStandbyWalkUpInput,
+    ) -> ApiResult<Node<StandbyPlace>> {
+        let item = standby_item(ctx, &input.item_id).await?;
+        let name = Name::parse("name", &input.name)?;
+        let quantity = Quantity::parse("quantity", input.quantity.into())?;
+        let place = services(ctx)?
+            .store
+            .add_standby_walk_up(item.id, name, quantity, time::now())
+            .await?;
+        Ok(Node(place))
+    }
+
+    /// Leaves a standby line (the number is not given again); false when
+    /// the place was no longer waiting.
+    async fn leave_standby(&self, ctx: &Context<'_>, place_id: ID) -> ApiResult<bool> {
+        let user = viewer(ctx).user()?;
+        let place_id: StandbyPlaceId = parse_id("placeId", &place_id)?;
+        let left = services(ctx)?
+            .store
+            .leave_standby(place_id, user.id, time::now())
+            .await?;
+        Ok(left.is_some())
     }
 
     /// Leaves a waitlist; false when the place was no longer waiting.

@@ -15,6 +15,7 @@ use crate::entities::{programme_item, ticket};
 use crate::error::StoreError;
 use crate::rows::{convert_all, in_list, stored_count};
 use crate::store::Store;
+use crate::tickets::standby::close_standby;
 use crate::tickets::waitlist::{close_waitlist, promote_waitlist};
 use crate::transaction::commit;
 
@@ -62,6 +63,8 @@ impl Store {
             cancelled_at: Set(None),
             created_at: Set(time::now()),
             requires_settled_account: Set(new.requires_settled_account),
+            standby_numbered: Set(0),
+            standby_opens_minutes: Set(stored_count(new.standby_opens.get())),
         }
         .insert(&self.db)
         .await?;
@@ -189,6 +192,10 @@ impl Store {
                 Column::RequiresSettledAccount,
                 Expr::val(changed.requires_settled_account),
             )
+            .col_expr(
+                Column::StandbyOpensMinutes,
+                Expr::val(stored_count(changed.standby_opens.get())),
+            )
             .filter(Column::Id.eq(item_id.as_uuid()))
             .filter(Column::TicketsIssued.lte(capacity))
             .exec(&transaction)
@@ -241,6 +248,7 @@ impl Store {
                 .exec(&transaction)
                 .await?;
             close_waitlist(&transaction, item_id, now).await?;
+            close_standby(&transaction, item_id, now).await?;
         }
         let item = load_item(&transaction, item_id).await?;
         commit(transaction).await?;

@@ -97,6 +97,8 @@ pub struct NewItem {
     pub max_tickets_per_attendee: TicketLimit,
     /// Whether the festival's account-age brake applies.
     pub requires_settled_account: bool,
+    /// How long before the start the standby line opens.
+    pub standby_opens: Minutes,
 }
 
 /// Which items of a festival's programme to list, in order of start time
@@ -245,6 +247,10 @@ impl TryFrom<programme_item::Model> for Item {
             )?,
             cancelled_at: row.cancelled_at,
             requires_settled_account: row.requires_settled_account,
+            standby_opens: stored(
+                T,
+                Minutes::parse("standbyOpensMinutes", row.standby_opens_minutes.into()),
+            )?,
         })
     }
 }

@@ -13,6 +13,7 @@ pub(crate) mod batch;
 mod cancel;
 mod reserve;
 mod snapshot;
+pub(crate) mod standby;
 pub(crate) mod waitlist;
 
 use sea_orm::ActiveValue::Set;

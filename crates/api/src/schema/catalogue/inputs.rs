@@ -3,8 +3,8 @@
 
 use async_graphql::{ID, InputObject, MaybeUndefined};
 use usher_domain::catalogue::{
-    DEFAULT_DOORS_OPEN, DEFAULT_LATE_ENTRY, FestivalChanges, FilmChanges, ItemChanges, Schedule,
-    ScheduleParts, VenueChanges,
+    DEFAULT_DOORS_OPEN, DEFAULT_LATE_ENTRY, DEFAULT_STANDBY_OPENS, FestivalChanges, FilmChanges,
+    ItemChanges, Schedule, ScheduleParts, VenueChanges,
 };
 use usher_domain::input::{
     Address, Capacity, CountryCode, MinAccountAge, Minutes, Name, Slug, TicketLimit, Timezone,
@@ -282,6 +282,8 @@ pub struct CreateItemInput {
     /// Default false: true holds the festival's minAccountAgeMinutes brake
     /// on this item (for the most wanted ones).
     pub requires_settled_account: Option<bool>,
+    /// Default 60 (0 to 1440): the standby line opens this long before startsAt.
+    pub standby_opens_minutes: Option<i32>,
 }
 
 fn minutes_or(field: &str, raw: Option<i32>, default: Minutes) -> ApiResult<Minutes> {
@@ -343,6 +345,11 @@ impl TryFrom<CreateItemInput> for NewItem {
                 .transpose()?
                 .unwrap_or(TicketLimit::DEFAULT),
             requires_settled_account: input.requires_settled_account.unwrap_or(false),
+            standby_opens: minutes_or(
+                "standbyOpensMinutes",
+                input.standby_opens_minutes,
+                DEFAULT_STANDBY_OPENS,
+            )?,
         })
     }
 }
@@ -359,6 +366,8 @@ pub struct UpdateItemInput {
     pub ends_at: Option<DateTime>,
     /// Whether the festival's minAccountAgeMinutes brake holds on this item.
     pub requires_settled_account: Option<bool>,
+    /// 0 to 1440: the standby line opens this long before startsAt.
+    pub standby_opens_minutes: Option<i32>,
 }
 
 impl TryFrom<&UpdateItemInput> for ItemChanges {
@@ -385,6 +394,10 @@ impl TryFrom<&UpdateItemInput> for ItemChanges {
             starts_at: optional(input.starts_at.as_ref(), "startsAt")?,
             ends_at: optional(input.ends_at.as_ref(), "endsAt")?,
             requires_settled_account: input.requires_settled_account,
+            standby_opens: input
+                .standby_opens_minutes
+                .map(|minutes| Minutes::parse("standbyOpensMinutes", minutes.into()))
+                .transpose()?,
         })
     }
 }

@@ -312,4 +312,16 @@ impl Node<Item> {
     async fn late_entry_minutes(&self) -> i32 {
         int(self.0.schedule.late_entry().get())
     }
+
+    /// Minutes before startsAt that the standby line opens (it closes at lateEntryUntil).
+    async fn standby_opens_minutes(&self) -> i32 {
+        int(self.0.standby_opens.get())
+    }
+
+    /// startsAt - standbyOpensMinutes: the first moment a place in the standby line may be taken.
+    async fn standby_opens_at(&self) -> DateTime {
+        usher_domain::tickets::standby::standby_window(&self.0)
+            .0
+            .into()
+    }
 }

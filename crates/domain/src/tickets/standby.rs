@@ -1,0 +1,190 @@
+//! The standby line: a numbered line per item, online or at the door, for
+//! the places that no-shows leave. Who may take a place, and when.
+
+use super::Quantity;
+use crate::catalogue::Item;
+use crate::ids::{ItemId, StandbyPlaceId};
+use crate::input::{InvalidInput, Name};
+use crate::time::Timestamp;
+
+/// At most this many people on one place: the holder and a companion.
+pub const MAX_STANDBY_QUANTITY: u32 = 2;
+
+/// A numbered place in an item's standby line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StandbyPlace {
+    /// Its id.
+    pub id: StandbyPlaceId,
+    /// The item waited for.
+    pub item_id: ItemId,
+    /// Its number in the item's line: 1, 2, 3… in order of arrival, never reused.
+    pub number: u32,
+    /// The attendee's display name, or the walk-up's name.
+    pub name: Name,
+    /// People on this place: 1 or 2.
+    pub quantity: Quantity,
+    /// When the place was taken.
+    pub joined_at: Timestamp,
+    /// Taken at the door by staff, not online by an attendee.
+    pub walk_up: bool,
+}
+
+/// Why a place in a standby line is not given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StandbyRefusal {
+    /// The attendee has a place in this item's line already.
+    #[error("you already have a place in this item's standby line")]
+    AlreadyInLine,
+    /// The request is wrong, or the line is not open.
+    #[error(transparent)]
+    Invalid(#[from] InvalidInput),
+}
+
+/// When `item`'s standby line opens and closes: from its `standby_opens`
+/// minutes before the start until late entry closes.
+pub fn standby_window(item: &Item) -> (Timestamp, Timestamp) {
+    let starts_at = item.schedule.starts_at();
+    (
+        starts_at - item.standby_opens.duration(),
+        item.schedule.late_entry_until(),
+    )
+}
+
+/// Checks that a place for `quantity` people may be taken in `item`'s line
+/// at `now`: the item is not cancelled, the line is open, the quantity is 1
+/// or 2, and an attendee (`already_in_line` is theirs; false for a walk-up)
+/// has no place in it yet.
+pub fn check_taking_standby_place(
+    item: &Item,
+    already_in_line: bool,
+    quantity: Quantity,
+    now: Timestamp,
+) -> Result<(), StandbyRefusal> {
+    if item.cancelled_at.is_some() {
+        return Err(InvalidInput::new("itemId", "is cancelled: it has no standby line").into());
+    }
+    let (opens, closes) = standby_window(item);
+    if now < opens {
+        return Err(InvalidInput::new(
+            "itemId",
+            format!(
+                "has no standby line yet: it opens {} minutes before the start, at {}",
+                item.standby_opens.get(),
+                moment(opens)
+            ),
+        )
+        .into());
+    }
+    if now > closes {
+        return Err(InvalidInput::new(
+            "itemId",
+            format!(
+                "has no standby line any more: it closed with late entry, at {}",
+                moment(closes)
+            ),
+        )
+        .into());
+    }
+    if quantity.get() > MAX_STANDBY_QUANTITY {
+        return Err(InvalidInput::new(
+            "quantity",
+            format!("must be 1 or {MAX_STANDBY_QUANTITY} for a place in a standby line"),
+        )
+        .into());
+    }
+    if already_in_line {
+        return Err(StandbyRefusal::AlreadyInLine);
+    }
+    Ok(())
+}
+
+fn moment(at: Timestamp) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+    use crate::time;
+
+    fn item() -> Item {
+        crate::fixtures::item_at(time::now() + Duration::hours(2))
+    }
+
+    fn quantity(n: i64) -> Quantity {
+        Quantity::parse("quantity", n).unwrap()
+    }
+
+    #[test]
+    fn the_line_opens_an_hour_before_the_start_and_closes_with_late_entry() {
+        let item = item();
+        let (opens, closes) = standby_window(&item);
+        let one = quantity(1);
+
+        assert!(
+            check_taking_standby_place(&item, false, one, opens - Duration::seconds(1)).is_err()
+        );
+        assert_eq!(check_taking_standby_place(&item, false, one, opens), Ok(()));
+        assert_eq!(
+            check_taking_standby_place(&item, false, one, closes),
+            Ok(())
+        );
+        let late = check_taking_standby_place(&item, false, one, closes + Duration::seconds(1));
+        assert!(
+            matches!(&late, Err(StandbyRefusal::Invalid(invalid)) if invalid.field == "itemId" && invalid.message.contains("closed with late entry")),
+            "{late:?}"
+        );
+        assert_eq!(opens, item.schedule.starts_at() - Duration::minutes(60));
+    }
+
+    #[test]
+    fn an_organizer_may_open_the_line_earlier_or_later() {
+        let mut item = item();
+        item.standby_opens = crate::input::Minutes::of(10);
+        let (opens, _) = standby_window(&item);
+        assert_eq!(opens, item.schedule.starts_at() - Duration::minutes(10));
+        let refused =
+            check_taking_standby_place(&item, false, quantity(1), opens - Duration::seconds(1));
+        assert!(
+            matches!(&refused, Err(StandbyRefusal::Invalid(invalid)) if invalid.message.contains("10 minutes before the start")),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn a_cancelled_item_has_no_line() {
+        let mut item = item();
+        let (opens, _) = standby_window(&item);
+        item.cancelled_at = Some(opens);
+        assert!(matches!(
+            check_taking_standby_place(&item, false, quantity(1), opens),
+            Err(StandbyRefusal::Invalid(invalid)) if invalid.message.contains("cancelled")
+        ));
+    }
+
+    #[test]
+    fn a_place_is_for_one_or_two_people() {
+        let item = item();
+        let (opens, _) = standby_window(&item);
+        assert_eq!(
+            check_taking_standby_place(&item, false, quantity(2), opens),
+            Ok(())
+        );
+        assert!(matches!(
+            check_taking_standby_place(&item, false, quantity(3), opens),
+            Err(StandbyRefusal::Invalid(invalid)) if invalid.field == "quantity"
+        ));
+    }
+
+    #[test]
+    fn an_attendee_has_one_place_per_line() {
+        let item = item();
+        let (opens, _) = standby_window(&item);
+        assert_eq!(
+            check_taking_standby_place(&item, true, quantity(1), opens),
+            Err(StandbyRefusal::AlreadyInLine)
+        );
+    }
+}
