@@ -693,9 +693,12 @@ mod tests {
             ticket_capacity: Some(six),
             max_tickets_per_attendee: Some(one_each),
             requires_settled_account: Some(true),
+            standby_opens: Some(crate::input::Minutes::of(15)),
             ..ItemChanges::default()
         };
         let changed = changes.apply_to(&item).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(changed.standby_opens, crate::input::Minutes::of(15));
+        assert_ne!(item.standby_opens, changed.standby_opens);
         assert_eq!(changed.ticket_capacity, six);
         assert_eq!(changed.max_tickets_per_attendee, one_each);
         assert!(changed.requires_settled_account);

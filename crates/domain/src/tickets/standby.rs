@@ -148,7 +148,9 @@ mod tests {
         let refused =
             check_taking_standby_place(&item, false, quantity(1), opens - Duration::seconds(1));
         assert!(
-            matches!(&refused, Err(StandbyRefusal::Invalid(invalid)) if invalid.message.contains("10 minutes before the start")),
+            matches!(&refused, Err(StandbyRefusal::Invalid(invalid))
+                if invalid.message.contains("10 minutes before the start")
+                    && invalid.message.ends_with(&format!("at {}", opens.format("%Y-%m-%d %H:%M UTC")))),
             "{refused:?}"
         );
     }
