@@ -17,6 +17,7 @@ mod m20261201_000002_index_ended_logins;
 mod m20261215_000001_index_scans_by_scanner;
 mod m20261216_000001_add_scanner_gate;
 mod m20261217_000001_create_standby_line;
+mod m20261218_000001_add_release_and_standby_admission;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261215_000001_index_scans_by_scanner::Migration),
             Box::new(m20261216_000001_add_scanner_gate::Migration),
             Box::new(m20261217_000001_create_standby_line::Migration),
+            Box::new(m20261218_000001_add_release_and_standby_admission::Migration),
         ]
     }
 }

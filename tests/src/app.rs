@@ -181,6 +181,17 @@ impl TestApp {
         socket
     }
 
+    /// Stops the server (as a shutdown would) and waits until it has; the
+    /// database stays for another instance.
+    pub async fn stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+
     /// A second server on this test's database, with its own memory: what
     /// another instance behind the same load balancer would be.
     pub async fn another_instance(&self) -> TestApp {

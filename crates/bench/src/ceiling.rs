@@ -69,6 +69,7 @@ async fn prepare(
                 reservation_closes_at: now + Duration::minutes(10),
                 doors_open: Minutes::of(30),
                 late_entry: Minutes::of(15),
+                release_unscanned: None,
             })
             .map_err(invalid)?,
             ticket_capacity: Some(

@@ -19,6 +19,19 @@ pub struct ItemCounts {
     pub cancelled: u32,
     /// Tickets asked for by attendees waiting in line.
     pub waitlisted: u32,
+    /// Tickets RELEASED to the standby line.
+    pub released: u32,
+    /// People let in from the standby line.
+    pub standby_admitted: u32,
+    /// People waiting in the standby line.
+    pub standby_waiting: u32,
+}
+
+impl ItemCounts {
+    /// Tickets still held: issued and not yet used.
+    pub fn held(&self) -> u32 {
+        self.issued.saturating_sub(self.checked_in)
+    }
 }
 
 /// The attendance numbers of an item or a group of items.
@@ -38,6 +51,31 @@ pub struct Attendance {
     pub no_shows: u32,
     /// Tickets asked for on the waitlist.
     pub waitlisted: u32,
+    /// Tickets RELEASED to the standby line (not issued any more, not
+    /// no-shows).
+    pub released: u32,
+    /// People let in from the standby line (counted inside, not in
+    /// checkedIn, which counts tickets).
+    pub standby_admitted: u32,
+    /// People waiting in the standby line.
+    pub standby_waiting: u32,
+    /// People the door may still let in from the standby line (see
+    /// [`standby_places`]).
+    pub standby_places: u32,
+}
+
+/// How many people the door may still let in from `item`'s standby line
+/// at `now`: the venue's capacity, less the people inside, less the
+/// tickets still held, until the release (after it, no ticket is held).
+pub fn standby_places(item: &Item, venue_capacity: u32, held: u32, now: Timestamp) -> u32 {
+    let held = if item.schedule.released_by(now) {
+        0
+    } else {
+        held
+    };
+    venue_capacity
+        .saturating_sub(item.admitted)
+        .saturating_sub(held)
 }
 
 impl Attendance {
@@ -56,6 +94,10 @@ impl Attendance {
                 0
             },
             waitlisted: counts.waitlisted,
+            released: counts.released,
+            standby_admitted: counts.standby_admitted,
+            standby_waiting: counts.standby_waiting,
+            standby_places: standby_places(item, venue_capacity, counts.held(), now),
         }
     }
 
@@ -78,6 +120,10 @@ impl Attendance {
             cancelled: self.cancelled + other.cancelled,
             no_shows: self.no_shows + other.no_shows,
             waitlisted: self.waitlisted + other.waitlisted,
+            released: self.released + other.released,
+            standby_admitted: self.standby_admitted + other.standby_admitted,
+            standby_waiting: self.standby_waiting + other.standby_waiting,
+            standby_places: self.standby_places + other.standby_places,
         }
     }
 }
@@ -184,6 +230,7 @@ fn keys(entry: &ReportItem<'_>, grouping: Grouping, timezone: Tz) -> Vec<(String
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time;
 
     #[test]
     fn the_rate_is_zero_without_tickets_and_sums_add_number_by_number() {
@@ -196,5 +243,48 @@ mod tests {
         };
         assert_eq!(some.check_in_rate(), 0.75);
         assert_eq!(some.plus(some).issued, 8);
+    }
+
+    #[test]
+    fn the_door_fills_from_standby_what_is_neither_inside_nor_held() {
+        let now = time::now();
+        let mut item = crate::fixtures::releasing(&crate::fixtures::item_at(now), 10);
+        item.admitted = 40;
+        let release = item.schedule.release_at().unwrap();
+        let before = release - chrono::Duration::seconds(1);
+        assert_eq!(standby_places(&item, 100, 50, before), 10);
+        assert_eq!(
+            standby_places(&item, 100, 50, release),
+            60,
+            "nothing held after the release"
+        );
+        assert_eq!(standby_places(&item, 80, 50, before), 0, "never below zero");
+        item.admitted = 120;
+        assert_eq!(standby_places(&item, 100, 0, release), 0);
+        let counts = ItemCounts {
+            issued: 7,
+            checked_in: 3,
+            released: 2,
+            standby_admitted: 4,
+            standby_waiting: 5,
+            ..ItemCounts::default()
+        };
+        assert_eq!(counts.held(), 4);
+        item.admitted = 7;
+        let attendance = Attendance::of_item(&item, 20, counts, release);
+        assert_eq!(attendance.released, 2);
+        assert_eq!(attendance.standby_admitted, 4);
+        assert_eq!(attendance.standby_waiting, 5);
+        assert_eq!(attendance.standby_places, 13);
+        let sum = attendance.plus(attendance);
+        assert_eq!(
+            (
+                sum.released,
+                sum.standby_admitted,
+                sum.standby_waiting,
+                sum.standby_places
+            ),
+            (4, 8, 10, 26)
+        );
     }
 }

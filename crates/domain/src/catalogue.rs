@@ -184,6 +184,9 @@ pub struct Item {
     pub requires_settled_account: bool,
     /// How long before the start its standby line opens.
     pub standby_opens: Minutes,
+    /// When its unscanned tickets were released to the standby line, once
+    /// the release was written.
+    pub released_at: Option<Timestamp>,
 }
 
 impl Item {
@@ -224,6 +227,8 @@ pub struct ItemChanges {
     pub requires_settled_account: Option<bool>,
     /// How long before the start the standby line opens.
     pub standby_opens: Option<Minutes>,
+    /// When unscanned tickets are released: `Some(None)` never.
+    pub release_unscanned: Option<Option<Minutes>>,
 }
 
 impl ItemChanges {
@@ -236,9 +241,30 @@ impl ItemChanges {
         parts.reservation_opens_at = self
             .reservation_opens_at
             .unwrap_or(parts.reservation_opens_at);
-        parts.reservation_closes_at = self
-            .reservation_closes_at
-            .unwrap_or(parts.reservation_closes_at);
+        if let Some(release) = self.release_unscanned {
+            if let Some(released_at) = item.released_at {
+                return Err(InvalidInput::new(
+                    "releaseUnscannedMinutes",
+                    format!(
+                        "cannot change: the unscanned tickets were released at {}",
+                        released_at.format("%Y-%m-%d %H:%M UTC")
+                    ),
+                ));
+            }
+            parts.release_unscanned = release;
+        }
+        parts.reservation_closes_at = match self.reservation_closes_at {
+            Some(closes_at) => closes_at,
+            // Reservations close at the release at the latest: a ticket
+            // reserved after it would be released already.
+            None => parts
+                .release_unscanned
+                .map_or(parts.reservation_closes_at, |release| {
+                    parts
+                        .reservation_closes_at
+                        .min(parts.starts_at - release.duration())
+                }),
+        };
         let ticket_capacity = self.ticket_capacity.unwrap_or(item.ticket_capacity);
         if ticket_capacity.get() < item.tickets_issued {
             return Err(InvalidInput::new(
@@ -349,6 +375,7 @@ pub struct Schedule {
     reservation_closes_at: Timestamp,
     doors_open: Minutes,
     late_entry: Minutes,
+    release_unscanned: Option<Minutes>,
 }
 
 /// The parts of a schedule, before their rules are checked.
@@ -366,6 +393,9 @@ pub struct ScheduleParts {
     pub doors_open: Minutes,
     /// How long after the start latecomers are admitted.
     pub late_entry: Minutes,
+    /// How long before the start the tickets not yet scanned are released
+    /// to the standby line; none: never.
+    pub release_unscanned: Option<Minutes>,
 }
 
 impl Schedule {
@@ -393,6 +423,22 @@ impl Schedule {
                 "must not be after endsAt",
             ));
         }
+        if let Some(release) = parts.release_unscanned {
+            if release.get() >= parts.doors_open.get() {
+                return Err(InvalidInput::new(
+                    "releaseUnscannedMinutes",
+                    "must be less than doorsOpenMinutes: holders have the time from the doors' \
+                     opening to the release to come in",
+                ));
+            }
+            if parts.reservation_closes_at > parts.starts_at - release.duration() {
+                return Err(InvalidInput::new(
+                    "reservationClosesAt",
+                    "must not be after the release of unscanned tickets \
+                     (releaseUnscannedMinutes before startsAt)",
+                ));
+            }
+        }
         Ok(Self {
             starts_at: parts.starts_at,
             ends_at: parts.ends_at,
@@ -400,6 +446,7 @@ impl Schedule {
             reservation_closes_at: parts.reservation_closes_at,
             doors_open: parts.doors_open,
             late_entry: parts.late_entry,
+            release_unscanned: parts.release_unscanned,
         })
     }
 
@@ -412,6 +459,7 @@ impl Schedule {
             reservation_closes_at: self.reservation_closes_at,
             doors_open: self.doors_open,
             late_entry: self.late_entry,
+            release_unscanned: self.release_unscanned,
         }
     }
 
@@ -445,6 +493,11 @@ impl Schedule {
         self.late_entry
     }
 
+    /// How long before the start unscanned tickets are released, if ever.
+    pub fn release_unscanned(&self) -> Option<Minutes> {
+        self.release_unscanned
+    }
+
     /// The first moment a ticket is admitted.
     pub fn doors_open_at(&self) -> Timestamp {
         self.starts_at - self.doors_open.duration()
@@ -453,6 +506,20 @@ impl Schedule {
     /// The last moment a ticket is admitted.
     pub fn late_entry_until(&self) -> Timestamp {
         self.starts_at + self.late_entry.duration()
+    }
+
+    /// When the tickets not yet scanned are released to the standby line,
+    /// if they ever are.
+    pub fn release_at(&self) -> Option<Timestamp> {
+        self.release_unscanned
+            .map(|release| self.starts_at - release.duration())
+    }
+
+    /// Whether an unscanned ticket is released at `at`: from the release
+    /// moment on, whether or not the release has been written yet, so that
+    /// every door, online or offline, answers a holder alike.
+    pub fn released_by(&self, at: Timestamp) -> bool {
+        self.release_at().is_some_and(|release| at >= release)
     }
 
     /// Whether the two items are on at the same time (touching ends do not overlap).
@@ -615,6 +682,7 @@ mod tests {
             reservation_closes_at: starts_at,
             doors_open: DEFAULT_DOORS_OPEN,
             late_entry: DEFAULT_LATE_ENTRY,
+            release_unscanned: None,
         })
         .unwrap_or_else(|error| panic!("{error}"))
     }
@@ -773,6 +841,90 @@ mod tests {
                 .gate("scans[2].gate", Some("Side door"))
                 .map(|g| g.map(Label::into_string)),
             Ok(Some("Side door".into()))
+        );
+    }
+
+    #[test]
+    fn tickets_are_released_after_the_doors_open_and_reservations_close_by_then() {
+        let mut parts = schedule().parts();
+        parts.release_unscanned = Some(Minutes::of(10));
+        assert_eq!(
+            Schedule::new(parts).map_err(|e| e.field),
+            Err("reservationClosesAt".into()),
+            "reservations may not close after the release"
+        );
+        parts.reservation_closes_at = parts.starts_at - Duration::minutes(10);
+        let released = Schedule::new(parts).unwrap();
+        assert_eq!(
+            released.release_at(),
+            Some(parts.starts_at - Duration::minutes(10))
+        );
+        let release = released.release_at().unwrap();
+        assert!(!released.released_by(release - Duration::milliseconds(1)));
+        assert!(released.released_by(release));
+        assert!(!schedule().released_by(parts.ends_at), "never released");
+        parts.release_unscanned = Some(parts.doors_open);
+        assert_eq!(
+            Schedule::new(parts).map_err(|e| e.field),
+            Err("releaseUnscannedMinutes".into())
+        );
+        parts.release_unscanned = Some(Minutes::of(parts.doors_open.get() - 1));
+        parts.reservation_closes_at = parts.starts_at - Duration::minutes(30);
+        assert!(Schedule::new(parts).is_ok());
+    }
+
+    #[test]
+    fn setting_the_release_closes_reservations_at_it_until_it_has_happened() {
+        let item = crate::fixtures::item_at(schedule().starts_at());
+        let starts_at = item.schedule.starts_at();
+        let release = ItemChanges {
+            release_unscanned: Some(Some(Minutes::of(10))),
+            ..ItemChanges::default()
+        };
+        let changed = release.apply_to(&item).unwrap();
+        assert_eq!(
+            changed.schedule.reservation_closes_at(),
+            starts_at - Duration::minutes(10)
+        );
+        let earlier = ItemChanges {
+            release_unscanned: Some(Some(Minutes::of(10))),
+            reservation_closes_at: Some(starts_at - Duration::hours(1)),
+            ..ItemChanges::default()
+        };
+        assert_eq!(
+            earlier
+                .apply_to(&item)
+                .unwrap()
+                .schedule
+                .reservation_closes_at(),
+            starts_at - Duration::hours(1),
+            "an earlier close is kept"
+        );
+        let later = ItemChanges {
+            reservation_closes_at: Some(starts_at),
+            ..ItemChanges::default()
+        };
+        assert_eq!(
+            later.apply_to(&changed).map_err(|e| e.field),
+            Err("reservationClosesAt".into())
+        );
+        let cleared = ItemChanges {
+            release_unscanned: Some(None),
+            ..ItemChanges::default()
+        };
+        assert_eq!(
+            cleared.apply_to(&changed).unwrap().schedule.release_at(),
+            None
+        );
+        let done = Item {
+            released_at: Some(starts_at - Duration::minutes(10)),
+            ..changed
+        };
+        let refused = cleared.apply_to(&done).map_err(|e| e.field);
+        assert_eq!(refused, Err("releaseUnscannedMinutes".into()));
+        assert!(
+            ItemChanges::default().apply_to(&done).is_ok(),
+            "other changes stay possible"
         );
     }
 }

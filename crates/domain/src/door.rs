@@ -41,11 +41,14 @@ pub enum CheckInOutcome {
     TooLate,
     /// The venue holds as many people as it may for this item.
     VenueFull,
+    /// The ticket was not scanned by its item's release time: its place
+    /// went to the standby line.
+    Released,
 }
 
 impl CheckInOutcome {
     /// Every outcome.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::Admitted,
         Self::AlreadyCheckedIn,
         Self::InvalidCode,
@@ -57,6 +60,7 @@ impl CheckInOutcome {
         Self::TooEarly,
         Self::TooLate,
         Self::VenueFull,
+        Self::Released,
     ];
 
     /// The stored name.
@@ -73,6 +77,7 @@ impl CheckInOutcome {
             Self::TooEarly => "TOO_EARLY",
             Self::TooLate => "TOO_LATE",
             Self::VenueFull => "VENUE_FULL",
+            Self::Released => "RELEASED",
         }
     }
 
@@ -237,8 +242,8 @@ pub enum Decision {
 /// Decides a scan of a genuine ticket in the database, in DESIGN.md's order
 /// (after INVALID_CODE): UNKNOWN_TICKET for a ticket of another festival
 /// (to its staff, not a ticket at all), ITEM_CANCELLED, CANCELLED,
-/// WRONG_VENUE, WRONG_ITEM, TOO_EARLY, TOO_LATE, ALREADY_CHECKED_IN;
-/// VENUE_FULL and ADMITTED are for the atomic step.
+/// RELEASED, WRONG_VENUE, WRONG_ITEM, TOO_EARLY, TOO_LATE,
+/// ALREADY_CHECKED_IN; VENUE_FULL and ADMITTED are for the atomic step.
 pub fn decide_check_in(ticket: &Ticket, item: &Item, scan: &Scan) -> Decision {
     let outcome = if item.festival_id != scan.festival_id {
         CheckInOutcome::UnknownTicket
@@ -246,6 +251,8 @@ pub fn decide_check_in(ticket: &Ticket, item: &Item, scan: &Scan) -> Decision {
         CheckInOutcome::ItemCancelled
     } else if ticket.status == TicketStatus::Cancelled {
         CheckInOutcome::Cancelled
+    } else if released_at_scan(ticket, item, scan.at) {
+        CheckInOutcome::Released
     } else if item.venue_id != scan.venue_id {
         CheckInOutcome::WrongVenue
     } else if scan.item_id.is_some_and(|named| named != item.id) {
@@ -260,6 +267,21 @@ pub fn decide_check_in(ticket: &Ticket, item: &Item, scan: &Scan) -> Decision {
         return Decision::Admit;
     };
     Decision::Refuse(outcome)
+}
+
+/// Whether `ticket` is released when scanned at `at`: an unused ticket from
+/// its item's release moment on (written yet or not), and a released one
+/// unless the scan came before that moment (an offline scan synced late,
+/// which the capacity rule then settles).
+fn released_at_scan(ticket: &Ticket, item: &Item, at: Timestamp) -> bool {
+    match ticket.status {
+        TicketStatus::Active => item.schedule.released_by(at),
+        TicketStatus::Released => item
+            .schedule
+            .release_at()
+            .is_none_or(|release| at >= release),
+        TicketStatus::CheckedIn | TicketStatus::Cancelled => false,
+    }
 }
 
 /// What the message of a scan can tell.
@@ -308,6 +330,11 @@ pub fn message(outcome: CheckInOutcome, details: &Details<'_>, language: Languag
         }
         (CheckInOutcome::TooEarly, Some(item)) => moment(item.schedule.doors_open_at()),
         (CheckInOutcome::TooLate, Some(item)) => moment(item.schedule.late_entry_until()),
+        (CheckInOutcome::Released, Some(item)) => {
+            if let Some(release) = item.schedule.release_at() {
+                moment(release);
+            }
+        }
         (CheckInOutcome::AlreadyCheckedIn, _) => {
             if let Some((at, _)) = details.first_check_in {
                 moment(at);
@@ -342,6 +369,10 @@ pub fn message(outcome: CheckInOutcome, details: &Details<'_>, language: Languag
         CheckInOutcome::TooEarly => "door-too-early",
         CheckInOutcome::TooLate => "door-too-late",
         CheckInOutcome::VenueFull => "door-venue-full",
+        CheckInOutcome::Released if item.and_then(|item| item.schedule.release_at()).is_some() => {
+            "door-released"
+        }
+        CheckInOutcome::Released => "door-released-earlier",
     };
     say(language, id, &args)
 }
@@ -885,5 +916,88 @@ mod tests {
             scans.map(|scan| scan.0),
             ["earliest", "first tie", "second tie", "late"]
         );
+    }
+
+    #[test]
+    fn an_unused_ticket_is_released_from_the_release_moment_on_written_or_not() {
+        let item = crate::fixtures::releasing(&item(Duration::minutes(10)), 10);
+        let release = item.schedule.release_at().unwrap();
+        let scan_at = |moment| Scan {
+            at: moment,
+            ..at(&item)
+        };
+        let unused = ticket(&item, TicketStatus::Active);
+        let released = ticket(&item, TicketStatus::Released);
+        let used = ticket(&item, TicketStatus::CheckedIn);
+        let cancelled = ticket(&item, TicketStatus::Cancelled);
+        let just_before = release - Duration::milliseconds(1);
+
+        assert_eq!(
+            decide_check_in(&unused, &item, &scan_at(just_before)),
+            Decision::Admit
+        );
+        assert_eq!(
+            decide_check_in(&unused, &item, &scan_at(release)),
+            Decision::Refuse(CheckInOutcome::Released)
+        );
+        assert_eq!(
+            decide_check_in(&released, &item, &scan_at(release)),
+            Decision::Refuse(CheckInOutcome::Released)
+        );
+        assert_eq!(
+            decide_check_in(&released, &item, &scan_at(just_before)),
+            Decision::Admit,
+            "an offline scan made before the release is settled by the capacity rule"
+        );
+        assert_eq!(
+            decide_check_in(&used, &item, &scan_at(release)),
+            Decision::Refuse(CheckInOutcome::AlreadyCheckedIn)
+        );
+        assert_eq!(
+            decide_check_in(&cancelled, &item, &scan_at(release)),
+            Decision::Refuse(CheckInOutcome::Cancelled)
+        );
+        let elsewhere = Scan {
+            venue_id: VenueId::generate(),
+            ..scan_at(release)
+        };
+        assert_eq!(
+            decide_check_in(&unused, &item, &elsewhere),
+            Decision::Refuse(CheckInOutcome::Released),
+            "RELEASED before WRONG_VENUE: the ticket admits nowhere"
+        );
+        let never = Item {
+            schedule: item_at(item.schedule.starts_at()).schedule,
+            ..item.clone()
+        };
+        assert_eq!(
+            decide_check_in(&released, &never, &scan_at(just_before)),
+            Decision::Refuse(CheckInOutcome::Released),
+            "a released ticket of an item that no longer releases stays released"
+        );
+    }
+
+    #[test]
+    fn the_released_sentence_names_the_release_time() {
+        let item = crate::fixtures::releasing(&item_at(time::now() + Duration::minutes(10)), 10);
+        let details = Details {
+            holder: Some("Dara"),
+            item: Some(&item),
+            venue_name: "Hall 2",
+            venue_capacity: 300,
+            first_check_in: None,
+            timezone: chrono_tz::UTC,
+            scanned_at: item.schedule.release_at().unwrap(),
+            retired_key: false,
+        };
+        let english = message(CheckInOutcome::Released, &details, Language::English);
+        let time = item
+            .schedule
+            .release_at()
+            .unwrap()
+            .format("%H:%M")
+            .to_string();
+        assert!(english.contains(&time), "{english}");
+        assert!(english.contains("standby line"), "{english}");
     }
 }

@@ -31,6 +31,7 @@ pub fn item_at(starts_at: Timestamp) -> Item {
             reservation_closes_at: starts_at,
             doors_open: Minutes::of(30),
             late_entry: Minutes::of(15),
+            release_unscanned: None,
         })),
         ticket_capacity: valid(Capacity::parse("ticketCapacity", 10)),
         tickets_issued: 0,
@@ -39,6 +40,19 @@ pub fn item_at(starts_at: Timestamp) -> Item {
         cancelled_at: None,
         requires_settled_account: false,
         standby_opens: crate::catalogue::DEFAULT_STANDBY_OPENS,
+        released_at: None,
+    }
+}
+
+/// `item` with its unscanned tickets released `minutes` before its start
+/// (reservations closing then).
+pub fn releasing(item: &Item, minutes: u32) -> Item {
+    let mut parts = item.schedule.parts();
+    parts.release_unscanned = Some(Minutes::of(minutes));
+    parts.reservation_closes_at = parts.starts_at - Duration::minutes(i64::from(minutes));
+    Item {
+        schedule: valid(Schedule::new(parts)),
+        ..item.clone()
     }
 }
 

@@ -21,6 +21,9 @@ pub enum TicketStatus {
     CheckedIn,
     /// Given back by the attendee or cancelled with its item.
     Cancelled,
+    /// Not scanned by its item's release time: its place went to the
+    /// standby line.
+    Released,
 }
 
 impl TicketStatus {
@@ -30,14 +33,20 @@ impl TicketStatus {
             Self::Active => "ACTIVE",
             Self::CheckedIn => "CHECKED_IN",
             Self::Cancelled => "CANCELLED",
+            Self::Released => "RELEASED",
         }
     }
 
     /// The status with stored name `name`.
     pub fn from_stored(name: &str) -> Option<Self> {
-        [Self::Active, Self::CheckedIn, Self::Cancelled]
-            .into_iter()
-            .find(|status| status.as_str() == name)
+        [
+            Self::Active,
+            Self::CheckedIn,
+            Self::Cancelled,
+            Self::Released,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == name)
     }
 }
 
@@ -215,6 +224,16 @@ pub fn decide_cancellation(
         TicketStatus::CheckedIn => Err(InvalidInput::new(
             "ticketId",
             "was used at the door and cannot be cancelled",
+        )
+        .into()),
+        TicketStatus::Released => Err(InvalidInput::new(
+            "ticketId",
+            "was released to the standby line and cannot be cancelled",
+        )
+        .into()),
+        TicketStatus::Active if item.schedule.released_by(now) => Err(InvalidInput::new(
+            "ticketId",
+            "was released to the standby line and cannot be cancelled",
         )
         .into()),
         TicketStatus::Active if now >= item.schedule.starts_at() => {
@@ -664,5 +683,26 @@ mod tests {
             decide_cancellation(&used, &item, before),
             Err(TicketDenial::Invalid(invalid)) if invalid.field == "ticketId"
         ));
+    }
+
+    #[test]
+    fn a_released_ticket_is_not_given_back() {
+        let item = crate::fixtures::releasing(
+            &crate::fixtures::item_at(time::now() + Duration::minutes(30)),
+            10,
+        );
+        let release = item.schedule.release_at().unwrap();
+        let unused = crate::fixtures::ticket(&item, TicketStatus::Active);
+        let released = crate::fixtures::ticket(&item, TicketStatus::Released);
+        assert_eq!(
+            decide_cancellation(&unused, &item, release - Duration::seconds(1)),
+            Ok(Cancellation::GiveBack)
+        );
+        for ticket in [&unused, &released] {
+            assert!(matches!(
+                decide_cancellation(ticket, &item, release),
+                Err(TicketDenial::Invalid(invalid)) if invalid.message.contains("released")
+            ));
+        }
     }
 }

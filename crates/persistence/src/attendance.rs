@@ -15,10 +15,11 @@ use usher_domain::tickets::{TicketStatus, WaitlistStatus};
 use usher_domain::time::Timestamp;
 use uuid::Uuid;
 
-use crate::entities::{programme_item, ticket, waitlist_entry};
+use crate::entities::{programme_item, standby_place, ticket, waitlist_entry};
 use crate::error::StoreError;
 use crate::rows::{convert_all, in_list};
 use crate::store::Store;
+use crate::tickets::standby;
 
 /// The PostgreSQL channel that carries the ids of changed items.
 const CHANNEL: &str = "usher_item_changed";
@@ -47,8 +48,8 @@ fn count(value: i64) -> u32 {
 }
 
 impl Store {
-    /// Ticket and waitlist counts of these items: two grouped queries,
-    /// whatever the number of items.
+    /// Ticket, waitlist and standby counts of these items: three grouped
+    /// queries, whatever the number of items.
     #[tracing::instrument(level = "debug", skip_all, fields(count = items.len()), err(level = "debug"))]
     pub async fn item_counts(
         &self,
@@ -78,6 +79,7 @@ impl Store {
                     entry.checked_in += count(tickets);
                 }
                 Some(TicketStatus::Cancelled) => entry.cancelled += count(tickets),
+                Some(TicketStatus::Released) => entry.released += count(tickets),
                 None => {}
             }
         }
@@ -98,6 +100,30 @@ impl Store {
             .await?;
         for (item, waiting) in waiting {
             counts.entry(item.into()).or_default().waitlisted = count(waiting);
+        }
+        let standby: Vec<(Uuid, String, i64)> = standby_place::Entity::find()
+            .select_only()
+            .column(standby_place::Column::ItemId)
+            .column(standby_place::Column::Status)
+            .column_as(
+                Expr::col(standby_place::Column::Quantity)
+                    .sum()
+                    .cast_as("BIGINT"),
+                "people",
+            )
+            .filter(standby_place::Column::ItemId.is_in(in_list(items.iter().copied())))
+            .group_by(standby_place::Column::ItemId)
+            .group_by(standby_place::Column::Status)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        for (item, status, people) in standby {
+            let entry = counts.entry(item.into()).or_default();
+            match status.as_str() {
+                standby::WAITING => entry.standby_waiting = count(people),
+                standby::ADMITTED => entry.standby_admitted = count(people),
+                _ => {}
+            }
         }
         Ok(counts)
     }

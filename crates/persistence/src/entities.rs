@@ -99,6 +99,9 @@ pub(crate) mod programme_item {
         pub requires_settled_account: bool,
         pub standby_numbered: i32,
         pub standby_opens_minutes: i32,
+        pub release_unscanned_minutes: Option<i32>,
+        pub release_at: Option<DateTimeUtc>,
+        pub released_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -279,6 +282,8 @@ pub(crate) mod standby_place {
         pub waiting_key: Option<String>,
         pub created_at: DateTimeUtc,
         pub closed_at: Option<DateTimeUtc>,
+        pub admitted_at: Option<DateTimeUtc>,
+        pub admitted_gate: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

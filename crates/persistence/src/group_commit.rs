@@ -45,7 +45,7 @@ type Pending<B> = (
 /// How much a writer has done, for metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WriterStats {
-    /// Which writer: `door` or `reservations`.
+    /// Which writer: `door`, `reservations` or `standby`.
     pub name: &'static str,
     /// Transactions it committed or tried.
     pub batches: u64,

@@ -167,7 +167,7 @@ impl Store {
     }
 
     /// What the group-commit writers have done so far.
-    pub fn writer_stats(&self) -> [WriterStats; 2] {
+    pub fn writer_stats(&self) -> [WriterStats; 3] {
         self.writers.stats()
     }
 

@@ -56,6 +56,7 @@ pub(crate) async fn festival(hall: u32, tickets: u32) -> Festival {
             reservation_closes_at: now + Duration::minutes(10),
             doors_open: Minutes::of(30),
             late_entry: Minutes::of(15),
+            release_unscanned: None,
         })
         .unwrap();
         let item = NewItem {

@@ -1,4 +1,5 @@
-//! The store's group-commit writers: the door's scans and the reservations.
+//! The store's group-commit writers: the door's scans, the reservations and
+//! the standby line's calls.
 
 use std::sync::Arc;
 
@@ -8,12 +9,14 @@ use crate::door::batch::DoorScans;
 use crate::group_commit::{Writer, WriterStats};
 use crate::health::Health;
 use crate::tickets::batch::Reservations;
+use crate::tickets::standby::StandbyCalls;
 
 /// One writer task per kind of batch.
 #[derive(Debug)]
 pub(crate) struct Writers {
     pub(crate) door: Writer<DoorScans>,
     pub(crate) reservations: Writer<Reservations>,
+    pub(crate) standby: Writer<StandbyCalls>,
 }
 
 impl Writers {
@@ -22,11 +25,16 @@ impl Writers {
         Self {
             door: Writer::spawn(db.clone(), health.clone()),
             reservations: Writer::spawn(db.clone(), health.clone()),
+            standby: Writer::spawn(db.clone(), health.clone()),
         }
     }
 
     /// What each has done so far.
-    pub(crate) fn stats(&self) -> [WriterStats; 2] {
-        [self.door.stats(), self.reservations.stats()]
+    pub(crate) fn stats(&self) -> [WriterStats; 3] {
+        [
+            self.door.stats(),
+            self.reservations.stats(),
+            self.standby.stats(),
+        ]
     }
 }

@@ -274,6 +274,7 @@ async fn create_item(
         reservation_closes_at: plan.starts_at,
         doors_open: plan.doors_open,
         late_entry: DEFAULT_LATE_ENTRY,
+        release_unscanned: None,
     })
     .map_err(fail)?;
     services

@@ -92,12 +92,14 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let refresher = tokio::spawn(refresh_ticket_keys(self.services.clone()));
+        let releaser = tokio::spawn(release_unscanned_tickets(self.services.clone()));
         let listener = tokio::spawn(usher_api::events::forward_item_changes(
             self.services.clone(),
         ));
         let router = usher_api::router(self.services.clone());
         listen::serve(self.listener, router, &self.connections, shutdown).await;
         refresher.abort();
+        releaser.abort();
         listener.abort();
         self.services.store.clone().close().await?;
         Ok(())
@@ -118,6 +120,43 @@ async fn refresh_ticket_keys(services: Arc<Services>) {
                 error = format!("{error:#}"),
                 "cannot reread the ticket keys"
             );
+        }
+    }
+}
+
+/// How often an instance looks for items whose unscanned tickets are due
+/// for release. The door does not wait for it (a scan from the release
+/// moment on is RELEASED either way); the standby counts do.
+const RELEASE_POLL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Releases unscanned tickets when their moment comes: at once on start
+/// (catching up on releases missed while no instance ran), then every
+/// [`RELEASE_POLL`]. Every instance runs it; the database makes each
+/// release happen once.
+async fn release_unscanned_tickets(services: Arc<Services>) {
+    let mut ticks = tokio::time::interval(RELEASE_POLL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match services
+            .store
+            .release_due_tickets(usher_domain::time::now())
+            .await
+        {
+            Ok(releases) => {
+                for release in releases {
+                    tracing::info!(
+                        item = %release.item_id,
+                        tickets = release.tickets,
+                        "released unscanned tickets to the standby line"
+                    );
+                    services.events.item_changed(release.item_id);
+                }
+            }
+            Err(error) => tracing::warn!(
+                error = format!("{error:#}"),
+                "cannot release unscanned tickets"
+            ),
         }
     }
 }

@@ -23,6 +23,7 @@ mod messages;
 mod outages;
 mod pages;
 mod pairing;
+mod release;
 mod scan_log;
 mod schema_file;
 mod signed_links;

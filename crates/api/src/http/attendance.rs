@@ -115,6 +115,9 @@ fn attendance_csv_text(report: &FestivalReport, timezone: Timezone) -> anyhow::R
         "no_shows",
         "waitlisted",
         "check_in_rate",
+        "released",
+        "standby_admitted",
+        "standby_waiting",
     ])?;
     for row in report.rows() {
         let numbers = row.attendance;
@@ -148,6 +151,9 @@ fn attendance_csv_text(report: &FestivalReport, timezone: Timezone) -> anyhow::R
             numbers.no_shows.to_string(),
             numbers.waitlisted.to_string(),
             format!("{:.4}", numbers.check_in_rate()),
+            numbers.released.to_string(),
+            numbers.standby_admitted.to_string(),
+            numbers.standby_waiting.to_string(),
         ])?;
     }
     Ok(String::from_utf8(writer.into_inner()?)?)

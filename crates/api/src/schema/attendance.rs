@@ -68,6 +68,27 @@ impl Node<Attendance> {
         int(self.0.waitlisted)
     }
 
+    /// Tickets released to the standby line (not issued any more, and not no-shows).
+    async fn released(&self) -> i32 {
+        int(self.0.released)
+    }
+
+    /// People let in from the standby line: inside, like checkedIn, but on no ticket.
+    async fn standby_admitted(&self) -> i32 {
+        int(self.0.standby_admitted)
+    }
+
+    /// People waiting in the standby line.
+    async fn standby_waiting(&self) -> i32 {
+        int(self.0.standby_waiting)
+    }
+
+    /// People the door may still let in from the standby line: venueCapacity
+    /// minus the people inside minus the tickets still held (none after the release).
+    async fn standby_places(&self) -> i32 {
+        int(self.0.standby_places)
+    }
+
     /// checkedIn / issued, 0 when nothing is issued.
     async fn check_in_rate(&self) -> f64 {
         self.0.check_in_rate()

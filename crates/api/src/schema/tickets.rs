@@ -8,7 +8,7 @@ use usher_domain::input::Name;
 use usher_domain::tickets::standby::StandbyPlace;
 use usher_domain::tickets::{self, Quantity, Reservation, Ticket, WaitlistEntry};
 use usher_domain::time;
-use usher_persistence::NewReservation;
+use usher_persistence::{NewReservation, StandbyCall};
 
 use crate::error::{ApiError, ApiResult};
 use crate::monitoring;
@@ -22,6 +22,8 @@ pub enum TicketStatus {
     Active,
     CheckedIn,
     Cancelled,
+    /// Not scanned by the item's release time: its place went to the standby line.
+    Released,
 }
 
 async fn item_of(ctx: &Context<'_>, item_id: ItemId) -> ApiResult<Node<Item>> {
@@ -161,6 +163,34 @@ impl Node<StandbyPlace> {
     async fn walk_up(&self) -> bool {
         self.0.walk_up
     }
+
+    /// People waiting ahead of this place in the line (places left or
+    /// let in before it no longer count); null once it was let in.
+    async fn people_ahead(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
+        if self.0.admitted_at.is_some() {
+            return Ok(None);
+        }
+        let ahead = services(ctx)?
+            .store
+            .standby_people_ahead(self.0.item_id, self.0.number)
+            .await?;
+        Ok(Some(int(ahead)))
+    }
+
+    /// When door staff called the place and let its people in; null while
+    /// it waits.
+    async fn admitted_at(&self) -> Option<DateTime> {
+        self.0.admitted_at.map(DateTime::from)
+    }
+}
+
+#[derive(InputObject)]
+pub struct CallStandbyInput {
+    pub item_id: ID,
+    /// Places to call: 1 to 100.
+    pub count: i32,
+    /// The gate their people come in at (one of the venue's gates, when it names any).
+    pub gate: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -347,7 +377,8 @@ impl TicketsMutation {
         let user = viewer(ctx).user()?;
         let item_id: ItemId = parse_id("itemId", &input.item_id)?;
         let quantity = Quantity::parse("quantity", input.quantity.into())?;
-        let place = services(ctx)?
+        let services = services(ctx)?;
+        let place = services
             .store
             .join_standby(
                 item_id,
@@ -357,6 +388,7 @@ impl TicketsMutation {
                 time::now(),
             )
             .await?;
+        services.events.item_changed(item_id);
         Ok(Node(place))
     }
 
@@ -371,11 +403,44 @@ impl TicketsMutation {
         let item = standby_item(ctx, &input.item_id).await?;
         let name = Name::parse("name", &input.name)?;
         let quantity = Quantity::parse("quantity", input.quantity.into())?;
-        let place = services(ctx)?
+        let services = services(ctx)?;
+        let place = services
             .store
             .add_standby_walk_up(item.id, name, quantity, time::now())
             .await?;
+        services.events.item_changed(item.id);
         Ok(Node(place))
+    }
+
+    /// Calls the first `count` places of an item's standby line that fit
+    /// in the places the door may still fill (ProgrammeItem.standbyPlaces:
+    /// a pair that does not fit is passed over for the next single) and
+    /// lets their people in on the spot, counted inside like any admission:
+    /// never more than the venue holds, whatever the number of gates and
+    /// instances. The places called, in number order; none when there is no
+    /// room. For door staff of the item's venue (or its scanner devices)
+    /// and organizers, from the doors' opening until late entry closes.
+    async fn call_standby(
+        &self,
+        ctx: &Context<'_>,
+        input: CallStandbyInput,
+    ) -> ApiResult<Vec<Node<StandbyPlace>>> {
+        let item = standby_item(ctx, &input.item_id).await?;
+        let count = u32::try_from(input.count).unwrap_or(0);
+        let services = services(ctx)?;
+        let called = services
+            .store
+            .call_standby(StandbyCall {
+                item_id: item.id,
+                count,
+                gate: input.gate,
+                now: time::now(),
+            })
+            .await?;
+        if !called.is_empty() {
+            services.events.item_changed(item.id);
+        }
+        Ok(called.into_iter().map(Node).collect())
     }
 
     /// Leaves a standby line (the number is not given again); false when
@@ -383,10 +448,14 @@ impl TicketsMutation {
     async fn leave_standby(&self, ctx: &Context<'_>, place_id: ID) -> ApiResult<bool> {
         let user = viewer(ctx).user()?;
         let place_id: StandbyPlaceId = parse_id("placeId", &place_id)?;
-        let left = services(ctx)?
+        let services = services(ctx)?;
+        let left = services
             .store
             .leave_standby(place_id, user.id, time::now())
             .await?;
+        if let Some(item_id) = left {
+            services.events.item_changed(item_id);
+        }
         Ok(left.is_some())
     }
 

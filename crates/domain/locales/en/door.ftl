@@ -54,6 +54,8 @@ door-venue-full = { $venue } is full: { $people ->
     [one] { $people } person is
    *[other] { $people } people are
 } inside for { $title }.
+door-released = Released: this ticket for { $title } was not scanned by { $time }, when unscanned tickets went to the standby line. The holder may join the standby line.
+door-released-earlier = Released: this ticket for { $title } went to the standby line. The holder may join the standby line.
 
 ## The door page (/door): what door staff read on their phones.
 
@@ -68,6 +70,7 @@ door-outcome-wrong-item = Wrong item
 door-outcome-too-early = Too early
 door-outcome-too-late = Too late
 door-outcome-venue-full = Venue full
+door-outcome-released = Released
 
 # Decided by the phone alone, without the server: holders' names are not known.
 door-offline-admitted = Admitted offline for { $title } { door-when }.

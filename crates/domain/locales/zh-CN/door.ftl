@@ -30,6 +30,8 @@ door-wrong-item = 场次不符：此票为本场馆{ door-day }的{ $title }。
 door-too-early = 太早了：{ $title }于{ door-when }开始检票。
 door-too-late = 太晚了：{ $title }已于{ door-when }停止入场。
 door-venue-full = { $venue }已满：{ $title }场内已有{ $people }人。
+door-released = 已释放：此{ $title }的票未在{ $time }前检票，未检的票已转给候补队列。持票人可排候补。
+door-released-earlier = 已释放：此{ $title }的票已转给候补队列。持票人可排候补。
 
 ## 检票页面（/door）：检票员手机上看到的文字。
 
@@ -44,6 +46,7 @@ door-outcome-wrong-item = 场次不符
 door-outcome-too-early = 太早
 door-outcome-too-late = 太晚
 door-outcome-venue-full = 场馆已满
+door-outcome-released = 已释放
 
 # 手机离线时自行判定，无法得知持票人姓名。
 door-offline-admitted = 离线准许入场：{ $title }，{ door-when }开始。

@@ -27,6 +27,8 @@ pub struct StandbyPlace {
     pub joined_at: Timestamp,
     /// Taken at the door by staff, not online by an attendee.
     pub walk_up: bool,
+    /// When door staff called it and let its people in, if they did.
+    pub admitted_at: Option<Timestamp>,
 }
 
 /// Why a place in a standby line is not given.
@@ -96,6 +98,68 @@ pub fn check_taking_standby_place(
         return Err(StandbyRefusal::AlreadyInLine);
     }
     Ok(())
+}
+
+/// Places called in one go at most.
+pub const MAX_STANDBY_CALL: u32 = 100;
+
+/// The places door staff may let in from `item`'s line at `now`, when they
+/// call `count` of them and the door may still fill `room` places
+/// ([`crate::attendance::standby_places`]): in number order, each place
+/// whose people fit in what is left of the room; a pair that does not fit
+/// is passed over for the next single, and keeps its number. Refused while
+/// the doors are closed, for a cancelled item, and for a count outside 1 to
+/// [`MAX_STANDBY_CALL`].
+pub fn call_standby<'a>(
+    item: &Item,
+    line: &'a [StandbyPlace],
+    count: u32,
+    room: u32,
+    now: Timestamp,
+) -> Result<Vec<&'a StandbyPlace>, InvalidInput> {
+    if !(1..=MAX_STANDBY_CALL).contains(&count) {
+        return Err(InvalidInput::new(
+            "count",
+            format!("must be 1 to {MAX_STANDBY_CALL}"),
+        ));
+    }
+    if item.cancelled_at.is_some() {
+        return Err(InvalidInput::new(
+            "itemId",
+            "is cancelled: it has no standby line",
+        ));
+    }
+    if now < item.schedule.doors_open_at() {
+        return Err(InvalidInput::new(
+            "itemId",
+            format!(
+                "has its doors closed: they open at {}",
+                moment(item.schedule.doors_open_at())
+            ),
+        ));
+    }
+    if now > item.schedule.late_entry_until() {
+        return Err(InvalidInput::new(
+            "itemId",
+            format!(
+                "has closed late entry, at {}",
+                moment(item.schedule.late_entry_until())
+            ),
+        ));
+    }
+    let wanted = usize::try_from(count).unwrap_or(usize::MAX);
+    let mut left = room;
+    let mut called = Vec::new();
+    for place in line {
+        if called.len() == wanted || left == 0 {
+            break;
+        }
+        if place.quantity.get() <= left {
+            left -= place.quantity.get();
+            called.push(place);
+        }
+    }
+    Ok(called)
 }
 
 fn moment(at: Timestamp) -> String {
@@ -188,5 +252,83 @@ mod tests {
             check_taking_standby_place(&item, true, quantity(1), opens),
             Err(StandbyRefusal::AlreadyInLine)
         );
+    }
+
+    fn line(quantities: &[i64], item: &Item) -> Vec<StandbyPlace> {
+        quantities
+            .iter()
+            .enumerate()
+            .map(|(n, &people)| StandbyPlace {
+                id: StandbyPlaceId::generate(),
+                item_id: item.id,
+                number: u32::try_from(n + 1).unwrap(),
+                name: Name::parse("name", "Walk-up").unwrap(),
+                quantity: quantity(people),
+                joined_at: time::now(),
+                walk_up: true,
+                admitted_at: None,
+            })
+            .collect()
+    }
+
+    fn numbers(called: &[&StandbyPlace]) -> Vec<u32> {
+        called.iter().map(|place| place.number).collect()
+    }
+
+    #[test]
+    fn the_line_is_called_in_order_passing_over_a_pair_that_does_not_fit() {
+        let item = crate::fixtures::item_at(time::now() + Duration::minutes(10));
+        let now = time::now();
+        let line = line(&[1, 2, 1, 2, 1], &item);
+        assert_eq!(
+            numbers(&call_standby(&item, &line, 2, 10, now).unwrap()),
+            [1, 2]
+        );
+        assert_eq!(
+            numbers(&call_standby(&item, &line, 5, 4, now).unwrap()),
+            [1, 2, 3]
+        );
+        assert_eq!(
+            numbers(&call_standby(&item, &line, 5, 2, now).unwrap()),
+            [1, 3]
+        );
+        assert_eq!(
+            numbers(&call_standby(&item, &line, 5, 3, now).unwrap()),
+            [1, 2]
+        );
+        assert!(call_standby(&item, &line, 5, 0, now).unwrap().is_empty());
+        assert_eq!(
+            numbers(&call_standby(&item, &line, MAX_STANDBY_CALL, 100, now).unwrap()),
+            [1, 2, 3, 4, 5]
+        );
+    }
+
+    #[test]
+    fn the_line_is_called_while_the_doors_are_open_one_to_a_hundred_at_a_time() {
+        let mut item = crate::fixtures::item_at(time::now() + Duration::minutes(10));
+        let line = line(&[1], &item);
+        let doors = item.schedule.doors_open_at();
+        let closes = item.schedule.late_entry_until();
+        fn field(result: Result<Vec<&StandbyPlace>, InvalidInput>) -> Result<usize, String> {
+            result.map(|called| called.len()).map_err(|e| e.field)
+        }
+        assert_eq!(
+            field(call_standby(&item, &line, 0, 5, doors)),
+            Err("count".into())
+        );
+        assert_eq!(
+            field(call_standby(&item, &line, MAX_STANDBY_CALL + 1, 5, doors)),
+            Err("count".into())
+        );
+        assert!(call_standby(&item, &line, 1, 5, doors - Duration::seconds(1)).is_err());
+        assert_eq!(call_standby(&item, &line, 1, 5, doors).unwrap().len(), 1);
+        assert_eq!(call_standby(&item, &line, 1, 5, closes).unwrap().len(), 1);
+        let late = call_standby(&item, &line, 1, 5, closes + Duration::seconds(1));
+        assert!(matches!(late, Err(invalid) if invalid.message.contains("late entry")));
+        item.cancelled_at = Some(doors);
+        assert!(matches!(
+            call_standby(&item, &line, 1, 5, doors),
+            Err(invalid) if invalid.message.contains("cancelled")
+        ));
     }
 }

@@ -69,8 +69,9 @@ pub struct Promotion {
 /// served: a place that wants more than is left, whose account is too new,
 /// or whose attendee may not hold that many more (or holds an overlapping
 /// ticket, where that matters) is skipped and keeps its place. Nothing
-/// before a cancelled item or once it has started. `holdings` learns the
-/// new tickets.
+/// for a cancelled item, once it has started, or once its unscanned
+/// tickets are released (a ticket given then would be released at once).
+/// `holdings` learns the new tickets.
 pub fn promote_waitlist(
     item: &Item,
     line: &[WaitingPlace],
@@ -78,7 +79,10 @@ pub fn promote_waitlist(
     holdings: &mut Holdings,
     now: Timestamp,
 ) -> Vec<Promotion> {
-    if item.cancelled_at.is_some() || now >= item.schedule.starts_at() {
+    if item.cancelled_at.is_some()
+        || now >= item.schedule.starts_at()
+        || item.schedule.released_by(now)
+    {
         return Vec::new();
     }
     let mut available = item.tickets_left();

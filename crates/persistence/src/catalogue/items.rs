@@ -65,6 +65,11 @@ impl Store {
             requires_settled_account: Set(new.requires_settled_account),
             standby_numbered: Set(0),
             standby_opens_minutes: Set(stored_count(new.standby_opens.get())),
+            release_unscanned_minutes: Set(parts
+                .release_unscanned
+                .map(|minutes| stored_count(minutes.get()))),
+            release_at: Set(new.schedule.release_at()),
+            released_at: Set(None),
         }
         .insert(&self.db)
         .await?;
@@ -196,6 +201,15 @@ impl Store {
                 Column::StandbyOpensMinutes,
                 Expr::val(stored_count(changed.standby_opens.get())),
             )
+            .col_expr(
+                Column::ReleaseUnscannedMinutes,
+                Expr::val(
+                    schedule
+                        .release_unscanned
+                        .map(|minutes| stored_count(minutes.get())),
+                ),
+            )
+            .col_expr(Column::ReleaseAt, Expr::val(changed.schedule.release_at()))
             .filter(Column::Id.eq(item_id.as_uuid()))
             .filter(Column::TicketsIssued.lte(capacity))
             .exec(&transaction)
@@ -299,6 +313,7 @@ mod tests {
                 reservation_closes_at: at(closes),
                 doors_open: Minutes::of(30),
                 late_entry: Minutes::of(15),
+                release_unscanned: None,
             })
             .unwrap();
             let new = NewItem {

@@ -225,6 +225,10 @@ impl TryFrom<programme_item::Model> for Item {
                 T,
                 Minutes::parse("lateEntryMinutes", row.late_entry_minutes.into()),
             )?,
+            release_unscanned: row
+                .release_unscanned_minutes
+                .map(|minutes| stored(T, Minutes::parse("releaseUnscannedMinutes", minutes.into())))
+                .transpose()?,
         });
         Ok(Self {
             id: row.id.into(),
@@ -251,6 +255,7 @@ impl TryFrom<programme_item::Model> for Item {
                 T,
                 Minutes::parse("standbyOpensMinutes", row.standby_opens_minutes.into()),
             )?,
+            released_at: row.released_at,
         })
     }
 }

@@ -146,7 +146,8 @@ async fn venues_of(
         .collect())
 }
 
-/// Moves the admitted tickets from ACTIVE to CHECKED_IN, each with its own
+/// Moves the admitted tickets from ACTIVE (or RELEASED, for an offline scan
+/// made before the release) to CHECKED_IN, each with its own
 /// time and gate, up to 256 in one statement; fails unless every one moved.
 /// The list is padded to a power of two like [`in_list`]: repeating the last
 /// ticket in the `IN` list and the `CASE` changes nothing.
@@ -178,7 +179,11 @@ async fn use_tickets(db: &impl ConnectionTrait, admitted: &[Ticket]) -> Result<(
                 gate.finally(Expr::col(Column::CheckedInGate)).into(),
             )
             .filter(Column::Id.is_in(in_list(chunk.iter().map(|ticket| ticket.id.as_uuid()))))
-            .filter(Column::Status.eq(TicketStatus::Active.as_str()))
+            // RELEASED: an offline scan before the release admitted it.
+            .filter(Column::Status.is_in([
+                TicketStatus::Active.as_str(),
+                TicketStatus::Released.as_str(),
+            ]))
             .exec(db)
             .await?;
         if used.rows_affected != chunk.len() as u64 {
@@ -228,7 +233,10 @@ async fn move_first_check_ins(
 
 /// Adds the batch's admissions to an item's count, only if they still fit
 /// its venue.
-async fn fill_places(db: &impl ConnectionTrait, admissions: &Admissions) -> Result<(), StoreError> {
+pub(crate) async fn fill_places(
+    db: &impl ConnectionTrait,
+    admissions: &Admissions,
+) -> Result<(), StoreError> {
     use programme_item::Column;
 
     let room = programme_item::Entity::update_many()

@@ -1,34 +1,49 @@
 //! The standby line: taking a numbered place (online or at the door),
-//! leaving it, and reading the line. A place's number comes from the item's
+//! leaving it, reading the line, and door staff calling it. A place's number comes from the item's
 //! counter, moved by one in the transaction that inserts the place: the
 //! update takes the item's row lock (PostgreSQL) or the write lock
 //! (SQLite), so concurrent places are numbered one after the other, and a
 //! refused or failed place rolls its number back with it. The unique index
 //! on (item, number) backs the rule up.
+//!
+//! Calls are many to a transaction ([`StandbyCalls`]), like the door's
+//! scans: each locks its item, releases the item's unscanned tickets if
+//! their moment has come, lets the domain pick the places that fit
+//! ([`call_standby`]), and counts their people in by the door's conditional
+//! update ([`fill_places`]), which never passes the venue's capacity.
 
 use std::collections::HashMap;
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
+use usher_domain::attendance::standby_places;
+use usher_domain::door::batch::Admissions;
 use usher_domain::ids::{ItemId, StandbyPlaceId, UserId};
 use usher_domain::input::Name;
 use usher_domain::tickets::Quantity;
-use usher_domain::tickets::standby::{StandbyPlace, StandbyRefusal, check_taking_standby_place};
+use usher_domain::tickets::TicketStatus;
+use usher_domain::tickets::standby::{
+    StandbyPlace, StandbyRefusal, call_standby, check_taking_standby_place,
+};
 use usher_domain::time::Timestamp;
 use uuid::Uuid;
 
-use crate::catalogue::load_item;
-use crate::entities::{account, programme_item, standby_place};
+use super::release::release_if_due;
+use crate::catalogue::{load_item, load_venue, lock_items};
+use crate::door::batch::fill_places;
+use crate::entities::{account, programme_item, standby_place, ticket};
 use crate::error::{StoreError, corrupt, on_unique_violation};
+use crate::group_commit::Batch;
 use crate::rows::{in_list, stored, stored_count};
 use crate::store::Store;
-use crate::transaction::commit;
+use crate::transaction::{begin_write, commit};
 
-const WAITING: &str = "WAITING";
+pub(crate) const WAITING: &str = "WAITING";
 const LEFT: &str = "LEFT";
+pub(crate) const ADMITTED: &str = "ADMITTED";
 const CANCELLED: &str = "CANCELLED";
 const ALREADY_IN_LINE: &str = "you already have a place in this item's standby line";
 
@@ -154,6 +169,8 @@ impl Store {
             waiting_key: Set(waiting_key),
             created_at: Set(now),
             closed_at: Set(None),
+            admitted_at: Set(None),
+            admitted_gate: Set(None),
         }
         .insert(&transaction)
         .await
@@ -167,6 +184,7 @@ impl Store {
             quantity,
             joined_at: now,
             walk_up: account_id.is_none(),
+            admitted_at: None,
         })
     }
 
@@ -197,6 +215,14 @@ impl Store {
         Ok((left.rows_affected == 1).then_some(place.item_id.into()))
     }
 
+    /// Calls the first `call.count` places of an item's line that fit in
+    /// the room the door has left, and lets their people in: the places
+    /// called, in number order (none when there is no room).
+    #[tracing::instrument(level = "debug", skip_all, fields(item = %call.item_id), err(level = "debug"))]
+    pub async fn call_standby(&self, call: StandbyCall) -> Result<Vec<StandbyPlace>, StoreError> {
+        self.writers.standby.submit(call).await
+    }
+
     /// The places waiting in an item's line, in number order.
     #[tracing::instrument(level = "debug", skip_all, fields(item = %item_id), err(level = "debug"))]
     pub async fn standby_line(&self, item_id: ItemId) -> Result<Vec<StandbyPlace>, StoreError> {
@@ -211,20 +237,154 @@ impl Store {
         places(&self.db, rows).await
     }
 
-    /// The places an attendee waits in, oldest first.
+    /// How many people wait ahead of place `number` in an item's line.
+    #[tracing::instrument(level = "debug", skip_all, fields(item = %item_id), err(level = "debug"))]
+    pub async fn standby_people_ahead(
+        &self,
+        item_id: ItemId,
+        number: u32,
+    ) -> Result<u32, StoreError> {
+        use standby_place::Column;
+
+        let people: Option<i64> = standby_place::Entity::find()
+            .select_only()
+            .column_as(
+                Expr::col(Column::Quantity).sum().cast_as("BIGINT"),
+                "people",
+            )
+            .filter(Column::ItemId.eq(item_id.as_uuid()))
+            .filter(Column::Status.eq(WAITING))
+            .filter(Column::Number.lt(stored_count(number)))
+            .into_tuple()
+            .one(&self.db)
+            .await?
+            .flatten();
+        u32::try_from(people.unwrap_or(0)).map_err(|error| corrupt("standby_place", error))
+    }
+
+    /// The places an attendee waits in or was let in from, oldest first.
     #[tracing::instrument(level = "debug", skip_all, fields(holder = %holder), err(level = "debug"))]
     pub async fn standby_of_holder(&self, holder: UserId) -> Result<Vec<StandbyPlace>, StoreError> {
         use standby_place::Column;
 
         let rows = standby_place::Entity::find()
             .filter(Column::AccountId.eq(holder.as_uuid()))
-            .filter(Column::Status.eq(WAITING))
+            .filter(Column::Status.is_in([WAITING, ADMITTED]))
             .order_by_asc(Column::CreatedAt)
             .order_by_asc(Column::Id)
             .all(&self.db)
             .await?;
         places(&self.db, rows).await
     }
+}
+
+/// Door staff calling the first places of an item's standby line.
+#[derive(Debug, Clone)]
+pub struct StandbyCall {
+    /// The item.
+    pub item_id: ItemId,
+    /// How many places to call.
+    pub count: u32,
+    /// The gate their people come in at, checked against the venue's.
+    pub gate: Option<String>,
+    /// When.
+    pub now: Timestamp,
+}
+
+/// The standby line's writer (see the module's documentation).
+#[derive(Debug)]
+pub(crate) struct StandbyCalls;
+
+impl Batch for StandbyCalls {
+    const NAME: &'static str = "standby";
+    type Request = StandbyCall;
+    type Answer = Vec<StandbyPlace>;
+
+    async fn apply(
+        db: &DatabaseConnection,
+        calls: &[StandbyCall],
+    ) -> Result<Vec<Result<Vec<StandbyPlace>, StoreError>>, StoreError> {
+        let transaction = begin_write(db).await?;
+        lock_items(&transaction, calls.iter().map(|call| call.item_id)).await?;
+        let mut answers = Vec::with_capacity(calls.len());
+        for call in calls {
+            answers.push(match call_places(&transaction, call).await {
+                Err(error @ (StoreError::Invalid(_) | StoreError::NotFound(_))) => Err(error),
+                Err(error) => return Err(error),
+                Ok(called) => Ok(called),
+            });
+        }
+        commit(transaction).await?;
+        Ok(answers)
+    }
+}
+
+/// One call, under the batch's lock of its item: the places let in.
+async fn call_places(
+    db: &DatabaseTransaction,
+    call: &StandbyCall,
+) -> Result<Vec<StandbyPlace>, StoreError> {
+    use standby_place::Column;
+
+    release_if_due(db, call.item_id, call.now).await?;
+    let item = load_item(db, call.item_id).await?;
+    let venue = load_venue(db, item.venue_id).await?;
+    let gate = venue.gate("gate", call.gate.as_deref())?;
+    let held = ticket::Entity::find()
+        .filter(ticket::Column::ItemId.eq(call.item_id.as_uuid()))
+        .filter(ticket::Column::Status.eq(TicketStatus::Active.as_str()))
+        .count(db)
+        .await?;
+    let held = u32::try_from(held).map_err(|error| corrupt("ticket", error))?;
+    let room = standby_places(&item, venue.capacity.get(), held, call.now);
+    let rows = standby_place::Entity::find()
+        .filter(Column::ItemId.eq(call.item_id.as_uuid()))
+        .filter(Column::Status.eq(WAITING))
+        .order_by_asc(Column::Number)
+        .all(db)
+        .await?;
+    let line = places(db, rows).await?;
+    let called: Vec<StandbyPlace> = call_standby(&item, &line, call.count, room, call.now)?
+        .into_iter()
+        .cloned()
+        .map(|place| StandbyPlace {
+            admitted_at: Some(call.now),
+            ..place
+        })
+        .collect();
+    if called.is_empty() {
+        return Ok(called);
+    }
+    let admitted = standby_place::Entity::update_many()
+        .col_expr(Column::Status, Expr::val(ADMITTED))
+        .col_expr(Column::WaitingKey, Expr::val(Option::<String>::None))
+        .col_expr(Column::ClosedAt, Expr::val(call.now))
+        .col_expr(Column::AdmittedAt, Expr::val(call.now))
+        .col_expr(
+            Column::AdmittedGate,
+            Expr::val(gate.map(|gate| gate.as_str().to_owned())),
+        )
+        .filter(Column::Id.is_in(in_list(called.iter().map(|place| place.id.as_uuid()))))
+        .filter(Column::Status.eq(WAITING))
+        .exec(db)
+        .await?;
+    if admitted.rows_affected != called.len() as u64 {
+        return Err(anyhow::anyhow!(
+            "a standby place of item {} left the line meanwhile",
+            call.item_id
+        )
+        .into());
+    }
+    fill_places(
+        db,
+        &Admissions {
+            item_id: call.item_id,
+            newly: called.iter().map(|place| place.quantity.get()).sum(),
+            capacity: venue.capacity.get(),
+        },
+    )
+    .await?;
+    Ok(called)
 }
 
 /// The number the item's counter gave, read in the transaction that moved it.
@@ -273,6 +433,7 @@ async fn places(
                 )?,
                 joined_at: row.created_at,
                 walk_up: row.account_id.is_none(),
+                admitted_at: row.admitted_at,
             })
         })
         .collect()

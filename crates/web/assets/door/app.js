@@ -38,7 +38,7 @@ const LOGOUT = 'mutation Logout($refreshToken: String!) { logout(refreshToken: $
 const MANIFEST = `query Manifest($venueId: ID!) {
   scannerManifest(venueId: $venueId) {
     venue { ${VENUE_FIELDS} }
-    items { id title status startsAt doorsOpenAt lateEntryUntil festival { timezone } }
+    items { id title status startsAt doorsOpenAt lateEntryUntil releaseAt festival { timezone } }
     cancelledTicketIds checkedInTicketIds jwks generatedAt
   }
 }`;
@@ -55,6 +55,7 @@ const ATTENDANCE = `subscription Attendance($itemId: ID!) {
 const COLOURS = {
   ADMITTED: 'green',
   ALREADY_CHECKED_IN: 'amber',
+  RELEASED: 'amber',
   TOO_EARLY: 'amber',
   WRONG_ITEM: 'amber',
   WRONG_VENUE: 'amber',

@@ -88,10 +88,14 @@ export function decideOffline({ ticket, manifest, itemId, now, admittedHere, adm
   if (!item) return { outcome: 'WRONG_VENUE', sentence: 'door-offline-not-here' };
   if (item.status === 'CANCELLED') return of('ITEM_CANCELLED', 'door-item-cancelled');
   if (manifest.cancelledTicketIds.includes(ticket.ticketId)) return of('CANCELLED', 'door-cancelled');
+  const here = admittedHere.get(ticket.ticketId);
+  const checkedIn = here || manifest.checkedInTicketIds.includes(ticket.ticketId);
+  if (!checkedIn && item.releaseAt && now >= new Date(item.releaseAt)) {
+    return of('RELEASED', 'door-released', item.releaseAt);
+  }
   if (itemId && itemId !== item.id) return of('WRONG_ITEM', 'door-wrong-item', item.startsAt);
   if (now < new Date(item.doorsOpenAt)) return of('TOO_EARLY', 'door-too-early', item.doorsOpenAt);
   if (now > new Date(item.lateEntryUntil)) return of('TOO_LATE', 'door-too-late', item.lateEntryUntil);
-  const here = admittedHere.get(ticket.ticketId);
   if (here) {
     const sentence = here.gate ? 'door-already-checked-in-at-gate' : 'door-already-checked-in-when';
     return { ...of('ALREADY_CHECKED_IN', sentence, here.at), gate: here.gate };

@@ -284,6 +284,11 @@ pub struct CreateItemInput {
     pub requires_settled_account: Option<bool>,
     /// Default 60 (0 to 1440): the standby line opens this long before startsAt.
     pub standby_opens_minutes: Option<i32>,
+    /// Unset: never. Otherwise (less than doorsOpenMinutes) the tickets not
+    /// yet scanned are released to the standby line this long before
+    /// startsAt; reservations close then at the latest (the default
+    /// reservationClosesAt).
+    pub release_unscanned_minutes: Option<i32>,
 }
 
 fn minutes_or(field: &str, raw: Option<i32>, default: Minutes) -> ApiResult<Minutes> {
@@ -298,6 +303,10 @@ impl TryFrom<CreateItemInput> for NewItem {
 
     fn try_from(input: CreateItemInput) -> ApiResult<Self> {
         let starts_at = input.starts_at.parse("startsAt")?;
+        let release_unscanned = input
+            .release_unscanned_minutes
+            .map(|minutes| Minutes::parse("releaseUnscannedMinutes", minutes.into()))
+            .transpose()?;
         let schedule = Schedule::new(ScheduleParts {
             starts_at,
             ends_at: input.ends_at.parse("endsAt")?,
@@ -310,7 +319,9 @@ impl TryFrom<CreateItemInput> for NewItem {
                 input.reservation_closes_at.as_ref(),
                 "reservationClosesAt",
             )?
-            .unwrap_or(starts_at),
+            .unwrap_or_else(|| {
+                release_unscanned.map_or(starts_at, |release| starts_at - release.duration())
+            }),
             doors_open: minutes_or(
                 "doorsOpenMinutes",
                 input.doors_open_minutes,
@@ -321,6 +332,7 @@ impl TryFrom<CreateItemInput> for NewItem {
                 input.late_entry_minutes,
                 DEFAULT_LATE_ENTRY,
             )?,
+            release_unscanned,
         })?;
         Ok(Self {
             festival_id: parse_id("festivalId", &input.festival_id)?,
@@ -368,6 +380,10 @@ pub struct UpdateItemInput {
     pub requires_settled_account: Option<bool>,
     /// 0 to 1440: the standby line opens this long before startsAt.
     pub standby_opens_minutes: Option<i32>,
+    /// Less than doorsOpenMinutes; null: never release. Reservations that
+    /// would close after the release close at it, unless
+    /// reservationClosesAt is given. Fixed once the release has happened.
+    pub release_unscanned_minutes: MaybeUndefined<i32>,
 }
 
 impl TryFrom<&UpdateItemInput> for ItemChanges {
@@ -398,6 +414,14 @@ impl TryFrom<&UpdateItemInput> for ItemChanges {
                 .standby_opens_minutes
                 .map(|minutes| Minutes::parse("standbyOpensMinutes", minutes.into()))
                 .transpose()?,
+            release_unscanned: match input.release_unscanned_minutes {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(minutes) => Some(Some(Minutes::parse(
+                    "releaseUnscannedMinutes",
+                    minutes.into(),
+                )?)),
+            },
         })
     }
 }

@@ -10,7 +10,7 @@ use usher_domain::catalogue::{Festival, Film, Item, Venue};
 use usher_domain::time;
 
 use crate::error::{ApiError, ApiResult};
-use crate::loaders::{FilmsOf, VenuesOf, WaitlistOf};
+use crate::loaders::{CountsOf, FilmsOf, VenuesOf, WaitlistOf};
 use crate::schema::accounts;
 use crate::schema::attendance::{self, AttendanceGrouping, AttendanceRow};
 use crate::schema::context::loaders;
@@ -323,5 +323,47 @@ impl Node<Item> {
         usher_domain::tickets::standby::standby_window(&self.0)
             .0
             .into()
+    }
+
+    /// Minutes before startsAt that the tickets not yet scanned are released
+    /// to the standby line; null: never.
+    async fn release_unscanned_minutes(&self) -> Option<i32> {
+        self.0
+            .schedule
+            .release_unscanned()
+            .map(|minutes| int(minutes.get()))
+    }
+
+    /// startsAt - releaseUnscannedMinutes: from this moment a ticket not yet
+    /// scanned is RELEASED at the door; null when tickets are never released.
+    async fn release_at(&self) -> Option<DateTime> {
+        self.0.schedule.release_at().map(DateTime::from)
+    }
+
+    /// When the release was written (by any instance, at releaseAt or on
+    /// the next start after it); null before.
+    async fn released_at(&self) -> Option<DateTime> {
+        self.0.released_at.map(DateTime::from)
+    }
+
+    /// People the door may still let in from the standby line now: the
+    /// venue's capacity, minus the people inside, minus the tickets still
+    /// held (none once releaseAt has passed). Live through attendanceChanged.
+    async fn standby_places(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+        let loaders = loaders(ctx)?;
+        let venue = loaders
+            .load_one(self.0.venue_id)
+            .await?
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("item without its venue")))?;
+        let counts = loaders
+            .load_one(CountsOf(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(int(usher_domain::attendance::standby_places(
+            &self.0,
+            venue.capacity.get(),
+            counts.held(),
+            time::now(),
+        )))
     }
 }

@@ -30,6 +30,9 @@ pub enum CheckInOutcome {
     TooEarly,
     TooLate,
     VenueFull,
+    /// Not scanned by the item's release time (releaseUnscannedMinutes
+    /// before startsAt): its place went to the standby line.
+    Released,
 }
 
 #[derive(SimpleObject)]

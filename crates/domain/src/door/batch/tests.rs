@@ -352,3 +352,32 @@ fn an_offline_scan_that_would_not_have_admitted_then_does_not_take_the_place() {
     assert!(result.conflict);
     assert!(batch.first_check_in_moved.is_empty());
 }
+
+#[test]
+fn an_offline_scan_before_the_release_admits_a_released_ticket_while_the_hall_has_room() {
+    let mut door = Door::new(1, 2);
+    door.item = crate::fixtures::releasing(&door.item, 10);
+    let release = door.item.schedule.release_at().unwrap();
+    for ticket in &mut door.tickets {
+        ticket.status = TicketStatus::Released;
+    }
+    let before = release - Duration::minutes(1);
+    let attempts = [
+        door.offline_at(&door.tickets[0], before, "one"),
+        door.offline_at(&door.tickets[1], before, "two"),
+        door.offline_at(&door.tickets[1], release, "three"),
+    ];
+
+    let batch = decide_scans(door.snapshot(), &attempts);
+
+    use CheckInOutcome::{Admitted, Released, VenueFull};
+    assert_eq!(outcomes(&batch), [Admitted, VenueFull, Released]);
+    assert!(!settled(&batch.decisions[0]).conflict);
+    assert!(
+        settled(&batch.decisions[1]).conflict,
+        "the phone let in one the hall had no room for"
+    );
+    assert_eq!(batch.checked_in.len(), 1);
+    assert_eq!(batch.checked_in[0].id, door.tickets[0].id);
+    assert_eq!(batch.admissions[0].newly, 1);
+}

@@ -146,3 +146,24 @@ fn joining_the_line_needs_a_sold_out_item_the_attendee_could_hold() {
         ))
     ));
 }
+
+#[test]
+fn nothing_is_promoted_once_the_tickets_are_released() {
+    let line = [place(1, time::now() - Duration::days(30))];
+    let item = crate::fixtures::releasing(&item_with(5), 10);
+    let release = item.schedule.release_at().unwrap();
+    let rules = ReservationRules::default();
+    let holdings = &mut Holdings::default();
+    assert!(promote_waitlist(&item, &line, rules, holdings, release).is_empty());
+    assert_eq!(
+        promote_waitlist(
+            &item,
+            &line,
+            rules,
+            holdings,
+            release - Duration::seconds(1)
+        )
+        .len(),
+        1
+    );
+}
