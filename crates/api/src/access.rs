@@ -6,7 +6,7 @@
 use usher_domain::accounts::User;
 use usher_domain::catalogue::{Item, Venue};
 use usher_domain::door::{ScannedBy, ScannerDevice};
-use usher_domain::ids::{FestivalId, SessionId};
+use usher_domain::ids::{FestivalId, SessionId, UserId};
 use usher_domain::roles::RoleGrant;
 
 use crate::auth::Viewer;
@@ -46,6 +46,19 @@ impl Viewer {
         } else {
             Err(ApiError::Forbidden(
                 "only admins may create festivals".into(),
+            ))
+        }
+    }
+
+    /// The signed-in user, if they are `user_id` or an admin: what is
+    /// only a person's own to see.
+    pub(crate) fn self_or_admin(&self, user_id: UserId) -> ApiResult<&User> {
+        let user = self.user()?;
+        if user.id == user_id || user.permissions.is_admin() {
+            Ok(user)
+        } else {
+            Err(ApiError::Forbidden(
+                "only the user themselves may see this".into(),
             ))
         }
     }

@@ -70,6 +70,7 @@ impl ApiError {
             Self::Refused(ReservationRefusal::LimitExceeded { .. }) => "LIMIT_EXCEEDED",
             Self::Refused(ReservationRefusal::Overlapping) => "OVERLAPPING_TICKET",
             Self::Refused(ReservationRefusal::Closed(_)) => "RESERVATION_CLOSED",
+            Self::Refused(ReservationRefusal::NoShowBlocked { .. }) => "NO_SHOW_BLOCKED",
             Self::RateLimited { .. } | Self::Refused(ReservationRefusal::AccountTooNew { .. }) => {
                 "RATE_LIMITED"
             }
@@ -185,6 +186,10 @@ impl From<ApiError> for async_graphql::Error {
             ApiError::Refused(refusal) => refusal.retry_after_seconds(),
             _ => None,
         };
+        let blocked_until = match &error {
+            ApiError::Refused(ReservationRefusal::NoShowBlocked { until }) => Some(*until),
+            _ => None,
+        };
         async_graphql::Error::new(error.message()).extend_with(|_, extensions| {
             extensions.set("code", code);
             if let Some(field) = field {
@@ -192,6 +197,9 @@ impl From<ApiError> for async_graphql::Error {
             }
             if let Some(seconds) = retry_after {
                 extensions.set("retryAfterSeconds", seconds);
+            }
+            if let Some(until) = blocked_until {
+                extensions.set("blockedUntil", until.to_rfc3339());
             }
         })
     }

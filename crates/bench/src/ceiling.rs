@@ -43,6 +43,7 @@ async fn prepare(
             hosts: Vec::new(),
             allow_overlapping_tickets: false,
             min_account_age: None,
+            no_shows: usher_domain::tickets::no_shows::NoShowPolicy::default(),
         })
         .await?;
     let venue = store

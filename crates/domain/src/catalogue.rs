@@ -6,6 +6,7 @@ use crate::input::{
     Address, Capacity, CountryCode, InvalidInput, Label, MinAccountAge, Minutes, Name, Slug,
     TicketLimit, Timezone,
 };
+use crate::tickets::no_shows::{BlockDays, NoShowLimit, NoShowPolicy};
 use crate::time::Timestamp;
 use crate::wording::count;
 
@@ -30,6 +31,8 @@ pub struct Festival {
     /// How old an account must be to reserve the items that ask for a
     /// settled account; none = no brake.
     pub min_account_age: Option<MinAccountAge>,
+    /// Strikes for no-shows and late cancellations, and what they lead to.
+    pub no_shows: NoShowPolicy,
 }
 
 /// A change an organizer makes to a festival's settings; `None` keeps the
@@ -38,6 +41,25 @@ pub struct Festival {
 pub struct FestivalChanges {
     /// A new account-age brake: `Some(None)` turns it off.
     pub min_account_age: Option<Option<MinAccountAge>>,
+    /// A new no-show limit: `Some(None)` turns blocking off.
+    pub no_show_limit: Option<Option<NoShowLimit>>,
+    /// A new block length.
+    pub no_show_block_days: Option<BlockDays>,
+    /// A new time before the start from which giving a ticket back is a strike.
+    pub cancel_without_penalty: Option<Minutes>,
+}
+
+impl FestivalChanges {
+    /// The no-show policy with these changes made.
+    pub fn no_shows_of(&self, policy: NoShowPolicy) -> NoShowPolicy {
+        NoShowPolicy {
+            limit: self.no_show_limit.unwrap_or(policy.limit),
+            block_days: self.no_show_block_days.unwrap_or(policy.block_days),
+            cancel_without_penalty: self
+                .cancel_without_penalty
+                .unwrap_or(policy.cancel_without_penalty),
+        }
+    }
 }
 
 /// A venue of a festival.

@@ -95,6 +95,8 @@ id_type!(
     StandbyPlaceId,
     /// One scan at a door, admitted or refused.
     ScanId,
+    /// A no-show strike against a ticket's holder.
+    NoShowId,
     /// A scanner device's token, issued for one venue.
     ScannerId,
 );

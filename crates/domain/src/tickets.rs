@@ -8,6 +8,7 @@ use crate::input::{InvalidInput, MinAccountAge, Name};
 use crate::time::Timestamp;
 use crate::wording::count;
 
+pub mod no_shows;
 pub mod reservations;
 pub mod standby;
 pub mod waitlist;
@@ -187,6 +188,16 @@ pub enum ReservationRefusal {
         /// Seconds until the account is old enough.
         retry_after_seconds: u64,
     },
+    /// The holder reached the festival's no-show limit and is blocked.
+    #[error(
+        "you reached this festival's limit of no-shows and late cancellations: \
+         reserving, waitlists and standby lines are closed to you until {}",
+        .until.format("%Y-%m-%d %H:%M UTC")
+    )]
+    NoShowBlocked {
+        /// When the block ends.
+        until: Timestamp,
+    },
 }
 
 /// Why a change to tickets is not made.
@@ -262,7 +273,8 @@ impl ReservationRefusal {
             Self::SoldOut { .. }
             | Self::LimitExceeded { .. }
             | Self::Overlapping
-            | Self::Closed(_) => None,
+            | Self::Closed(_)
+            | Self::NoShowBlocked { .. } => None,
         }
     }
 }

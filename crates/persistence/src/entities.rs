@@ -17,6 +17,9 @@ pub(crate) mod festival {
         pub created_at: DateTimeUtc,
         pub allow_overlapping_tickets: bool,
         pub min_account_age_minutes: Option<i32>,
+        pub no_show_limit: Option<i32>,
+        pub no_show_block_days: i32,
+        pub cancel_without_penalty_minutes: i32,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -102,6 +105,8 @@ pub(crate) mod programme_item {
         pub release_unscanned_minutes: Option<i32>,
         pub release_at: Option<DateTimeUtc>,
         pub released_at: Option<DateTimeUtc>,
+        pub strikes_due_at: Option<DateTimeUtc>,
+        pub strikes_counted_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -356,6 +361,30 @@ pub(crate) mod scan {
         pub client_scan_key: Option<String>,
         pub offline: bool,
         pub conflict: bool,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod no_show_strike {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "no_show_strike")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub account_id: Uuid,
+        pub festival_id: Uuid,
+        pub item_id: Uuid,
+        pub ticket_id: Uuid,
+        pub kind: String,
+        pub struck_at: DateTimeUtc,
+        pub forgiven_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
     }
 

@@ -33,6 +33,7 @@ pub(crate) async fn festival(hall: u32, tickets: u32) -> Festival {
             hosts: Vec::new(),
             allow_overlapping_tickets: false,
             min_account_age: None,
+            no_shows: usher_domain::tickets::no_shows::NoShowPolicy::default(),
         })
         .await
         .unwrap();

@@ -379,6 +379,7 @@ async fn create_festival(services: &Services) -> anyhow::Result<Festival> {
             hosts: labels(&HOSTS, "hosts")?,
             allow_overlapping_tickets: false,
             min_account_age: None,
+            no_shows: usher_domain::tickets::no_shows::NoShowPolicy::default(),
         })
         .await?;
     let tz = festival.timezone.tz();

@@ -92,14 +92,14 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let refresher = tokio::spawn(refresh_ticket_keys(self.services.clone()));
-        let releaser = tokio::spawn(release_unscanned_tickets(self.services.clone()));
+        let settler = tokio::spawn(settle_due_items(self.services.clone()));
         let listener = tokio::spawn(usher_api::events::forward_item_changes(
             self.services.clone(),
         ));
         let router = usher_api::router(self.services.clone());
         listen::serve(self.listener, router, &self.connections, shutdown).await;
         refresher.abort();
-        releaser.abort();
+        settler.abort();
         listener.abort();
         self.services.store.clone().close().await?;
         Ok(())
@@ -125,15 +125,16 @@ async fn refresh_ticket_keys(services: Arc<Services>) {
 }
 
 /// How often an instance looks for items whose unscanned tickets are due
-/// for release. The door does not wait for it (a scan from the release
-/// moment on is RELEASED either way); the standby counts do.
+/// for release, or whose no-shows are due to be counted. The door does not
+/// wait for the release (a scan from the release moment on is RELEASED
+/// either way); the standby counts do.
 const RELEASE_POLL: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Releases unscanned tickets when their moment comes: at once on start
-/// (catching up on releases missed while no instance ran), then every
-/// [`RELEASE_POLL`]. Every instance runs it; the database makes each
-/// release happen once.
-async fn release_unscanned_tickets(services: Arc<Services>) {
+/// Releases unscanned tickets when their moment comes, and counts no-shows
+/// when late entry closes: at once on start (catching up on what was missed
+/// while no instance ran), then every [`RELEASE_POLL`]. Every instance runs
+/// it; the database makes each happen once.
+async fn settle_due_items(services: Arc<Services>) {
     let mut ticks = tokio::time::interval(RELEASE_POLL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -157,6 +158,18 @@ async fn release_unscanned_tickets(services: Arc<Services>) {
                 error = format!("{error:#}"),
                 "cannot release unscanned tickets"
             ),
+        }
+        match services
+            .store
+            .count_due_no_shows(usher_domain::time::now())
+            .await
+        {
+            Ok(counted) => {
+                for (item, strikes) in counted {
+                    tracing::info!(%item, strikes, "counted the no-shows of an item");
+                }
+            }
+            Err(error) => tracing::warn!(error = format!("{error:#}"), "cannot count no-shows"),
         }
     }
 }

@@ -20,6 +20,7 @@ mod hardening;
 mod inputs;
 mod keys;
 mod messages;
+mod no_shows;
 mod outages;
 mod pages;
 mod pairing;

@@ -7,12 +7,14 @@ use usher_domain::catalogue::{Festival, Venue};
 use usher_domain::ids::FestivalId;
 use usher_domain::input::{Email, Name, Password};
 use usher_domain::roles::{self, RoleGrant};
+use usher_domain::tickets::no_shows::NoShow;
 use usher_persistence::{NewUser, RefreshOutcome};
 
 use crate::Services;
 use crate::auth::{new_refresh_token, token_hash};
 use crate::error::{ApiError, ApiResult};
 use crate::schema::context::{loaders, services, viewer};
+use crate::schema::no_shows;
 use crate::schema::node::Node;
 use crate::schema::scalars::{DateTime, parse_id};
 use crate::throttle::ClientAddress;
@@ -104,6 +106,20 @@ impl Node<User> {
 
     async fn display_name(&self) -> &str {
         self.0.display_name.as_str()
+    }
+
+    /// The user's no-show strikes at every festival, newest first (their
+    /// own; FORBIDDEN for others but admins).
+    async fn no_shows(&self, ctx: &Context<'_>) -> ApiResult<Vec<Node<NoShow>>> {
+        viewer(ctx).self_or_admin(self.0.id)?;
+        no_shows::of_holder(ctx, self.0.id, None).await
+    }
+
+    /// When the user's latest no-show block ends (at any festival); null
+    /// when they are not blocked. Their own; FORBIDDEN for others but admins.
+    async fn blocked_until(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
+        viewer(ctx).self_or_admin(self.0.id)?;
+        no_shows::blocked_until(ctx, self.0.id, None).await
     }
 
     /// ATTENDEE first (every user is one), then the granted roles.

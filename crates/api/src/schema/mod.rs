@@ -16,6 +16,7 @@ mod attendance;
 mod catalogue;
 mod context;
 mod door;
+mod no_shows;
 mod node;
 mod pagination;
 mod programme;
@@ -42,6 +43,7 @@ pub struct MutationRoot(
     accounts::AccountsMutation,
     tickets::TicketsMutation,
     door::DoorMutation,
+    no_shows::NoShowsMutation,
 );
 
 /// The schema type served at /graphql.

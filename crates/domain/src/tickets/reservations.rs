@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::no_shows::{NoShowPolicy, check_not_blocked};
 use super::{
     Quantity, Reservation, Ticket, TicketDenial, TicketStatus, check_account_age, check_attendee,
     check_retry, refusal_without_room, window_refusal,
@@ -43,6 +44,8 @@ pub struct ReservationRules {
     pub allow_overlapping_tickets: bool,
     /// The account-age brake, for items that ask for a settled account.
     pub min_account_age: Option<MinAccountAge>,
+    /// Who is blocked for no-shows, and for how long.
+    pub no_shows: NoShowPolicy,
 }
 
 /// What some attendees hold that bears on new tickets: how many tickets
@@ -105,6 +108,9 @@ pub struct ReservationSnapshot {
     /// Reservations made before under the batch's idempotency keys, by
     /// attendee and key.
     pub by_key: HashMap<(UserId, String), Reservation>,
+    /// When the no-show blocks of the attendees end, by festival (only
+    /// where the festival has a limit and the attendee reached it).
+    pub blocked: HashMap<(UserId, FestivalId), Timestamp>,
 }
 
 /// The rules of `item`'s festival.
@@ -137,7 +143,8 @@ pub struct ReservationBatch {
 /// time. A request under an idempotency key used before is answered with
 /// the first reservation if it is the same request again, refused
 /// otherwise. Then: no such item; a closed item (waiting will not help);
-/// an account too new for the festival's brake (waiting will); too few
+/// an account too new for the festival's brake (waiting will); a holder
+/// blocked for no-shows; too few
 /// tickets left; no such attendee; the attendee's limit for the item; a
 /// ticket they hold for an item at the same time, unless the festival
 /// allows overlaps.
@@ -200,6 +207,13 @@ fn decide_one(
         return Err(refusal.into());
     }
     check_account_age(item, rules.min_account_age, new.holder_since, now)?;
+    check_not_blocked(
+        snapshot
+            .blocked
+            .get(&(new.holder_id, item.festival_id))
+            .copied(),
+        now,
+    )?;
     if item.tickets_left() < new.quantity.get() {
         return Err(refusal_without_room(item, now, new.quantity).into());
     }

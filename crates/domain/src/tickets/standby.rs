@@ -1,7 +1,8 @@
 //! The standby line: a numbered line per item, online or at the door, for
 //! the places that no-shows leave. Who may take a place, and when.
 
-use super::Quantity;
+use super::no_shows::check_not_blocked;
+use super::{Quantity, ReservationRefusal};
 use crate::catalogue::Item;
 use crate::ids::{ItemId, StandbyPlaceId};
 use crate::input::{InvalidInput, Name};
@@ -40,6 +41,9 @@ pub enum StandbyRefusal {
     /// The request is wrong, or the line is not open.
     #[error(transparent)]
     Invalid(#[from] InvalidInput),
+    /// The attendee is blocked for no-shows.
+    #[error(transparent)]
+    Refused(#[from] ReservationRefusal),
 }
 
 /// When `item`'s standby line opens and closes: from its `standby_opens`
@@ -54,11 +58,13 @@ pub fn standby_window(item: &Item) -> (Timestamp, Timestamp) {
 
 /// Checks that a place for `quantity` people may be taken in `item`'s line
 /// at `now`: the item is not cancelled, the line is open, the quantity is 1
-/// or 2, and an attendee (`already_in_line` is theirs; false for a walk-up)
-/// has no place in it yet.
+/// or 2, and an attendee (`already_in_line` and `blocked_until` are theirs;
+/// false and None for a walk-up) has no place in it yet and is not blocked
+/// for no-shows.
 pub fn check_taking_standby_place(
     item: &Item,
     already_in_line: bool,
+    blocked_until: Option<Timestamp>,
     quantity: Quantity,
     now: Timestamp,
 ) -> Result<(), StandbyRefusal> {
@@ -97,6 +103,7 @@ pub fn check_taking_standby_place(
     if already_in_line {
         return Err(StandbyRefusal::AlreadyInLine);
     }
+    check_not_blocked(blocked_until, now)?;
     Ok(())
 }
 
@@ -188,14 +195,19 @@ mod tests {
         let one = quantity(1);
 
         assert!(
-            check_taking_standby_place(&item, false, one, opens - Duration::seconds(1)).is_err()
+            check_taking_standby_place(&item, false, None, one, opens - Duration::seconds(1))
+                .is_err()
         );
-        assert_eq!(check_taking_standby_place(&item, false, one, opens), Ok(()));
         assert_eq!(
-            check_taking_standby_place(&item, false, one, closes),
+            check_taking_standby_place(&item, false, None, one, opens),
             Ok(())
         );
-        let late = check_taking_standby_place(&item, false, one, closes + Duration::seconds(1));
+        assert_eq!(
+            check_taking_standby_place(&item, false, None, one, closes),
+            Ok(())
+        );
+        let late =
+            check_taking_standby_place(&item, false, None, one, closes + Duration::seconds(1));
         assert!(
             matches!(&late, Err(StandbyRefusal::Invalid(invalid)) if invalid.field == "itemId" && invalid.message.contains("closed with late entry")),
             "{late:?}"
@@ -209,8 +221,13 @@ mod tests {
         item.standby_opens = crate::input::Minutes::of(10);
         let (opens, _) = standby_window(&item);
         assert_eq!(opens, item.schedule.starts_at() - Duration::minutes(10));
-        let refused =
-            check_taking_standby_place(&item, false, quantity(1), opens - Duration::seconds(1));
+        let refused = check_taking_standby_place(
+            &item,
+            false,
+            None,
+            quantity(1),
+            opens - Duration::seconds(1),
+        );
         assert!(
             matches!(&refused, Err(StandbyRefusal::Invalid(invalid))
                 if invalid.message.contains("10 minutes before the start")
@@ -225,7 +242,7 @@ mod tests {
         let (opens, _) = standby_window(&item);
         item.cancelled_at = Some(opens);
         assert!(matches!(
-            check_taking_standby_place(&item, false, quantity(1), opens),
+            check_taking_standby_place(&item, false, None, quantity(1), opens),
             Err(StandbyRefusal::Invalid(invalid)) if invalid.message.contains("cancelled")
         ));
     }
@@ -235,11 +252,11 @@ mod tests {
         let item = item();
         let (opens, _) = standby_window(&item);
         assert_eq!(
-            check_taking_standby_place(&item, false, quantity(2), opens),
+            check_taking_standby_place(&item, false, None, quantity(2), opens),
             Ok(())
         );
         assert!(matches!(
-            check_taking_standby_place(&item, false, quantity(3), opens),
+            check_taking_standby_place(&item, false, None, quantity(3), opens),
             Err(StandbyRefusal::Invalid(invalid)) if invalid.field == "quantity"
         ));
     }
@@ -249,7 +266,7 @@ mod tests {
         let item = item();
         let (opens, _) = standby_window(&item);
         assert_eq!(
-            check_taking_standby_place(&item, true, quantity(1), opens),
+            check_taking_standby_place(&item, true, None, quantity(1), opens),
             Err(StandbyRefusal::AlreadyInLine)
         );
     }
@@ -330,5 +347,22 @@ mod tests {
             call_standby(&item, &line, 1, 5, doors),
             Err(invalid) if invalid.message.contains("cancelled")
         ));
+    }
+
+    #[test]
+    fn an_attendee_blocked_for_no_shows_takes_no_place_until_the_block_ends() {
+        let item = item();
+        let (opens, _) = standby_window(&item);
+        let until = opens + Duration::minutes(1);
+        assert_eq!(
+            check_taking_standby_place(&item, false, Some(until), quantity(1), opens),
+            Err(StandbyRefusal::Refused(ReservationRefusal::NoShowBlocked {
+                until
+            }))
+        );
+        assert_eq!(
+            check_taking_standby_place(&item, false, Some(until), quantity(1), until),
+            Ok(())
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The waitlist: who may join a sold-out item's line, and who gets the
 //! places that come back.
 
+use super::no_shows::check_not_blocked;
 use super::reservations::{Holdings, ReservationRules};
 use super::{
     Quantity, Reservation, TicketDenial, check_account_age, check_attendee, window_refusal,
@@ -13,12 +14,14 @@ use crate::wording::count;
 
 /// Checks that an attendee may join `item`'s waitlist for `quantity`
 /// tickets at `now`: the item takes reservations, the account is old enough
-/// for the festival's brake, there are not enough tickets left to reserve
-/// instead, and the attendee could hold that many more.
+/// for the festival's brake, the attendee is not blocked for no-shows
+/// (their block ends at `blocked_until`), there are not enough tickets left
+/// to reserve instead, and the attendee could hold that many more.
 pub fn check_joining_waitlist(
     item: &Item,
     rules: ReservationRules,
     holder_since: Timestamp,
+    blocked_until: Option<Timestamp>,
     held_for_item: u32,
     quantity: Quantity,
     now: Timestamp,
@@ -27,6 +30,7 @@ pub fn check_joining_waitlist(
         return Err(refusal.into());
     }
     check_account_age(item, rules.min_account_age, holder_since, now)?;
+    check_not_blocked(blocked_until, now)?;
     if item.tickets_left() >= quantity.get() {
         return Err(InvalidInput::new(
             "quantity",

@@ -33,6 +33,11 @@ impl Store {
             min_account_age_minutes: Set(new
                 .min_account_age
                 .map(|age| stored_count(age.minutes()))),
+            no_show_limit: Set(new.no_shows.limit.map(|limit| stored_count(limit.get()))),
+            no_show_block_days: Set(stored_count(new.no_shows.block_days.get())),
+            cancel_without_penalty_minutes: Set(stored_count(
+                new.no_shows.cancel_without_penalty.get(),
+            )),
         }
         .insert(&self.db)
         .await
@@ -83,11 +88,34 @@ impl Store {
                 .exec(&self.db)
                 .await?;
         }
-        festival::Entity::find_by_id(festival_id.as_uuid())
+        let current: Festival = festival::Entity::find_by_id(festival_id.as_uuid())
             .one(&self.db)
             .await?
             .ok_or(StoreError::NotFound("festival"))?
-            .try_into()
+            .try_into()?;
+        let no_shows = changes.no_shows_of(current.no_shows);
+        if no_shows != current.no_shows {
+            festival::Entity::update_many()
+                .col_expr(
+                    Column::NoShowLimit,
+                    Expr::val(no_shows.limit.map(|limit| stored_count(limit.get()))),
+                )
+                .col_expr(
+                    Column::NoShowBlockDays,
+                    Expr::val(stored_count(no_shows.block_days.get())),
+                )
+                .col_expr(
+                    Column::CancelWithoutPenaltyMinutes,
+                    Expr::val(stored_count(no_shows.cancel_without_penalty.get())),
+                )
+                .filter(Column::Id.eq(festival_id.as_uuid()))
+                .exec(&self.db)
+                .await?;
+        }
+        Ok(Festival {
+            no_shows,
+            ..current
+        })
     }
 
     /// The festival with this slug.

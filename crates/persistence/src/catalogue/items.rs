@@ -70,6 +70,8 @@ impl Store {
                 .map(|minutes| stored_count(minutes.get()))),
             release_at: Set(new.schedule.release_at()),
             released_at: Set(None),
+            strikes_due_at: Set(Some(new.schedule.late_entry_until())),
+            strikes_counted_at: Set(None),
         }
         .insert(&self.db)
         .await?;
@@ -210,6 +212,10 @@ impl Store {
                 ),
             )
             .col_expr(Column::ReleaseAt, Expr::val(changed.schedule.release_at()))
+            .col_expr(
+                Column::StrikesDueAt,
+                Expr::val(changed.schedule.late_entry_until()),
+            )
             .filter(Column::Id.eq(item_id.as_uuid()))
             .filter(Column::TicketsIssued.lte(capacity))
             .exec(&transaction)

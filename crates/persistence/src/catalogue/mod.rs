@@ -17,6 +17,7 @@ use usher_domain::input::{
     Address, Capacity, CountryCode, Label, MinAccountAge, Minutes, Name, Slug, TicketLimit,
     Timezone,
 };
+use usher_domain::tickets::no_shows::{BlockDays, NoShowLimit, NoShowPolicy};
 use usher_domain::time::Timestamp;
 
 use crate::entities::{festival, film, programme_item, venue};
@@ -40,6 +41,8 @@ pub struct NewFestival {
     pub allow_overlapping_tickets: bool,
     /// How old an account must be to reserve the items that ask for it.
     pub min_account_age: Option<MinAccountAge>,
+    /// Strikes for no-shows and what they lead to.
+    pub no_shows: NoShowPolicy,
 }
 
 /// A venue to create.
@@ -151,8 +154,35 @@ impl TryFrom<festival::Model> for Festival {
                 .collect::<Result<_, _>>()?,
             allow_overlapping_tickets: row.allow_overlapping_tickets,
             min_account_age: stored_min_account_age(row.min_account_age_minutes)?,
+            no_shows: stored_no_show_policy(
+                row.no_show_limit,
+                row.no_show_block_days,
+                row.cancel_without_penalty_minutes,
+            )?,
         })
     }
+}
+
+/// A festival's no-show policy as stored.
+pub(crate) fn stored_no_show_policy(
+    limit: Option<i32>,
+    block_days: i32,
+    cancel_without_penalty_minutes: i32,
+) -> Result<NoShowPolicy, StoreError> {
+    const T: &str = "festival";
+    Ok(NoShowPolicy {
+        limit: limit
+            .map(|limit| stored(T, NoShowLimit::parse("noShowLimit", limit.into())))
+            .transpose()?,
+        block_days: stored(T, BlockDays::parse("noShowBlockDays", block_days.into()))?,
+        cancel_without_penalty: stored(
+            T,
+            Minutes::parse(
+                "cancelWithoutPenaltyMinutes",
+                cancel_without_penalty_minutes.into(),
+            ),
+        )?,
+    })
 }
 
 impl TryFrom<venue::Model> for Venue {

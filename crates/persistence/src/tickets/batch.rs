@@ -2,7 +2,8 @@
 //! previous batch is being written is decided in the next transaction. The
 //! batch locks its items, then its attendees' accounts (the order every
 //! transaction locks rows in), reads what those attendees hold, their
-//! festivals' rules and the reservations under their idempotency keys, lets
+//! festivals' rules, their no-show blocks (only where a festival has a
+//! limit) and the reservations under their idempotency keys, lets
 //! the domain decide ([`decide_reservations`]), then moves each item's
 //! counter by one conditional update that still refuses to pass the
 //! capacity, and writes every new reservation and ticket in two statements.
@@ -22,7 +23,7 @@ use usher_domain::tickets::reservations::{
 use usher_domain::time::Timestamp;
 use uuid::Uuid;
 
-use super::{insert, issue, snapshot};
+use super::{insert, issue, no_shows, snapshot};
 use crate::catalogue::lock_items;
 use crate::entities::account;
 use crate::error::StoreError;
@@ -105,6 +106,7 @@ async fn read_snapshot(
         .filter_map(|(new, _)| Some((new.holder_id, new.idempotency_key.as_deref()?)))
         .collect();
     let by_key = snapshot::reservations_by_key(db, &keys).await?;
+    let blocked = no_shows::blocks(db, holders.iter().copied(), &rules).await?;
     let holders: HashSet<UserId> = holders.into_iter().map(UserId::from).collect();
     Ok(ReservationSnapshot {
         items,
@@ -112,5 +114,6 @@ async fn read_snapshot(
         rules,
         holdings,
         by_key,
+        blocked,
     })
 }

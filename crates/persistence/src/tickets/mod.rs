@@ -11,6 +11,7 @@
 
 pub(crate) mod batch;
 mod cancel;
+pub(crate) mod no_shows;
 pub(crate) mod release;
 mod reserve;
 mod snapshot;

@@ -11,7 +11,7 @@ use usher_domain::tickets::reservations::{Holdings, ReservationRules};
 use uuid::Uuid;
 
 use super::HELD;
-use crate::catalogue::stored_min_account_age;
+use crate::catalogue::{stored_min_account_age, stored_no_show_policy};
 use crate::entities::{festival, programme_item, reservation, ticket};
 use crate::error::StoreError;
 use crate::rows::{convert_all, in_list};
@@ -84,26 +84,36 @@ pub(super) async fn rules(
     db: &impl ConnectionTrait,
     items: &[&Item],
 ) -> Result<HashMap<FestivalId, ReservationRules>, StoreError> {
+    festival_rules(db, items.iter().map(|item| item.festival_id)).await
+}
+
+/// The rules of these festivals, by one query.
+pub(super) async fn festival_rules(
+    db: &impl ConnectionTrait,
+    festivals: impl IntoIterator<Item = FestivalId>,
+) -> Result<HashMap<FestivalId, ReservationRules>, StoreError> {
     use festival::Column;
 
-    let ids: BTreeSet<Uuid> = items
-        .iter()
-        .map(|item| item.festival_id.as_uuid())
-        .collect();
-    let rows: Vec<(Uuid, bool, Option<i32>)> = festival::Entity::find()
+    let ids: BTreeSet<Uuid> = festivals.into_iter().map(FestivalId::as_uuid).collect();
+    type Row = (Uuid, bool, Option<i32>, Option<i32>, i32, i32);
+    let rows: Vec<Row> = festival::Entity::find()
         .select_only()
         .column(Column::Id)
         .column(Column::AllowOverlappingTickets)
         .column(Column::MinAccountAgeMinutes)
+        .column(Column::NoShowLimit)
+        .column(Column::NoShowBlockDays)
+        .column(Column::CancelWithoutPenaltyMinutes)
         .filter(Column::Id.is_in(in_list(ids)))
         .into_tuple()
         .all(db)
         .await?;
     let mut rules = HashMap::with_capacity(rows.len());
-    for (id, allow_overlapping_tickets, min_age) in rows {
+    for (id, allow_overlapping_tickets, min_age, limit, block_days, without_penalty) in rows {
         let festival = ReservationRules {
             allow_overlapping_tickets,
             min_account_age: stored_min_account_age(min_age)?,
+            no_shows: stored_no_show_policy(limit, block_days, without_penalty)?,
         };
         rules.insert(FestivalId::from(id), festival);
     }

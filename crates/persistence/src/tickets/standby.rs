@@ -32,6 +32,7 @@ use usher_domain::time::Timestamp;
 use uuid::Uuid;
 
 use super::release::release_if_due;
+use super::{no_shows, snapshot};
 use crate::catalogue::{load_item, load_venue, lock_items};
 use crate::door::batch::fill_places;
 use crate::entities::{account, programme_item, standby_place, ticket};
@@ -52,6 +53,7 @@ impl From<StandbyRefusal> for StoreError {
         match refusal {
             StandbyRefusal::AlreadyInLine => Self::Conflict(ALREADY_IN_LINE.to_owned()),
             StandbyRefusal::Invalid(invalid) => Self::Invalid(invalid),
+            StandbyRefusal::Refused(refusal) => Self::Refused(refusal),
         }
     }
 }
@@ -151,7 +153,16 @@ impl Store {
                 .is_some(),
             None => false,
         };
-        check_taking_standby_place(&item, already_in_line, quantity, now)?;
+        let blocked_until = match &taker {
+            Taker::Attendee(holder, _) => {
+                let rules = snapshot::festival_rules(&transaction, [item.festival_id]).await?;
+                no_shows::blocks(&transaction, [holder.as_uuid()], &rules)
+                    .await?
+                    .remove(&(*holder, item.festival_id))
+            }
+            Taker::WalkUp(_) => None,
+        };
+        check_taking_standby_place(&item, already_in_line, blocked_until, quantity, now)?;
         let number = numbered(&transaction, item_id).await?;
         let id = StandbyPlaceId::generate();
         let (account_id, walk_up_name, name) = match taker {

@@ -17,7 +17,7 @@ use usher_domain::tickets::{Quantity, WaitlistEntry, WaitlistStatus};
 use usher_domain::time::Timestamp;
 use uuid::Uuid;
 
-use super::{insert, issue, snapshot};
+use super::{insert, issue, no_shows, snapshot};
 use crate::catalogue::load_item;
 use crate::entities::{account, waitlist_entry};
 use crate::error::StoreError;
@@ -158,10 +158,15 @@ impl Store {
         let rules = snapshot::rules_of(&transaction, &item).await?;
         let holders = BTreeSet::from([holder.as_uuid()]);
         let holdings = snapshot::holdings(&transaction, &holders, &[&item], false).await?;
+        let festival_rules = HashMap::from([(item.festival_id, rules)]);
+        let blocked_until = no_shows::blocks(&transaction, holders, &festival_rules)
+            .await?
+            .remove(&(holder, item.festival_id));
         check_joining_waitlist(
             &item,
             rules,
             holder_since,
+            blocked_until,
             holdings.held(holder, item.id),
             quantity,
             now,

@@ -10,6 +10,9 @@ use usher_domain::input::{
     Address, Capacity, CountryCode, MinAccountAge, Minutes, Name, Slug, TicketLimit, Timezone,
     parse_labels, parse_runtime,
 };
+use usher_domain::tickets::no_shows::{
+    BlockDays, DEFAULT_BLOCK_DAYS, DEFAULT_CANCEL_WITHOUT_PENALTY, NoShowLimit, NoShowPolicy,
+};
 use usher_domain::time;
 use usher_persistence::{NewFestival, NewFilm, NewItem, NewVenue};
 
@@ -30,6 +33,15 @@ pub struct CreateFestivalInput {
     /// 0 to 10080: accounts younger than this may not reserve items that
     /// require a settled account. Null or 0 = no brake.
     pub min_account_age_minutes: Option<i32>,
+    /// 1 to 100: an attendee with this many no-shows and late cancellations
+    /// (not forgiven) may not reserve, join a waitlist or a standby line
+    /// for noShowBlockDays. Null (the default): strikes never block.
+    pub no_show_limit: Option<i32>,
+    /// 1 to 365, default 7.
+    pub no_show_block_days: Option<i32>,
+    /// 0 to 1440, default 120: giving a ticket back later than this before
+    /// the start is a strike, like a no-show.
+    pub cancel_without_penalty_minutes: Option<i32>,
 }
 
 fn min_account_age(raw: Option<i32>) -> ApiResult<Option<MinAccountAge>> {
@@ -51,6 +63,22 @@ impl TryFrom<CreateFestivalInput> for NewFestival {
             hosts: parse_labels("hosts", &input.hosts.unwrap_or_default())?,
             allow_overlapping_tickets: input.allow_overlapping_tickets.unwrap_or(false),
             min_account_age: min_account_age(input.min_account_age_minutes)?,
+            no_shows: NoShowPolicy {
+                limit: input
+                    .no_show_limit
+                    .map(|limit| NoShowLimit::parse("noShowLimit", limit.into()))
+                    .transpose()?,
+                block_days: input
+                    .no_show_block_days
+                    .map(|days| BlockDays::parse("noShowBlockDays", days.into()))
+                    .transpose()?
+                    .unwrap_or(DEFAULT_BLOCK_DAYS),
+                cancel_without_penalty: minutes_or(
+                    "cancelWithoutPenaltyMinutes",
+                    input.cancel_without_penalty_minutes,
+                    DEFAULT_CANCEL_WITHOUT_PENALTY,
+                )?,
+            },
         })
     }
 }
@@ -60,6 +88,12 @@ pub struct UpdateFestivalInput {
     pub festival_id: ID,
     /// 0 to 10080; null or 0 turns the brake off, absent keeps it.
     pub min_account_age_minutes: MaybeUndefined<i32>,
+    /// 1 to 100; null turns blocking off, absent keeps it.
+    pub no_show_limit: MaybeUndefined<i32>,
+    /// 1 to 365.
+    pub no_show_block_days: Option<i32>,
+    /// 0 to 1440.
+    pub cancel_without_penalty_minutes: Option<i32>,
 }
 
 impl TryFrom<&UpdateFestivalInput> for FestivalChanges {
@@ -72,6 +106,21 @@ impl TryFrom<&UpdateFestivalInput> for FestivalChanges {
                 MaybeUndefined::Null => Some(None),
                 MaybeUndefined::Value(minutes) => Some(min_account_age(Some(minutes))?),
             },
+            no_show_limit: match input.no_show_limit {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(limit) => {
+                    Some(Some(NoShowLimit::parse("noShowLimit", limit.into())?))
+                }
+            },
+            no_show_block_days: input
+                .no_show_block_days
+                .map(|days| BlockDays::parse("noShowBlockDays", days.into()))
+                .transpose()?,
+            cancel_without_penalty: input
+                .cancel_without_penalty_minutes
+                .map(|minutes| Minutes::parse("cancelWithoutPenaltyMinutes", minutes.into()))
+                .transpose()?,
         })
     }
 }

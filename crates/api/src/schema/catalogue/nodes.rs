@@ -16,6 +16,7 @@ use crate::schema::attendance::{self, AttendanceGrouping, AttendanceRow};
 use crate::schema::context::loaders;
 use crate::schema::door::check_in::CheckInOutcome;
 use crate::schema::door::scans::{self, ScanConnection};
+use crate::schema::no_shows::{self, AttendeeStanding};
 use crate::schema::node::Node;
 use crate::schema::programme::{
     self, ProgrammeConnection, ProgrammeFilter, ProgrammeKind, ProgrammeStatus,
@@ -80,6 +81,30 @@ impl Node<Festival> {
     /// organizers of the festival (and admins); FORBIDDEN for others.
     async fn role_holders(&self, ctx: &Context<'_>) -> ApiResult<Vec<Node<RoleHolder>>> {
         accounts::role_holders(ctx, self.0.id).await
+    }
+
+    /// Where the person with this e-mail stands here: their no-show
+    /// strikes and block. For the organizers of the festival.
+    async fn attendee_standing(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+    ) -> ApiResult<AttendeeStanding> {
+        no_shows::standing(ctx, self.0.id, &email).await
+    }
+
+    /// Null: strikes are counted but never block.
+    async fn no_show_limit(&self) -> Option<i32> {
+        self.0.no_shows.limit.map(|limit| int(limit.get()))
+    }
+
+    async fn no_show_block_days(&self) -> i32 {
+        int(self.0.no_shows.block_days.get())
+    }
+
+    /// Giving a ticket back later than this before the start is a strike.
+    async fn cancel_without_penalty_minutes(&self) -> i32 {
+        int(self.0.no_shows.cancel_without_penalty.get())
     }
 
     /// Organizers of this festival (all items), and its door staff (the

@@ -134,7 +134,7 @@ fn a_festival_that_allows_overlaps_lets_an_attendee_hold_both() {
         festival.early.festival_id,
         ReservationRules {
             allow_overlapping_tickets: true,
-            min_account_age: None,
+            ..ReservationRules::default()
         },
     );
     let batch = decide_reservations(
@@ -215,6 +215,7 @@ fn refusals_come_in_order_window_then_age_then_stock_then_attendee() {
     let rules = ReservationRules {
         allow_overlapping_tickets: false,
         min_account_age: valid(crate::input::MinAccountAge::parse("minAccountAge", 60)),
+        ..ReservationRules::default()
     };
     let mut snapshot = festival.snapshot();
     snapshot.rules.insert(festival.early.festival_id, rules);
@@ -308,4 +309,37 @@ fn only_another_item_at_the_same_time_overlaps() {
 
     let batch = decide_reservations(snapshot, &[festival.ask(&festival.early, 0, 1, None)]);
     issued(&batch.decisions[0]);
+}
+
+#[test]
+fn an_attendee_blocked_for_no_shows_is_refused_until_the_block_ends_at_that_festival_only() {
+    let festival = Programme::new();
+    let early = &festival.early;
+    let until = festival.now + Duration::seconds(1);
+    let mut snapshot = festival.snapshot();
+    snapshot
+        .blocked
+        .insert((festival.attendees[0], early.festival_id), until);
+    let elsewhere = Item {
+        festival_id: crate::ids::FestivalId::generate(),
+        ..item_at(festival.now + Duration::days(2))
+    };
+    snapshot.items.insert(elsewhere.id, elsewhere.clone());
+    let (at_the_end, _) = festival.ask(early, 0, 1, None);
+
+    let batch = decide_reservations(
+        snapshot,
+        &[
+            festival.ask(early, 0, 1, None),
+            festival.ask(&elsewhere, 0, 1, None),
+            festival.ask(early, 1, 1, None),
+            (at_the_end, until),
+        ],
+    );
+
+    let d = &batch.decisions;
+    assert_eq!(refusal(&d[0]), ReservationRefusal::NoShowBlocked { until });
+    issued(&d[1]);
+    issued(&d[2]);
+    issued(&d[3]);
 }

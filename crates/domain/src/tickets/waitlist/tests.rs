@@ -68,6 +68,7 @@ fn a_place_its_attendee_may_not_fill_keeps_its_place() {
     let rules = ReservationRules {
         allow_overlapping_tickets: false,
         min_account_age: valid(MinAccountAge::parse("minAccountAge", 60)),
+        ..ReservationRules::default()
     };
 
     let line = [too_new, at_limit, overlapping, fine.clone()];
@@ -114,7 +115,7 @@ fn joining_the_line_needs_a_sold_out_item_the_attendee_could_hold() {
     let two = valid(Quantity::parse("quantity", 2));
     let rules = ReservationRules::default();
     let check =
-        |item: &Item, held, since| check_joining_waitlist(item, rules, since, held, two, now);
+        |item: &Item, held, since| check_joining_waitlist(item, rules, since, None, held, two, now);
 
     assert!(matches!(
         check(&item_with(2), 0, settled),
@@ -140,11 +141,22 @@ fn joining_the_line_needs_a_sold_out_item_the_attendee_could_hold() {
         ..rules
     };
     assert!(matches!(
-        check_joining_waitlist(&braked, braking, now, 0, two, now),
+        check_joining_waitlist(&braked, braking, now, None, 0, two, now),
         Err(TicketDenial::Refused(
             ReservationRefusal::AccountTooNew { .. }
         ))
     ));
+    let until = now + Duration::minutes(1);
+    assert_eq!(
+        check_joining_waitlist(&item_with(1), rules, settled, Some(until), 0, two, now),
+        Err(TicketDenial::Refused(ReservationRefusal::NoShowBlocked {
+            until
+        }))
+    );
+    assert_eq!(
+        check_joining_waitlist(&item_with(1), rules, settled, Some(until), 0, two, until),
+        Ok(())
+    );
 }
 
 #[test]
