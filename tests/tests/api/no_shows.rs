@@ -99,7 +99,15 @@ async fn strikes_block_an_attendee_until_the_block_ends_or_an_organizer_forgives
     let dropped = starting_in(&app, &festival, 8).await;
     let later = create_item(&app, &festival, 30, json!({ "ticketCapacity": 1 })).await;
     let full = create_item(&app, &festival, 40, json!({ "ticketCapacity": 1 })).await;
-    buy(&app, &linh, &full).await;
+    let linh_full = buy(&app, &linh, &full).await;
+    let in_line_early = app
+        .gql(
+            Some(&mai),
+            "mutation($input: JoinWaitlistInput!) { joinWaitlist(input: $input) { id } }",
+            json!({ "input": { "itemId": full["id"], "quantity": 1 } }),
+        )
+        .await;
+    assert!(in_line_early.data("/joinWaitlist/id").is_string());
     buy(&app, &mai, &missed).await;
     let given_back = buy(&app, &mai, &dropped).await;
     let used = buy(&app, &linh, &missed).await;
@@ -113,6 +121,10 @@ async fn strikes_block_an_attendee_until_the_block_ends_or_an_organizer_forgives
 
     let me = strikes(&app, &mai, 2).await;
     let reserved = app.reserve(&mai, &later).await;
+    cancel(&app, &linh, &linh_full["id"]).await;
+    let still_waiting = app
+        .gql(Some(&mai), "{ myWaitlist { position } }", json!({}))
+        .await;
     let waitlisted = app
         .gql(
             Some(&mai),
@@ -182,7 +194,12 @@ async fn strikes_block_an_attendee_until_the_block_ends_or_an_organizer_forgives
             .map(DateTime::parse_from_rfc3339),
         Some(Ok(until.fixed_offset()))
     );
-    assert_eq!(blocked_until(&waitlisted), until);
+    assert_eq!(blocked_until(&waitlisted), until, "{:?}", still_waiting.0);
+    assert_eq!(
+        still_waiting.data("/myWaitlist/0/position"),
+        1,
+        "a blocked attendee's place is not promoted"
+    );
     assert_eq!(blocked_until(&standing_by), until);
     assert_eq!(
         linh_me.data("/me/noShows"),

@@ -56,6 +56,8 @@ pub struct WaitingPlace {
     pub holder_name: Name,
     /// When their account was created, for the account-age brake.
     pub holder_since: Timestamp,
+    /// When their no-show block at the item's festival ends, if they have one.
+    pub blocked_until: Option<Timestamp>,
     /// Tickets wanted.
     pub quantity: Quantity,
 }
@@ -71,8 +73,9 @@ pub struct Promotion {
 
 /// Gives the tickets `item` has left at `now` to its line, first come first
 /// served: a place that wants more than is left, whose account is too new,
-/// or whose attendee may not hold that many more (or holds an overlapping
-/// ticket, where that matters) is skipped and keeps its place. Nothing
+/// whose attendee is blocked for no-shows, or whose attendee may not hold
+/// that many more (or holds an overlapping ticket, where that matters) is
+/// skipped and keeps its place. Nothing
 /// for a cancelled item, once it has started, or once its unscanned
 /// tickets are released (a ticket given then would be released at once).
 /// `holdings` learns the new tickets.
@@ -95,6 +98,7 @@ pub fn promote_waitlist(
         let wanted = place.quantity.get();
         if wanted > available
             || check_account_age(item, rules.min_account_age, place.holder_since, now).is_err()
+            || check_not_blocked(place.blocked_until, now).is_err()
         {
             continue;
         }

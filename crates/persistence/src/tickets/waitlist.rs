@@ -64,6 +64,10 @@ pub(crate) async fn promote_waitlist(
         .into_iter()
         .map(|account| (account.id, account))
         .collect();
+    let holders: BTreeSet<Uuid> = accounts.keys().copied().collect();
+    let rules = snapshot::rules_of(db, &item).await?;
+    let festival_rules = HashMap::from([(item.festival_id, rules)]);
+    let blocks = no_shows::blocks(db, holders.iter().copied(), &festival_rules).await?;
     let mut line = Vec::with_capacity(queue.len());
     for entry in &queue {
         let Some(account) = accounts.get(&entry.account_id) else {
@@ -74,14 +78,13 @@ pub(crate) async fn promote_waitlist(
             holder_id: account.id.into(),
             holder_name: stored("account", Name::parse("displayName", &account.display_name))?,
             holder_since: account.created_at,
+            blocked_until: blocks.get(&(account.id.into(), item.festival_id)).copied(),
             quantity: stored(
                 "waitlist_entry",
                 Quantity::parse("quantity", entry.quantity.into()),
             )?,
         });
     }
-    let holders: BTreeSet<Uuid> = accounts.keys().copied().collect();
-    let rules = snapshot::rules_of(db, &item).await?;
     let overlaps_matter = !rules.allow_overlapping_tickets;
     let mut holdings = snapshot::holdings(db, &holders, &[&item], overlaps_matter).await?;
     let promoted = promotions(&item, &line, rules, &mut holdings, now);

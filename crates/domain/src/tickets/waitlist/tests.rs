@@ -12,6 +12,7 @@ fn place(tickets: u32, since: Timestamp) -> WaitingPlace {
         holder_id: UserId::generate(),
         holder_name: valid(Name::parse("displayName", "Mai")),
         holder_since: since,
+        blocked_until: None,
         quantity: valid(Quantity::parse("quantity", i64::from(tickets))),
     }
 }
@@ -178,4 +179,25 @@ fn nothing_is_promoted_once_the_tickets_are_released() {
         .len(),
         1
     );
+}
+
+#[test]
+fn a_place_whose_attendee_is_blocked_waits_until_the_block_ends() {
+    let now = time::now();
+    let long_ago = now - Duration::days(30);
+    let blocked = WaitingPlace {
+        blocked_until: Some(now + Duration::minutes(1)),
+        ..place(1, long_ago)
+    };
+    let next = place(1, long_ago);
+    let line = [blocked.clone(), next.clone()];
+    let rules = ReservationRules::default();
+
+    let promoted = promote_waitlist(&item_with(1), &line, rules, &mut Holdings::default(), now);
+    let later = now + Duration::minutes(1);
+    let after = promote_waitlist(&item_with(1), &line, rules, &mut Holdings::default(), later);
+
+    assert_eq!(promoted.len(), 1);
+    assert_eq!(promoted[0].entry_id, next.id);
+    assert_eq!(after[0].entry_id, blocked.id);
 }
