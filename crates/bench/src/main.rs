@@ -65,6 +65,16 @@ enum Scenario {
         #[arg(long, default_value_t = 0.1)]
         repeats: f64,
     },
+    /// M tickets, all but P scanned; P walk-ups in the standby line; the
+    /// release of the P unscanned tickets; the line called at G gates.
+    Standby {
+        #[arg(long, default_value_t = 10_000)]
+        tickets: u32,
+        #[arg(long, default_value_t = 500)]
+        places: u32,
+        #[arg(long, default_value_t = 16)]
+        gates: usize,
+    },
     /// Browsing, reserving, cancelling, scanning and reading attendance at once.
     Mixed {
         #[arg(long, default_value_t = 20)]
@@ -139,6 +149,14 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
         } => {
             let (target, api) = connect().await?;
             scenarios::door(&api, &target, tickets, scanners, repeats).await?
+        }
+        Scenario::Standby {
+            tickets,
+            places,
+            gates,
+        } => {
+            let (target, api) = connect().await?;
+            scenarios::standby(&api, &target, tickets, places, gates).await?
         }
         Scenario::Mixed {
             seconds,

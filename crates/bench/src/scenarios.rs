@@ -1,4 +1,5 @@
-//! The scenarios over HTTP: rush, door, mixed and the attendance report.
+//! The scenarios over HTTP: rush, door, standby, mixed and the attendance
+//! report.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -433,4 +434,171 @@ pub async fn report(
 
 fn prepared_requests(per_item: u32, items: u32) -> usize {
     (per_item.div_ceil(20) * items) as usize
+}
+
+/// A release and the standby line called at the door: an item of `count`
+/// tickets in a hall as large, all but `places` of them scanned, `places`
+/// walk-ups in its standby line, the release of the unscanned tickets
+/// (timed straight on the store), then the line called one place at a time
+/// at `gates` gates at once.
+pub async fn standby(
+    api: &Api,
+    target: &Target,
+    count: u32,
+    places: u32,
+    gates: usize,
+) -> anyhow::Result<Vec<Results>> {
+    anyhow::ensure!(places <= count, "--places must not exceed --tickets");
+    let (festival, venue) = festival(api, count, false).await?;
+    // Doors open (45 minutes before the start) and the release 30 minutes
+    // from now: the server's own job leaves it alone, the bench releases it
+    // as if it were then.
+    let starts_at = Utc::now() + chrono::Duration::minutes(40);
+    let item = api
+        .must(
+            Some(&api.admin),
+            "mutation Item($festival: ID!, $venue: ID!, $tickets: Int!, $starts: DateTime!, $ends: DateTime!) { createItem(input: { festivalId: $festival, venueId: $venue, kind: SCREENING, title: \"Bench premiere\", startsAt: $starts, endsAt: $ends, ticketCapacity: $tickets, maxTicketsPerAttendee: 20, doorsOpenMinutes: 45, releaseUnscannedMinutes: 10 }) { id releaseAt } }",
+            json!({ "festival": festival, "venue": venue, "tickets": count, "starts": starts_at.to_rfc3339(), "ends": (starts_at + chrono::Duration::minutes(90)).to_rfc3339() }),
+        )
+        .await?;
+    let release_at =
+        chrono::DateTime::parse_from_rfc3339(&string(&item, "/createItem/releaseAt")?)?;
+    let item = string(&item, "/createItem/id")?;
+    let codes = Arc::new(tickets(api, &item, count).await?);
+    let scanned = (count - places) as usize;
+    let (task_api, task_venue, task_codes) = (api.clone(), venue.clone(), codes.clone());
+    let (door, door_elapsed) = measure::run("door before the release", scanned, 64, move |index| {
+        let (api, venue, codes) = (task_api.clone(), task_venue.clone(), task_codes.clone());
+        async move {
+            let answer = api
+                .gql(
+                    Some(&api.admin),
+                    CHECK_IN,
+                    json!({ "code": codes[index], "venue": venue }),
+                )
+                .await;
+            match answer {
+                Ok(data) => data["checkIn"]["outcome"]
+                    .as_str()
+                    .unwrap_or("UNKNOWN")
+                    .to_owned(),
+                Err(code) => code,
+            }
+        }
+    })
+    .await;
+    let door = Results::new("door before the release", &door, door_elapsed, None);
+
+    let task_api = api.clone();
+    let task_item = item.clone();
+    let (joins, joins_elapsed) = measure::run("walk-ups", places as usize, 16, move |index| {
+        let (api, item) = (task_api.clone(), task_item.clone());
+        async move {
+            outcome(
+                &api.gql(
+                    Some(&api.admin),
+                    "mutation WalkUp($item: ID!, $name: String!) { addStandbyWalkUp(input: { itemId: $item, name: $name, quantity: 1 }) { number } }",
+                    json!({ "item": item, "name": format!("Walk-up {index}") }),
+                )
+                .await,
+            )
+        }
+    })
+    .await;
+    let joins = Results::new(
+        "standby walk-ups",
+        &joins,
+        joins_elapsed,
+        target.memory_mib(),
+    );
+
+    let store = usher_persistence::Store::connect(
+        &target.database_url,
+        &usher_persistence::StoreOptions::default(),
+    )
+    .await?;
+    let started = Instant::now();
+    let releases = store
+        .release_due_tickets(release_at.to_utc() + chrono::Duration::seconds(1))
+        .await?;
+    let took = started.elapsed();
+    let mut release = measure::Recorder::new();
+    release.record(took, "ok".to_owned());
+    let mut release = Results::new("release", &release, took, None);
+    let released: u64 = releases.iter().map(|release| release.tickets).sum();
+    release.check(
+        format!("{released} unscanned tickets released in one transaction"),
+        releases.len() == 1 && released == u64::from(places),
+    );
+    store.close().await?;
+
+    let called = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let (task_api, task_item, task_called) = (api.clone(), item.clone(), called.clone());
+    let (calls, calls_elapsed) = measure::run("standby calls", places as usize, gates, move |index| {
+        let (api, item, called) = (task_api.clone(), task_item.clone(), task_called.clone());
+        let gate = ["A", "B", "C", "D"][index % 4];
+        async move {
+            match api
+                .gql(
+                    Some(&api.admin),
+                    "mutation Call($item: ID!, $gate: String!) { callStandby(input: { itemId: $item, count: 1, gate: $gate }) { id } }",
+                    json!({ "item": item, "gate": gate }),
+                )
+                .await
+            {
+                Ok(data) => {
+                    let ids: Vec<String> = data["callStandby"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|place| place["id"].as_str().map(str::to_owned))
+                        .collect();
+                    let answer = if ids.is_empty() { "none" } else { "called" };
+                    if let Ok(mut called) = called.lock() {
+                        called.extend(ids);
+                    }
+                    answer.to_owned()
+                }
+                Err(code) => code,
+            }
+        }
+    })
+    .await;
+    let mut calls = Results::new("standby calls", &calls, calls_elapsed, target.memory_mib());
+    let mut called = called
+        .lock()
+        .map_err(|_| anyhow::anyhow!("poisoned"))?
+        .clone();
+    let answers = called.len();
+    called.sort_unstable();
+    called.dedup();
+    let state = api
+        .must(
+            Some(&api.admin),
+            "query Standby($id: ID!) { item(id: $id) { standbyPlaces attendance { checkedIn released standbyAdmitted standbyWaiting venueCapacity } } }",
+            json!({ "id": item }),
+        )
+        .await?;
+    let attendance = &state["item"]["attendance"];
+    let number = |field: &str| attendance[field].as_i64().unwrap_or(-1);
+    calls.check(
+        format!("{answers} places called, each once"),
+        called.len() == answers && answers == places as usize,
+    );
+    calls.check(
+        "inside never above the venue's capacity",
+        number("checkedIn") + number("standbyAdmitted") <= number("venueCapacity"),
+    );
+    calls.check(
+        "the line called through and the hall full",
+        number("standbyAdmitted") == i64::from(places)
+            && number("standbyWaiting") == 0
+            && state["item"]["standbyPlaces"].as_i64() == Some(0),
+    );
+    calls.check(
+        "the released tickets are counted as released",
+        number("released") == i64::from(places),
+    );
+    api.print_metrics().await;
+    Ok(vec![door, joins, release, calls])
 }

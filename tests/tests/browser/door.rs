@@ -24,6 +24,7 @@ on_both_databases_in_a_browser!(
     undo_takes_an_admission_back_on_the_server,
     door_staff_sign_in_with_their_own_account_and_scan,
     the_bundled_ed25519_accepts_real_codes_and_refuses_forged_ones,
+    a_paired_phone_adds_a_walk_up_and_calls_the_standby_line_in,
 );
 
 /// A festival with an item whose doors are open now, a scanner token for
@@ -515,4 +516,84 @@ async fn the_bundled_ed25519_accepts_real_codes_and_refuses_forged_ones(app: Tes
     assert_eq!(genuine["webCrypto"]["itemId"], door.item["id"]);
     assert_eq!(forged["bundled"], false);
     assert_eq!(forged["webCrypto"], Value::Null);
+}
+
+async fn a_paired_phone_adds_a_walk_up_and_calls_the_standby_line_in(app: TestApp) {
+    let door = door(&app, 1).await;
+    app.gql(
+        Some(&door.festival.admin),
+        "mutation($input: UpdateVenueInput!) { updateVenue(input: $input) { id } }",
+        json!({ "input": { "venueId": door.festival.venue, "capacity": 4 } }),
+    )
+    .await
+    .data("/updateVenue/id");
+    let browser = Browser::launch(BrowserOptions::default()).await.unwrap();
+    pair(&browser, &door).await;
+    browser
+        .wait_for_attribute("#standby", "data-standby-places", "3", WAIT)
+        .await
+        .unwrap();
+
+    browser.type_into("#walk-up-name", "Bao").await.unwrap();
+    browser.set_value("#walk-up-quantity", "2").await.unwrap();
+    browser.click("#walk-up-add").await.unwrap();
+    browser
+        .wait_for_attribute("#standby", "data-walk-up-number", "1", WAIT)
+        .await
+        .unwrap();
+    browser.type_into("#walk-up-name", "Lek").await.unwrap();
+    browser.set_value("#walk-up-quantity", "2").await.unwrap();
+    browser.click("#walk-up-add").await.unwrap();
+    browser
+        .wait_for_attribute("#standby", "data-standby-waiting", "2", WAIT)
+        .await
+        .unwrap();
+    let big_number = browser.text("#walk-up-number").await.unwrap();
+    browser.screenshot_for_readme("door-standby").await.unwrap();
+    browser.click("#standby-call-button").await.unwrap();
+    browser
+        .wait_for_attribute("#standby", "data-standby-calls", "1", WAIT)
+        .await
+        .unwrap();
+    browser
+        .wait_for_attribute("#standby", "data-standby-places", "1", WAIT)
+        .await
+        .unwrap();
+    let called = browser
+        .attribute("#standby", "data-standby-called")
+        .await
+        .unwrap();
+    let waiting = browser
+        .attribute("#standby", "data-standby-waiting")
+        .await
+        .unwrap();
+    browser
+        .screenshot_for_readme("door-standby-called")
+        .await
+        .unwrap();
+    let line = app
+        .gql(
+            Some(&door.festival.admin),
+            "query($id: ID!) { standbyLine(itemId: $id) { number name } item(id: $id) { standbyPlaces attendance { standbyAdmitted } } }",
+            json!({ "id": door.item["id"] }),
+        )
+        .await;
+
+    assert!(big_number.contains('2'), "{big_number}");
+    assert_eq!(
+        called.as_deref(),
+        Some("1"),
+        "Bao's pair fits in the 3 seats left; Lek's does not"
+    );
+    assert_eq!(waiting.as_deref(), Some("1"));
+    assert_eq!(
+        line.data("/standbyLine"),
+        &json!([{ "number": 2, "name": "Lek" }])
+    );
+    assert_eq!(
+        line.data("/item/standbyPlaces"),
+        1,
+        "4 seats, 2 inside, 1 ticket held"
+    );
+    assert_eq!(line.data("/item/attendance/standbyAdmitted"), 2);
 }

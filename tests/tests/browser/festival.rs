@@ -18,6 +18,7 @@ on_both_databases_in_a_browser!(
     an_attendee_signs_up_reserves_two_tickets_and_shows_them_offline,
     availability_follows_a_rush_of_reservations_without_a_reload,
     a_refusal_is_a_sentence_in_the_pages_language,
+    an_attendee_joins_the_standby_line_of_a_sold_out_item_and_is_let_in,
 );
 
 const EMAIL: &str = "mai@example.com";
@@ -227,4 +228,77 @@ async fn a_refusal_is_a_sentence_in_the_pages_language(app: TestApp) {
         .unwrap();
 
     assert_eq!(problem, "您持有的票已达此场次的上限（1 张）。");
+}
+
+async fn an_attendee_joins_the_standby_line_of_a_sold_out_item_and_is_let_in(app: TestApp) {
+    let festival = catalogue::festival(&app, "standby-page").await;
+    let item = catalogue::create_item(&app, &festival, 20, json!({ "ticketCapacity": 1 })).await;
+    let item_id = item["id"].as_str().unwrap();
+    let holder = app.attendee("holder@example.com").await;
+    app.reserve(&holder, &item).await.data("/reserveTickets/id");
+    let call = |count: i64| {
+        let app = &app;
+        let admin = festival.admin.clone();
+        let item_id = item_id.to_owned();
+        async move {
+            app.gql(
+                Some(&admin),
+                "mutation($input: CallStandbyInput!) { callStandby(input: $input) { number } }",
+                json!({ "input": { "itemId": item_id, "count": count } }),
+            )
+            .await
+        }
+    };
+    app.gql(
+        Some(&festival.admin),
+        "mutation($input: AddStandbyWalkUpInput!) { addStandbyWalkUp(input: $input) { number } }",
+        json!({ "input": { "itemId": item_id, "name": "Bao", "quantity": 2 } }),
+    )
+    .await
+    .data("/addStandbyWalkUp/number");
+    let browser = Browser::launch(BrowserOptions::default()).await.unwrap();
+    sign_up(&browser, &app).await;
+    browser
+        .wait_until("return location.hash === '#programme';", WAIT)
+        .await
+        .unwrap();
+
+    let join = format!(".item[data-item-id=\"{item_id}\"] .standby");
+    browser.wait_for(&join, WAIT).await.unwrap();
+    browser.click(&join).await.unwrap();
+    browser.set_value("#standby-quantity", "1").await.unwrap();
+    browser.click("#standby-submit").await.unwrap();
+    let place = format!(".place[data-item-id=\"{item_id}\"]");
+    browser
+        .wait_for_attribute(&place, "data-people-ahead", "2", WAIT)
+        .await
+        .unwrap();
+    let number = browser
+        .attribute(&place, "data-standby-number")
+        .await
+        .unwrap();
+    browser
+        .screenshot_for_readme("festival-standby")
+        .await
+        .unwrap();
+    assert_eq!(call(1).await.data("/callStandby/0/number"), 1);
+    browser
+        .wait_for_attribute(&place, "data-people-ahead", "0", WAIT)
+        .await
+        .unwrap();
+    assert_eq!(call(1).await.data("/callStandby/0/number"), 2);
+    browser
+        .wait_for_attribute(&place, "data-standby-admitted", "true", WAIT)
+        .await
+        .unwrap();
+    let loads = browser
+        .execute(
+            "return performance.getEntriesByType('navigation').length;",
+            &[],
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(number.as_deref(), Some("2"));
+    assert_eq!(loads, json!(1), "followed live, without a reload");
 }

@@ -23,6 +23,7 @@ on_both_databases_in_a_browser!(
     a_scanner_token_issued_on_the_page_shows_its_pairing_qr_code,
     revoking_a_role_on_the_page_takes_the_access_away,
     the_csv_downloads_and_the_chart_opens_from_the_dashboard,
+    the_dashboard_follows_the_standby_line,
 );
 
 /// An organizer of `festivals`, with an account made in the store; their e-mail.
@@ -552,4 +553,74 @@ async fn the_csv_downloads_and_the_chart_opens_from_the_dashboard(app: TestApp) 
     );
     assert_eq!(chart_type, "image/svg+xml");
     assert_eq!(tampered, 401);
+}
+
+async fn the_dashboard_follows_the_standby_line(app: TestApp) {
+    let festival = catalogue::festival(&app, "organizer-standby").await;
+    let item = catalogue::create_item(&app, &festival, 10, json!({})).await;
+    let item_id = item["id"].as_str().unwrap().to_owned();
+    let browser = on_the_dashboard(&app, &festival, laptop()).await;
+    let row = format!("#item-rows tr[data-item-id=\"{item_id}\"]");
+    browser
+        .wait_for_attribute("#live", "data-live", "1", WAIT)
+        .await
+        .unwrap();
+
+    for name in ["Bao", "Lek", "Nok"] {
+        app.gql(
+            Some(&festival.admin),
+            "mutation($input: AddStandbyWalkUpInput!) { addStandbyWalkUp(input: $input) { number } }",
+            json!({ "input": { "itemId": item_id, "name": name, "quantity": 1 } }),
+        )
+        .await
+        .data("/addStandbyWalkUp/number");
+    }
+    browser
+        .wait_for_attribute(&row, "data-standby-waiting", "3", WAIT)
+        .await
+        .unwrap();
+    app.gql(
+        Some(&festival.admin),
+        "mutation($input: CallStandbyInput!) { callStandby(input: $input) { number } }",
+        json!({ "input": { "itemId": item_id, "count": 2 } }),
+    )
+    .await
+    .data("/callStandby");
+    browser
+        .wait_for_attribute(&row, "data-standby-admitted", "2", WAIT)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        browser
+            .attribute(&row, "data-standby-waiting")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        browser
+            .attribute(&row, "data-standby-places")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("298")
+    );
+    assert_eq!(
+        browser
+            .attribute(&row, "data-released")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("0")
+    );
+    browser
+        .wait_until(
+            "const row = document.querySelector('#totals-rows tr');
+             return row !== null && row.dataset.standbyAdmitted === '2';",
+            WAIT,
+        )
+        .await
+        .unwrap();
 }

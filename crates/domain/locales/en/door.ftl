@@ -115,3 +115,46 @@ door-page-conflicts = Settled differently by the server
 door-page-clear = Clear
 door-page-no-items = No items at this venue from now on.
 door-page-error = Something went wrong: { $message }
+
+## The standby line on the door page: numbers given at the door, places called in.
+
+door-page-standby = Standby line
+door-page-standby-places = Room for { $places }
+door-page-standby-opens = The standby line opens { door-when }.
+door-page-standby-closed = The standby line closed { door-when }.
+door-page-standby-call-from = Numbers can be given now; calling in starts when the doors open { door-when }.
+door-page-standby-offline = Offline: the standby line needs the network.
+door-page-standby-count = Places to call
+door-page-standby-call = Call in
+# A pair that does not fit is passed over for a single behind it.
+door-page-standby-fit = { $fit } of { $waiting ->
+    [one] one waiting place fits
+   *[other] { $waiting } waiting places fit
+} now.
+door-page-standby-called = Called in: { $places ->
+    [one] one place
+   *[other] { $places } places
+}, { $people ->
+    [one] one person
+   *[other] { $people } people
+}. Let them in now.
+door-page-standby-none-called = No room: no one was called.
+door-page-standby-add-title = Give a number to someone at the door
+door-page-standby-name = Name
+door-page-standby-quantity = People
+door-page-standby-add = Give a number
+door-page-standby-their-number = Their number
+door-page-standby-people = { $people ->
+    [one] 1 person
+   *[other] { $people } people
+}
+door-page-standby-walk-up-tag = At the door
+door-page-standby-online-tag = In the app
+door-page-standby-waiting = { $places ->
+    [0] No one is waiting.
+    [one] Waiting: one place, { $people ->
+        [one] one person
+       *[other] { $people } people
+    }
+   *[other] Waiting: { $places } places, { $people } people
+}

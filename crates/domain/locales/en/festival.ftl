@@ -49,6 +49,8 @@ festival-qr-alt = Ticket QR code for { $holder }
 festival-ticket-active = Valid: show this code at the door
 festival-ticket-checked-in = Checked in
 festival-ticket-cancelled = Cancelled
+festival-ticket-released = Released to the standby line
+festival-ticket-released-help = This ticket was not scanned by { $time }, so its place went to the standby line: it no longer opens the door. You may still join the standby line.
 festival-cancel-ticket = Cancel this ticket
 festival-cancel-confirm = Cancel the ticket of { $holder } for { $title }? Its place goes to someone else.
 festival-sign-in = Sign in
@@ -79,3 +81,29 @@ festival-error-unauthenticated = Your session has ended: sign in again.
 festival-error-forbidden = You may not do this.
 festival-error-not-found = This no longer exists.
 festival-error-unavailable = The server is busy. Try again in a moment.
+
+## The standby line: a numbered place at the door once nothing is left to reserve.
+
+festival-standby-title = Standby line
+festival-standby-join = Join the standby line
+festival-standby-explained = Nothing left to reserve? Come to the door: as places free up, door staff call numbers in order and let those people in on the spot. One place per person, for 1 or 2 people.
+festival-standby-quantity = People
+festival-standby-people = { $people ->
+    [one] 1 person
+   *[other] { $people } people
+}
+festival-standby-joined = You are number { $number } in the standby line for { $title }.
+festival-standby-already = You already have a place in this standby line: see My tickets.
+festival-standby-your-number = Your number
+festival-standby-number = Standby line: number { $number }
+festival-standby-ahead = { $ahead ->
+    [0] No one is ahead of you: you are next.
+    [one] One person is ahead of you.
+   *[other] { $ahead } people are ahead of you.
+}
+festival-standby-in = You're in: your number was called.
+festival-standby-ended = The standby line has closed.
+festival-standby-called = Number { $number } is called for { $title }: you're in.
+festival-standby-help = Stay near the door: staff call numbers in order as places free up.
+festival-standby-leave = Leave the line
+festival-standby-leave-confirm = Leave the standby line for { $title }? Number { $number } is not given again.

@@ -85,3 +85,29 @@ door-page-conflicts = 服务器的判定与离线判定不同
 door-page-clear = 清除
 door-page-no-items = 本场馆今后没有场次。
 door-page-error = 出错了：{ $message }
+
+## 检票页面上的候补队列：现场发号，按号叫入。
+
+door-page-standby = 候补队列
+door-page-standby-places = 尚可入场 { $places } 人
+door-page-standby-opens = 候补队列于{ door-when }开放。
+door-page-standby-closed = 候补队列已于{ door-when }关闭。
+door-page-standby-call-from = 现在可以发号；检票开始（{ door-when }）后才能叫号入场。
+door-page-standby-offline = 离线：候补队列需要联网。
+door-page-standby-count = 叫号数
+door-page-standby-call = 叫号入场
+door-page-standby-fit = 排队的 { $waiting } 个号中，现在可入场 { $fit } 个。
+door-page-standby-called = 已叫号入场：{ $places } 个号，共 { $people } 人。请放行。
+door-page-standby-none-called = 没有空位：未叫到任何号。
+door-page-standby-add-title = 为现场观众发号
+door-page-standby-name = 姓名
+door-page-standby-quantity = 人数
+door-page-standby-add = 发号
+door-page-standby-their-number = 其号码
+door-page-standby-people = { $people } 人
+door-page-standby-walk-up-tag = 现场发号
+door-page-standby-online-tag = 应用内排队
+door-page-standby-waiting = { $places ->
+    [0] 无人排队。
+   *[other] 排队中：{ $places } 个号，共 { $people } 人
+}

@@ -40,6 +40,8 @@ festival-qr-alt = { $holder } 的电子票二维码
 festival-ticket-active = 有效：请在检票口出示此码
 festival-ticket-checked-in = 已检票
 festival-ticket-cancelled = 已取消
+festival-ticket-released = 已释放给现场候补队列
+festival-ticket-released-help = 此票未在 { $time } 前检票，名额已转给现场候补队列，此票已不能入场。您仍可排现场候补。
 festival-cancel-ticket = 取消此票
 festival-cancel-confirm = 确定取消 { $holder } 的《{ $title }》票吗？名额将让给他人。
 festival-sign-in = 登录
@@ -69,3 +71,25 @@ festival-error-unauthenticated = 登录已过期：请重新登录。
 festival-error-forbidden = 您无权进行此操作。
 festival-error-not-found = 此内容已不存在。
 festival-error-unavailable = 服务器繁忙，请稍后再试。
+
+## 现场候补队列：无票可约时，在检票口按号入场。
+
+festival-standby-title = 现场候补队列
+festival-standby-join = 排现场候补
+festival-standby-explained = 已无票可约？请到检票口：有空位时，检票员按号码顺序叫号并当场放行。每人一个号，每个号 1 或 2 人。
+festival-standby-quantity = 人数
+festival-standby-people = { $people } 人
+festival-standby-joined = 您在《{ $title }》的现场候补队列中是 { $number } 号。
+festival-standby-already = 您已在此现场候补队列中：请查看“我的票”。
+festival-standby-your-number = 您的号码
+festival-standby-number = 现场候补：{ $number } 号
+festival-standby-ahead = { $ahead ->
+    [0] 您前面没有人：下一个就是您。
+   *[other] 您前面还有 { $ahead } 人。
+}
+festival-standby-in = 您已入场：您的号码已被叫到。
+festival-standby-ended = 现场候补队列已关闭。
+festival-standby-called = 《{ $title }》已叫到 { $number } 号：请入场。
+festival-standby-help = 请留在检票口附近：有空位时按号码顺序叫号。
+festival-standby-leave = 退出排队
+festival-standby-leave-confirm = 退出《{ $title }》的现场候补队列吗？{ $number } 号不会再发出。

@@ -1,10 +1,11 @@
 //! The standby line: taking a numbered place (online or at the door),
-//! leaving it, reading the line, and door staff calling it. A place's number comes from the item's
-//! counter, moved by one in the transaction that inserts the place: the
-//! update takes the item's row lock (PostgreSQL) or the write lock
-//! (SQLite), so concurrent places are numbered one after the other, and a
-//! refused or failed place rolls its number back with it. The unique index
-//! on (item, number) backs the rule up.
+//! leaving it, reading the line, and door staff calling it. A place's
+//! number comes from the item's counter, moved by one in the transaction
+//! that inserts the place: the update takes the item's row lock
+//! (PostgreSQL) or the write lock (SQLite), so concurrent places are
+//! numbered one after the other, and a refused or failed place rolls its
+//! number back with it. The unique index on (item, number) backs the rule
+//! up.
 //!
 //! Calls are many to a transaction ([`StandbyCalls`]), like the door's
 //! scans: each locks its item, releases the item's unscanned tickets if
@@ -45,6 +46,8 @@ use crate::transaction::{begin_write, commit};
 pub(crate) const WAITING: &str = "WAITING";
 const LEFT: &str = "LEFT";
 pub(crate) const ADMITTED: &str = "ADMITTED";
+/// Places of a line read at a time when it is called.
+const LINE_PAGE: u64 = 64;
 const CANCELLED: &str = "CANCELLED";
 const ALREADY_IN_LINE: &str = "you already have a place in this item's standby line";
 
@@ -341,28 +344,46 @@ async fn call_places(
     let item = load_item(db, call.item_id).await?;
     let venue = load_venue(db, item.venue_id).await?;
     let gate = venue.gate("gate", call.gate.as_deref())?;
-    let held = ticket::Entity::find()
-        .filter(ticket::Column::ItemId.eq(call.item_id.as_uuid()))
-        .filter(ticket::Column::Status.eq(TicketStatus::Active.as_str()))
-        .count(db)
-        .await?;
-    let held = u32::try_from(held).map_err(|error| corrupt("ticket", error))?;
-    let room = standby_places(&item, venue.capacity.get(), held, call.now);
-    let rows = standby_place::Entity::find()
-        .filter(Column::ItemId.eq(call.item_id.as_uuid()))
-        .filter(Column::Status.eq(WAITING))
-        .order_by_asc(Column::Number)
-        .all(db)
-        .await?;
-    let line = places(db, rows).await?;
-    let called: Vec<StandbyPlace> = call_standby(&item, &line, call.count, room, call.now)?
-        .into_iter()
-        .cloned()
-        .map(|place| StandbyPlace {
-            admitted_at: Some(call.now),
-            ..place
-        })
-        .collect();
+    // After the release no ticket is held: no need to count them.
+    let held = if item.schedule.released_by(call.now) {
+        0
+    } else {
+        let held = ticket::Entity::find()
+            .filter(ticket::Column::ItemId.eq(call.item_id.as_uuid()))
+            .filter(ticket::Column::Status.eq(TicketStatus::Active.as_str()))
+            .count(db)
+            .await?;
+        u32::try_from(held).map_err(|error| corrupt("ticket", error))?
+    };
+    let mut room = standby_places(&item, venue.capacity.get(), held, call.now);
+    // The line is read a page at a time, in number order, until the call
+    // is made: a long line is not read whole for a call of a few places.
+    let mut called: Vec<StandbyPlace> = Vec::new();
+    let mut after = 0;
+    loop {
+        let wanted = call.count - u32::try_from(called.len()).unwrap_or(u32::MAX);
+        let rows = standby_place::Entity::find()
+            .filter(Column::ItemId.eq(call.item_id.as_uuid()))
+            .filter(Column::Status.eq(WAITING))
+            .filter(Column::Number.gt(after))
+            .order_by_asc(Column::Number)
+            .limit(LINE_PAGE)
+            .all(db)
+            .await?;
+        let last_page = rows.len() < LINE_PAGE as usize;
+        after = rows.last().map_or(after, |row| row.number);
+        let page = places(db, rows).await?;
+        for place in call_standby(&item, &page, wanted, room, call.now)? {
+            room -= place.quantity.get();
+            called.push(StandbyPlace {
+                admitted_at: Some(call.now),
+                ..place.clone()
+            });
+        }
+        if last_page || room == 0 || called.len() == call.count as usize {
+            break;
+        }
+    }
     if called.is_empty() {
         return Ok(called);
     }

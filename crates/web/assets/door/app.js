@@ -1,6 +1,8 @@
 // The door app: pairs a phone (or signs in door staff), reads ticket codes
 // from the camera, a keyboard-wedge scanner or the keyboard, and answers
 // each in a blink, online through checkIn or offline from the manifest.
+// Below the camera, the chosen item's standby line: walk-ups given a
+// number, and the first places that fit called in.
 import { Api, ApiError, Credentials, NetworkError } from '/common/api.js';
 import { LANGUAGES, Translator, chooseLanguage, momentArgs, preferredLanguage } from '/common/i18n.js';
 import { Camera } from '/door/camera.js';
@@ -38,7 +40,7 @@ const LOGOUT = 'mutation Logout($refreshToken: String!) { logout(refreshToken: $
 const MANIFEST = `query Manifest($venueId: ID!) {
   scannerManifest(venueId: $venueId) {
     venue { ${VENUE_FIELDS} }
-    items { id title status startsAt doorsOpenAt lateEntryUntil releaseAt festival { timezone } }
+    items { id title status startsAt doorsOpenAt lateEntryUntil releaseAt standbyOpensAt festival { timezone } }
     cancelledTicketIds checkedInTicketIds jwks generatedAt
   }
 }`;
@@ -49,8 +51,12 @@ const SYNC = `mutation Sync($scans: [OfflineScanInput!]!) {
 }`;
 const UNDO = 'mutation Undo($ticketId: ID!) { undoCheckIn(ticketId: $ticketId) { id status } }';
 const ATTENDANCE = `subscription Attendance($itemId: ID!) {
-  attendanceChanged(itemId: $itemId) { checkedIn venueCapacity }
+  attendanceChanged(itemId: $itemId) { checkedIn venueCapacity standbyAdmitted standbyWaiting standbyPlaces }
 }`;
+const PLACE_FIELDS = 'id number name quantity walkUp';
+const STANDBY_LINE = `query Line($itemId: ID!) { standbyLine(itemId: $itemId) { ${PLACE_FIELDS} } }`;
+const WALK_UP = `mutation WalkUp($input: AddStandbyWalkUpInput!) { addStandbyWalkUp(input: $input) { ${PLACE_FIELDS} } }`;
+const CALL = `mutation Call($input: CallStandbyInput!) { callStandby(input: $input) { ${PLACE_FIELDS} } }`;
 
 const COLOURS = {
   ADMITTED: 'green',
@@ -88,6 +94,9 @@ const state = {
   lastAnswer: null,
   syncing: false,
   conflicts: stored('usher.door.conflicts') ?? [],
+  /// The counted item's standby line: its waiting places, the last call
+  /// and the last walk-up's place.
+  standby: freshStandby(null),
 };
 
 const t = (id, args) => state.translator.t(id, args);
@@ -97,7 +106,11 @@ function setOnline(online) {
   state.online = online;
   root.dataset.online = String(online);
   renderStatus();
-  if (online) refreshManifest().then(sync);
+  renderStandby();
+  if (online) {
+    refreshManifest().then(sync);
+    loadLine();
+  }
 }
 
 function renderStatus() {
@@ -166,13 +179,17 @@ function renderCounter() {
   }
   const offline = state.pending.filter((scan) => scan.itemId === item.id && scan.outcome === 'ADMITTED').length;
   counter.textContent = t('door-page-in', {
-    admitted: state.attendance.checkedIn + offline,
+    admitted: inside(state.attendance) + offline,
     capacity: state.attendance.venueCapacity,
   });
 }
 
+/// People inside: those on tickets and those let in from the standby line.
+const inside = (attendance) => attendance.checkedIn + (attendance.standbyAdmitted ?? 0);
+
 function subscribeCounter() {
   const item = countedItem();
+  watchStandby(item);
   if (state.attendance?.itemId === item?.id && state.unsubscribe) return renderCounter();
   state.unsubscribe?.();
   state.unsubscribe = null;
@@ -180,8 +197,18 @@ function subscribeCounter() {
   renderCounter();
   if (!item) return;
   state.unsubscribe = state.api.subscribe(ATTENDANCE, { itemId: item.id }, ({ attendanceChanged }) => {
+    const before = state.attendance;
     state.attendance = { itemId: item.id, ...attendanceChanged };
     renderCounter();
+    renderStandby();
+    // The line moved (someone joined, left or was called): read it again.
+    if (
+      before?.itemId !== item.id ||
+      before.standbyWaiting !== attendanceChanged.standbyWaiting ||
+      before.standbyAdmitted !== attendanceChanged.standbyAdmitted
+    ) {
+      loadLine();
+    }
   });
 }
 
@@ -294,6 +321,7 @@ async function unpair() {
   state.camera.stop();
   state.unsubscribe?.();
   state.unsubscribe = null;
+  state.standby = freshStandby(null);
   if (state.venue) await forgetManifest(state.venue.id);
   localStorage.removeItem('usher.door.venue');
   state.venue = null;
@@ -403,7 +431,7 @@ async function decideHere(attempt) {
     now: new Date(),
     admittedHere: state.admittedHere,
     admittedCount: (item) =>
-      (state.attendance?.itemId === item.id ? state.attendance.checkedIn : 0) +
+      (state.attendance?.itemId === item.id ? inside(state.attendance) : 0) +
       state.pending.filter((scan) => scan.itemId === item.id && scan.outcome === 'ADMITTED').length,
   });
   const scan = { ...attempt, ticketId: ticket?.ticketId ?? null, itemId: decision.item?.id ?? null, outcome: decision.outcome };
@@ -493,6 +521,224 @@ async function undo(event) {
   } catch (error) {
     answerProblem(error);
   }
+}
+
+// --- The standby line -------------------------------------------------------------
+
+function freshStandby(itemId) {
+  return { itemId, line: [], loading: false, again: false, called: null, calls: 0, walkUp: null, countEdited: false };
+}
+
+/// The line shown is the counted item's; another item starts afresh (its
+/// attendance subscription reads the line).
+function watchStandby(item) {
+  const itemId = item?.id ?? null;
+  if (state.standby.itemId !== itemId) {
+    state.standby = freshStandby(itemId);
+    $('standby-problem').hidden = true;
+  }
+  renderStandby();
+}
+
+/// Reads the waiting places again; a read asked for while one is under
+/// way follows it.
+async function loadLine() {
+  const standby = state.standby;
+  if (!standby.itemId || !state.online) return;
+  if (standby.loading) {
+    standby.again = true;
+    return;
+  }
+  standby.loading = true;
+  try {
+    do {
+      standby.again = false;
+      const { standbyLine } = await state.api.request(STANDBY_LINE, { itemId: standby.itemId });
+      if (state.standby !== standby) return;
+      standby.line = standbyLine;
+    } while (standby.again);
+    renderStandby();
+  } catch (error) {
+    standbyProblem(error);
+  } finally {
+    standby.loading = false;
+  }
+}
+
+/// What the line allows now: taking places from its opening, calling
+/// from the doors' opening, both until late entry closes.
+function standbyWindow(item, now = new Date()) {
+  const at = (time) => (time ? new Date(time) : null);
+  const opens = at(item.standbyOpensAt);
+  if (!state.online) return { sentence: 'door-page-standby-offline' };
+  if (item.status === 'CANCELLED') return { sentence: 'door-item-cancelled' };
+  if (opens && now < opens) return { sentence: 'door-page-standby-opens', moment: opens };
+  if (now > at(item.lateEntryUntil)) return { sentence: 'door-page-standby-closed', moment: at(item.lateEntryUntil) };
+  if (now < at(item.doorsOpenAt)) return { sentence: 'door-page-standby-call-from', moment: at(item.doorsOpenAt), join: true };
+  return { join: true, call: true };
+}
+
+/// How many of the first waiting places fit in `room`, taken as
+/// callStandby takes them: a pair that does not fit is passed over for a
+/// single behind it.
+function placesThatFit(line, room) {
+  let fit = 0;
+  for (const place of line) {
+    if (place.quantity > room) continue;
+    room -= place.quantity;
+    fit += 1;
+  }
+  return fit;
+}
+
+function renderStandby() {
+  const panel = $('standby');
+  const item = countedItem();
+  panel.hidden = !item || state.standby.itemId !== item.id;
+  if (panel.hidden) return;
+  const { line } = state.standby;
+  const attendance = state.attendance?.itemId === item.id ? state.attendance : null;
+  const room = attendance ? attendance.standbyPlaces : null;
+  panel.dataset.standbyPlaces = room === null ? '' : String(room);
+  panel.dataset.standbyWaiting = String(line.length);
+  $('standby-places').textContent = room === null ? '' : t('door-page-standby-places', { places: room });
+
+  const allowed = standbyWindow(item);
+  const when = $('standby-when');
+  when.hidden = !allowed.sentence;
+  if (allowed.sentence) {
+    when.textContent = t(allowed.sentence, {
+      title: item.title,
+      ...(allowed.moment ? momentArgs(allowed.moment, item.festival.timezone) : {}),
+    });
+  }
+
+  const fit = room === null ? Math.min(line.length, 1) : placesThatFit(line, room);
+  const count = $('standby-count');
+  if (!state.standby.countEdited) count.value = String(Math.max(fit, 1));
+  count.max = String(Math.max(1, Math.min(100, line.length)));
+  count.disabled = !allowed.call || line.length === 0;
+  $('standby-call-button').disabled = count.disabled || fit === 0;
+  $('standby-fit').textContent = allowed.call && line.length > 0 ? t('door-page-standby-fit', { fit, waiting: line.length }) : '';
+  for (const field of $('walk-up').elements) field.disabled = !allowed.join;
+
+  $('standby-waiting-title').textContent = t('door-page-standby-waiting', {
+    places: line.length,
+    people: line.reduce((sum, place) => sum + place.quantity, 0),
+  });
+  $('standby-line').replaceChildren(...line.map(placeLine));
+  renderCalled();
+  renderWalkUp();
+}
+
+/// A place as door staff read it: its number, name, people, and how it came.
+function placeLine(place) {
+  const line = document.createElement('li');
+  line.dataset.placeId = place.id;
+  line.dataset.number = String(place.number);
+  const part = (className, text) => {
+    const element = document.createElement('span');
+    element.className = className;
+    element.textContent = text;
+    line.append(element);
+  };
+  part('number', String(place.number));
+  part('name', place.name);
+  part('people', t('door-page-standby-people', { people: place.quantity }));
+  part('how', t(place.walkUp ? 'door-page-standby-walk-up-tag' : 'door-page-standby-online-tag'));
+  return line;
+}
+
+function renderCalled() {
+  const { called, calls } = state.standby;
+  const panel = $('standby');
+  panel.dataset.standbyCalled = (called ?? []).map((place) => place.number).join(',');
+  panel.dataset.standbyCalls = String(calls);
+  $('standby-called').hidden = called === null;
+  if (called === null) return;
+  $('standby-called-title').textContent =
+    called.length === 0
+      ? t('door-page-standby-none-called')
+      : t('door-page-standby-called', {
+          places: called.length,
+          people: called.reduce((sum, place) => sum + place.quantity, 0),
+        });
+  $('standby-called-list').replaceChildren(...called.map(placeLine));
+}
+
+function renderWalkUp() {
+  const given = state.standby.walkUp;
+  $('standby').dataset.walkUpNumber = given ? String(given.number) : '';
+  $('walk-up-given').hidden = !given;
+  if (!given) return;
+  $('walk-up-number').textContent = String(given.number);
+  $('walk-up-who').textContent = `${given.name} · ${t('door-page-standby-people', { people: given.quantity })}`;
+}
+
+/// A refusal is shown until the next attempt; no answer puts the page
+/// offline, which the panel says by itself.
+function standbyProblem(error) {
+  if (error instanceof NetworkError) return setOnline(false);
+  problem('standby-problem', t('door-page-error', { message: error.message }));
+}
+
+/// Runs `action` with the form's button held down, so that a second tap
+/// does not take a second place or call twice.
+async function holding(form, action) {
+  const button = form.querySelector('button[type=submit]');
+  if (button.dataset.busy === 'true') return;
+  button.dataset.busy = 'true';
+  button.disabled = true;
+  $('standby-problem').hidden = true;
+  try {
+    await action();
+  } catch (error) {
+    standbyProblem(error);
+  } finally {
+    button.dataset.busy = 'false';
+    button.disabled = false;
+    renderStandby();
+    // A keyboard-wedge scanner types into the page again, not into the form.
+    document.activeElement?.blur();
+  }
+}
+
+function addWalkUp(event) {
+  event.preventDefault();
+  const form = event.target;
+  const standby = state.standby;
+  return holding(form, async () => {
+    const { addStandbyWalkUp } = await state.api.request(WALK_UP, {
+      input: {
+        itemId: standby.itemId,
+        name: form.elements.name.value.trim(),
+        quantity: Number(form.elements.quantity.value),
+      },
+    });
+    if (state.standby !== standby) return;
+    standby.walkUp = addStandbyWalkUp;
+    form.reset();
+    loadLine();
+  });
+}
+
+function callLine(event) {
+  event.preventDefault();
+  const form = event.target;
+  const standby = state.standby;
+  return holding(form, async () => {
+    const { callStandby } = await state.api.request(CALL, {
+      input: { itemId: standby.itemId, count: Number($('standby-count').value), gate: state.gate || null },
+    });
+    if (state.standby !== standby) return;
+    const called = new Set(callStandby.map((place) => place.id));
+    standby.line = standby.line.filter((place) => !called.has(place.id));
+    standby.called = callStandby;
+    standby.calls += 1;
+    standby.countEdited = false;
+    if (callStandby.length > 0) signal('green');
+    loadLine();
+  });
 }
 
 // --- Offline scans back to the server -------------------------------------------
@@ -608,6 +854,11 @@ async function main() {
     state.gate = $('gate').value;
     localStorage.setItem('usher.door.gate', state.gate);
   });
+  $('walk-up').addEventListener('submit', addWalkUp);
+  $('standby-call').addEventListener('submit', callLine);
+  $('standby-count').addEventListener('input', () => {
+    state.standby.countEdited = true;
+  });
   $('answer').addEventListener('click', dismiss);
   $('undo').addEventListener('click', undo);
   $('clear-conflicts').addEventListener('click', () => {
@@ -626,6 +877,8 @@ async function main() {
   setInterval(() => state.online && refreshManifest(), MANIFEST_EVERY_MS);
   // Doors open and close while the page stays open.
   setInterval(() => state.venue && !state.itemChosen && renderWhere(), 60 * 1000);
+  // The standby line opens, and calling starts, while the page stays open.
+  setInterval(() => state.venue && renderStandby(), 20 * 1000);
 
   await enter();
 }

@@ -1,12 +1,13 @@
 // The attendees' app: the programme with live availability, an account,
 // reservations, and "my tickets" with their QR codes, kept on the phone so
-// that they open at the door without a network.
+// that they open at the door without a network; when nothing is left to
+// reserve, a numbered place in the standby line, followed live.
 import { Api, Credentials, NetworkError } from '/common/api.js';
 import { LANGUAGES, Translator, chooseLanguage, preferredLanguage } from '/common/i18n.js';
 import { createStore, get, set } from '/vendor/idb-keyval.js';
 
 const ITEM_FIELDS = `id title kind status startsAt endsAt ticketsLeft ticketCapacity waitlistLength
-  maxTicketsPerAttendee reservationOpensAt
+  maxTicketsPerAttendee reservationOpensAt standbyOpensAt lateEntryUntil
   venue { id name address gates } film { title countries runtimeMinutes director }`;
 const FESTIVALS = 'query { festivals { id slug name timezone } }';
 const PROGRAMME = `query Programme($id: ID!, $after: String) {
@@ -18,8 +19,13 @@ const AVAILABILITY = `subscription Availability($itemId: ID!) {
 }`;
 const ME = 'query { me { id displayName email } }';
 const TICKET_FIELDS = `id code holderName status checkedInAt qrSvg
-  item { id title startsAt endsAt venue { name address gates } festival { id timezone } }`;
-const MY_TICKETS = `query { myTickets { ${TICKET_FIELDS} } myWaitlist { id position quantity item { id title startsAt festival { timezone } } } }`;
+  item { id title status startsAt endsAt standbyOpensAt lateEntryUntil releaseAt venue { name address gates } festival { id timezone } }`;
+const STANDBY_FIELDS = `id number quantity admittedAt peopleAhead
+  item { id title startsAt lateEntryUntil venue { name } festival { timezone } }`;
+const MY_STANDBY = `query { myStandby { ${STANDBY_FIELDS} } }`;
+// Released tickets come with the cancelled ones: they are shown, without a code.
+const MY_TICKETS = `query { myTickets(includeCancelled: true) { ${TICKET_FIELDS} } myWaitlist { id position quantity item { id title startsAt festival { timezone } } }
+  myStandby { ${STANDBY_FIELDS} } }`;
 const LOGIN = 'mutation Login($input: LoginInput!) { login(input: $input) { accessToken refreshToken } }';
 const REGISTER = 'mutation Register($input: RegisterInput!) { register(input: $input) { accessToken refreshToken } }';
 const LOGOUT = 'mutation Logout($refreshToken: String!) { logout(refreshToken: $refreshToken) }';
@@ -28,6 +34,8 @@ const RESERVE = 'mutation Reserve($input: ReserveTicketsInput!) { reserveTickets
 const CANCEL = 'mutation Cancel($id: ID!) { cancelTicket(ticketId: $id) { id status } }';
 const JOIN_WAITLIST = 'mutation Join($input: JoinWaitlistInput!) { joinWaitlist(input: $input) { id position } }';
 const LEAVE_WAITLIST = 'mutation Leave($id: ID!) { leaveWaitlist(entryId: $id) }';
+const JOIN_STANDBY = `mutation JoinStandby($input: JoinStandbyInput!) { joinStandby(input: $input) { ${STANDBY_FIELDS} } }`;
+const LEAVE_STANDBY = 'mutation LeaveStandby($id: ID!) { leaveStandby(placeId: $id) }';
 
 const saved = createStore('usher-festival', 'saved');
 const $ = (id) => document.getElementById(id);
@@ -43,8 +51,15 @@ const state = {
   me: null,
   tickets: [],
   waitlist: [],
+  /// The attendee's places in standby lines, waiting or let in.
+  standby: [],
   subscriptions: new Map(),
+  /// availabilityChanged for the items of the places still waiting: the
+  /// line moved, so the places are read again.
+  standbyWatches: new Map(),
+  standbyReading: null,
   reserving: null,
+  joining: null,
 };
 
 const t = (id, args) => state.translator.t(id, args);
@@ -72,18 +87,21 @@ function notice(text, kind = 'info') {
   element.hidden = !text;
 }
 
+/// Whether a ticket still stands for a place: neither cancelled nor released.
+const isHeld = (ticket) => ticket.status === 'ACTIVE' || ticket.status === 'CHECKED_IN';
+
 /// The API's refusal as a sentence in the page's language.
 function refusal(error, item) {
   if (error instanceof NetworkError) return t('festival-error-network');
   const code = error.code ?? 'UNKNOWN';
   if (code === 'LIMIT_EXCEEDED' && item) {
-    const held = state.tickets.filter((ticket) => ticket.item.id === item.id && ticket.status !== 'CANCELLED').length;
+    const held = state.tickets.filter((ticket) => ticket.item.id === item.id && isHeld(ticket)).length;
     return t('festival-error-limit', { left: Math.max(0, item.maxTicketsPerAttendee - held), limit: item.maxTicketsPerAttendee });
   }
   if (code === 'OVERLAPPING_TICKET' && item) {
     const other = state.tickets.find(
       (ticket) =>
-        ticket.status !== 'CANCELLED' &&
+        isHeld(ticket) &&
         ticket.item.id !== item.id &&
         new Date(ticket.item.startsAt) < new Date(item.endsAt) &&
         new Date(item.startsAt) < new Date(ticket.item.endsAt),
@@ -201,17 +219,23 @@ function itemCard(item) {
     line('film', details.filter(Boolean).join(' · '));
   }
   line('availability', '');
+  line('standby-mine', '');
   const actions = document.createElement('div');
   actions.className = 'actions';
   const reserve = document.createElement('button');
   reserve.type = 'button';
   reserve.className = 'primary reserve';
   reserve.addEventListener('click', () => openReservation(item));
+  const standby = document.createElement('button');
+  standby.type = 'button';
+  standby.className = 'primary standby';
+  standby.textContent = t('festival-standby-join');
+  standby.addEventListener('click', () => openStandby(item));
   const calendar = document.createElement('a');
   calendar.className = 'button';
   calendar.href = `/items/${item.id}/calendar.ics`;
   calendar.textContent = t('festival-add-to-calendar');
-  actions.append(reserve, calendar);
+  actions.append(reserve, standby, calendar);
   card.append(actions);
   renderAvailability(card, item);
   return card;
@@ -239,6 +263,29 @@ function renderAvailability(card, item) {
   const reserve = card.querySelector('.reserve');
   reserve.hidden = !['OPEN', 'SOLD_OUT'].includes(item.status);
   reserve.textContent = t(item.status === 'SOLD_OUT' ? 'festival-join-waitlist' : 'festival-reserve');
+  // The standby line is the way in once nothing is left to reserve.
+  reserve.classList.toggle('primary', !standbyOpen(item));
+  const mine = state.standby.find((place) => place.item.id === item.id);
+  card.querySelector('.standby').hidden = !standbyOpen(item) || Boolean(mine);
+  const said = card.querySelector('.standby-mine');
+  said.hidden = !mine;
+  said.textContent = mine ? `${t('festival-standby-number', { number: mine.number })} · ${placeSentence(mine)}` : '';
+}
+
+/// Whether `item`'s standby line takes places now: nothing can be reserved
+/// (sold out, or reservations closed, as they are after the release) and
+/// the line is open, from standbyOpensAt until late entry closes.
+function standbyOpen(item, now = new Date()) {
+  if (!['SOLD_OUT', 'CLOSED'].includes(item.status) || !item.standbyOpensAt) return false;
+  return new Date(item.standbyOpensAt) <= now && now <= new Date(item.lateEntryUntil);
+}
+
+/// Re-draws the cards on screen, whose standby lines open and close with time.
+function renderCards() {
+  for (const card of document.querySelectorAll('#items .item')) {
+    const item = state.items.find((candidate) => candidate.id === card.dataset.itemId);
+    if (item) renderAvailability(card, item);
+  }
 }
 
 /// One availabilityChanged subscription per item on screen.
@@ -343,15 +390,184 @@ async function joinWaitlist() {
   }
 }
 
+// --- The standby line ----------------------------------------------------------------
+
+function openStandby(item) {
+  if (!state.credentials.present) {
+    notice(t('festival-sign-in-first'));
+    location.hash = '#account';
+    return;
+  }
+  state.joining = item;
+  const zone = item.festival?.timezone ?? state.festival.timezone;
+  const at = (options) => new Intl.DateTimeFormat(state.translator.tag, { timeZone: zone, ...options }).format(new Date(item.startsAt));
+  $('standby-title').textContent = item.title;
+  $('standby-when').textContent = `${at({ weekday: 'short', month: 'short', day: 'numeric' })} ${at({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })} · ${item.venue.name}`;
+  $('standby-quantity').replaceChildren(
+    ...[1, 2].map((people) => new Option(t('festival-standby-people', { people }), String(people))),
+  );
+  $('standby-problem').hidden = true;
+  $('standby-join').showModal();
+}
+
+async function joinStandby(event) {
+  event.preventDefault();
+  const item = state.joining;
+  const submit = $('standby-submit');
+  if (submit.disabled) return;
+  submit.disabled = true;
+  try {
+    const { joinStandby: place } = await state.api.request(JOIN_STANDBY, {
+      input: { itemId: item.id, quantity: Number($('standby-quantity').value) },
+    });
+    $('standby-join').close();
+    notice(t('festival-standby-joined', { title: item.title, number: place.number }));
+    location.hash = '#tickets';
+    await loadTickets();
+  } catch (error) {
+    $('standby-problem').textContent =
+      error.code === 'ALREADY_EXISTS' ? t('festival-standby-already') : refusal(error, item);
+    $('standby-problem').hidden = false;
+    await loadTickets().catch(() => {});
+  } finally {
+    submit.disabled = false;
+  }
+}
+
+async function leaveStandby(place) {
+  if (!confirm(t('festival-standby-leave-confirm', { number: place.number, title: place.item.title }))) return;
+  try {
+    await state.api.request(LEAVE_STANDBY, { id: place.id });
+    await loadTickets();
+  } catch (error) {
+    notice(refusal(error), 'problem');
+  }
+}
+
+/// Where a place stands, in a sentence.
+function placeSentence(place) {
+  if (place.admittedAt) return t('festival-standby-in');
+  if (new Date(place.item.lateEntryUntil) < new Date()) return t('festival-standby-ended');
+  return t('festival-standby-ahead', { ahead: place.peopleAhead ?? 0 });
+}
+
+/// Follows the lines the attendee still waits in: any change to such an
+/// item's availability (someone joined, left or was called) reads the
+/// places again.
+function watchStandby() {
+  const now = new Date();
+  const wanted = new Set(
+    state.standby
+      .filter((place) => !place.admittedAt && new Date(place.item.lateEntryUntil) >= now)
+      .map((place) => place.item.id),
+  );
+  for (const [itemId, stop] of state.standbyWatches) {
+    if (!wanted.has(itemId)) {
+      stop();
+      state.standbyWatches.delete(itemId);
+    }
+  }
+  for (const itemId of wanted) {
+    if (state.standbyWatches.has(itemId)) continue;
+    state.standbyWatches.set(itemId, state.api.subscribe(AVAILABILITY, { itemId }, () => readStandby()));
+  }
+}
+
+/// Reads the places again; a read asked for while one is under way follows it.
+async function readStandby() {
+  if (state.standbyReading) {
+    state.standbyReading.again = true;
+    return;
+  }
+  const reading = { again: false };
+  state.standbyReading = reading;
+  try {
+    do {
+      reading.again = false;
+      const { myStandby } = await state.api.request(MY_STANDBY);
+      if (!state.credentials.present) return;
+      showStandby(myStandby);
+      const kept = await get('tickets', saved);
+      if (kept) await set('tickets', { ...kept, standby: myStandby }, saved);
+    } while (reading.again);
+  } catch {
+    // The line's next change, or the next visit to My tickets, reads them again.
+  } finally {
+    state.standbyReading = null;
+  }
+}
+
+/// Shows `places`, saying so when one of them was just called in.
+function showStandby(places) {
+  for (const place of places) {
+    const before = state.standby.find((known) => known.id === place.id);
+    if (place.admittedAt && before && !before.admittedAt) {
+      notice(t('festival-standby-called', { number: place.number, title: place.item.title }));
+    }
+  }
+  state.standby = places;
+  renderStandby();
+  renderCards();
+  watchStandby();
+}
+
+/// The places still waiting first, then by the items' start.
+function renderStandby() {
+  const places = [...state.standby].sort(
+    (a, b) => Boolean(a.admittedAt) - Boolean(b.admittedAt) || new Date(a.item.startsAt) - new Date(b.item.startsAt),
+  );
+  $('standby-places').hidden = places.length === 0;
+  $('standby-list').replaceChildren(...places.map(placeCard));
+}
+
+function placeCard(place) {
+  const card = document.createElement('li');
+  card.className = 'card place';
+  card.dataset.placeId = place.id;
+  card.dataset.itemId = place.item.id;
+  card.dataset.standbyNumber = String(place.number);
+  card.dataset.peopleAhead = place.peopleAhead === null || place.peopleAhead === undefined ? '' : String(place.peopleAhead);
+  card.dataset.standbyAdmitted = String(Boolean(place.admittedAt));
+  const zone = place.item.festival.timezone;
+  const at = (options) => new Intl.DateTimeFormat(state.translator.tag, { timeZone: zone, ...options }).format(new Date(place.item.startsAt));
+  const line = (className, text) => {
+    const element = document.createElement('p');
+    element.className = className;
+    element.textContent = text;
+    card.append(element);
+  };
+  line('title', place.item.title);
+  line('when', `${at({ weekday: 'long', month: 'long', day: 'numeric' })} ${at({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })} · ${place.item.venue.name}`);
+  line('label', t('festival-standby-your-number'));
+  line('number', String(place.number));
+  line('status', placeSentence(place));
+  line('people', t('festival-standby-people', { people: place.quantity }));
+  const waiting = !place.admittedAt && new Date(place.item.lateEntryUntil) >= new Date();
+  if (waiting) {
+    line('quiet', t('festival-standby-help'));
+    const actions = document.createElement('div');
+    actions.className = 'actions';
+    const leave = document.createElement('button');
+    leave.type = 'button';
+    leave.className = 'leave';
+    leave.textContent = t('festival-standby-leave');
+    leave.addEventListener('click', () => leaveStandby(place));
+    actions.append(leave);
+    card.append(actions);
+  }
+  return card;
+}
+
 // --- My tickets -------------------------------------------------------------------
 
 async function loadTickets() {
   if (!state.credentials.present) return renderTickets();
   try {
-    const { myTickets, myWaitlist } = await state.api.request(MY_TICKETS);
+    const { myTickets, myWaitlist, myStandby } = await state.api.request(MY_TICKETS);
     state.tickets = myTickets;
     state.waitlist = myWaitlist;
-    await set('tickets', { tickets: myTickets, waitlist: myWaitlist, at: new Date().toISOString() }, saved);
+    showStandby(myStandby);
+    await set('tickets', { tickets: myTickets, waitlist: myWaitlist, standby: myStandby, at: new Date().toISOString() }, saved);
     setOnline(true);
     $('tickets-saved').hidden = true;
   } catch (error) {
@@ -361,6 +577,8 @@ async function loadTickets() {
     if (kept) {
       state.tickets = kept.tickets;
       state.waitlist = kept.waitlist;
+      state.standby = kept.standby ?? [];
+      renderStandby();
       $('tickets-saved').textContent = t('festival-tickets-saved', { when: new Date(kept.at).toLocaleString(state.translator.tag) });
       $('tickets-saved').hidden = false;
     }
@@ -413,15 +631,30 @@ function ticketCard(ticket) {
   line('title', ticket.item.title);
   line('when', `${at({ weekday: 'long', month: 'long', day: 'numeric' })} ${at({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })}`);
   line('where', `${ticket.item.venue.name} · ${t('festival-gates', { gates: ticket.item.venue.gates.join(', ') })}`);
-  const qr = document.createElement('img');
-  qr.className = 'qr';
-  qr.alt = t('festival-qr-alt', { holder: ticket.holderName });
-  qr.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(ticket.qrSvg)}`;
-  card.append(qr);
+  // A released ticket no longer lets anyone in: no code to show at the door.
+  if (ticket.status !== 'RELEASED') {
+    const qr = document.createElement('img');
+    qr.className = 'qr';
+    qr.alt = t('festival-qr-alt', { holder: ticket.holderName });
+    qr.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(ticket.qrSvg)}`;
+    card.append(qr);
+  }
   line('holder', ticket.holderName);
   line('status', t(`festival-ticket-${ticket.status.toLowerCase().replaceAll('_', '-')}`));
+  if (ticket.status === 'RELEASED') {
+    const time = new Intl.DateTimeFormat(state.translator.tag, { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    line('quiet', t('festival-ticket-released-help', { time: time.format(new Date(ticket.item.releaseAt)) }));
+  }
   const actions = document.createElement('div');
   actions.className = 'actions';
+  if (ticket.status === 'RELEASED' && standbyOpen(ticket.item) && !state.standby.some((place) => place.item.id === ticket.item.id)) {
+    const standby = document.createElement('button');
+    standby.type = 'button';
+    standby.className = 'primary standby';
+    standby.textContent = t('festival-standby-join');
+    standby.addEventListener('click', () => openStandby(ticket.item));
+    actions.append(standby);
+  }
   const calendar = document.createElement('a');
   calendar.className = 'button';
   calendar.href = `/items/${ticket.item.id}/calendar.ics`;
@@ -544,6 +777,8 @@ async function main() {
   $('reserve-quantity').addEventListener('change', renderHolderNames);
   $('reserve-cancel').addEventListener('click', () => $('reserve').close());
   $('reserve-waitlist').addEventListener('click', joinWaitlist);
+  $('standby-form').addEventListener('submit', joinStandby);
+  $('standby-cancel').addEventListener('click', () => $('standby-join').close());
   accountForm('sign-in', async ({ email, password }) => {
     const { login } = await state.api.request(LOGIN, { input: { email, password } });
     await signedIn(login);
@@ -562,6 +797,7 @@ async function main() {
     state.credentials.clear();
     state.tickets = [];
     state.waitlist = [];
+    showStandby([]);
     await set('tickets', undefined, saved);
     renderAccount();
     renderTickets();
@@ -572,8 +808,15 @@ async function main() {
     route();
   });
   addEventListener('offline', () => setOnline(false));
+  // Standby lines open and close while the page stays open.
+  setInterval(() => {
+    renderCards();
+    watchStandby();
+  }, 30 * 1000);
 
   await loadMe();
+  // The places in standby lines are followed whichever page is open.
+  if (state.credentials.present) readStandby();
   try {
     await chooseFestival();
   } catch (error) {

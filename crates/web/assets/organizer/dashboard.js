@@ -4,7 +4,8 @@
 // chart and the attendance CSV, both through short-lived signed links.
 import { $, countryName, formatDay, formatTime, h, localDate } from '/organizer/ui.js';
 
-const ATTENDANCE_FIELDS = 'ticketCapacity venueCapacity issued checkedIn cancelled noShows waitlisted checkInRate';
+const ATTENDANCE_FIELDS = `ticketCapacity venueCapacity issued checkedIn cancelled noShows waitlisted checkInRate
+  released standbyAdmitted standbyWaiting standbyPlaces`;
 const PROGRAMME = `query Programme($id: ID!, $after: String, $startsAfter: DateTime) {
   festival(id: $id) {
     programme(first: 200, after: $after, filter: { startsAfter: $startsAfter }) {
@@ -201,7 +202,7 @@ export class Dashboard {
       const itemDay = localDate(item.startsAt, festival.timezone);
       if (itemDay !== day) {
         day = itemDay;
-        rows.push(h('tr', { class: 'day', 'data-day': day }, h('th', { colspan: 9, scope: 'rowgroup' }, formatDay(day, tag))));
+        rows.push(h('tr', { class: 'day', 'data-day': day }, h('th', { colspan: 13, scope: 'rowgroup' }, formatDay(day, tag))));
       }
       const row = h('tr', { 'data-item-id': item.id });
       rows.push(row);
@@ -236,6 +237,10 @@ export class Dashboard {
       ['ticketCapacity', numbers.ticketCapacity],
       ['venueCapacity', numbers.venueCapacity],
       ['waitlisted', numbers.waitlisted],
+      ['released', numbers.released],
+      ['standbyAdmitted', numbers.standbyAdmitted],
+      ['standbyWaiting', numbers.standbyWaiting],
+      ['standbyPlaces', numbers.standbyPlaces],
     ]) {
       row.dataset[name] = String(value ?? '');
     }
@@ -251,6 +256,11 @@ export class Dashboard {
       h('td', { class: 'number', title: t('organizer-capacity-explained') },
         numbers.ticketCapacity === undefined ? '–' : `${numbers.ticketCapacity} / ${numbers.venueCapacity}`),
       number(numbers.waitlisted),
+      number(numbers.released),
+      number(numbers.standbyAdmitted),
+      number(numbers.standbyWaiting),
+      h('td', { class: 'number', title: t('organizer-standby-places-explained') },
+        numbers.standbyPlaces === undefined ? '–' : String(numbers.standbyPlaces)),
       h('td', { class: 'actions' },
         h('button', { type: 'button', class: 'small', 'data-action': 'chart', onclick: () => this.openChart(item) }, t('organizer-chart')),
         h('button', {
@@ -279,13 +289,23 @@ export class Dashboard {
       ...this.totals.map((row) =>
         h(
           'tr',
-          { 'data-key': row.key, 'data-issued': row.attendance.issued, 'data-checked-in': row.attendance.checkedIn },
+          {
+            'data-key': row.key,
+            'data-issued': row.attendance.issued,
+            'data-checked-in': row.attendance.checkedIn,
+            'data-released': row.attendance.released,
+            'data-standby-admitted': row.attendance.standbyAdmitted,
+            'data-standby-waiting': row.attendance.standbyWaiting,
+          },
           h('th', { scope: 'row' }, label(row)),
           h('td', { class: 'number' }, String(row.attendance.issued)),
           h('td', { class: 'number' }, String(row.attendance.checkedIn)),
           h('td', { class: 'number' }, String(row.attendance.noShows)),
           h('td', { class: 'number' }, String(row.attendance.cancelled)),
           h('td', { class: 'number' }, String(row.attendance.waitlisted)),
+          h('td', { class: 'number' }, String(row.attendance.released)),
+          h('td', { class: 'number' }, String(row.attendance.standbyAdmitted)),
+          h('td', { class: 'number' }, String(row.attendance.standbyWaiting)),
           h('td', { class: 'number' }, new Intl.NumberFormat(tag, { style: 'percent' }).format(row.attendance.checkInRate)),
         ),
       ),

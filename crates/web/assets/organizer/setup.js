@@ -8,6 +8,7 @@ const VENUE_FIELDS = 'id name address capacity gates';
 const FILM_FIELDS = 'id title originalTitle countries languages runtimeMinutes director';
 const ITEM_FIELDS = `id title kind status startsAt endsAt ticketCapacity maxTicketsPerAttendee requiresSettledAccount
   reservationOpensAt reservationClosesAt doorsOpenMinutes lateEntryMinutes waitlistLength
+  standbyOpensMinutes releaseUnscannedMinutes
   venue { id name } film { ${FILM_FIELDS} } attendance { issued }`;
 const FESTIVAL = `query Festival($id: ID!, $after: String) {
   festival(id: $id) {
@@ -351,6 +352,8 @@ export class Setup {
       form.elements.maxTicketsPerAttendee.value = item.maxTicketsPerAttendee;
       form.elements.doorsOpenMinutes.value = item.doorsOpenMinutes;
       form.elements.lateEntryMinutes.value = item.lateEntryMinutes;
+      form.elements.standbyOpensMinutes.value = item.standbyOpensMinutes;
+      form.elements.releaseUnscannedMinutes.value = item.releaseUnscannedMinutes ?? '';
       form.elements.reservationOpensAt.value = toLocalInput(item.reservationOpensAt, zone);
       form.elements.reservationClosesAt.value = toLocalInput(item.reservationClosesAt, zone);
       form.elements.requiresSettledAccount.checked = item.requiresSettledAccount;
@@ -364,22 +367,36 @@ export class Setup {
     const zone = this.festival.timezone;
     const value = (name) => form.elements[name].value;
     const itemId = value('itemId');
+    const before = this.items.find((item) => item.id === itemId);
+    // Left as it was, the close of reservations is not sent: the server
+    // then moves it to a new release time.
+    const closesKept = before && toLocalInput(before.reservationClosesAt, zone) === value('reservationClosesAt');
     const times = {
       startsAt: fromLocalInput(value('startsAt'), zone),
       endsAt: fromLocalInput(value('endsAt'), zone),
       reservationOpensAt: fromLocalInput(value('reservationOpensAt'), zone),
-      reservationClosesAt: fromLocalInput(value('reservationClosesAt'), zone),
+      reservationClosesAt: closesKept ? null : fromLocalInput(value('reservationClosesAt'), zone),
     };
     const settings = {
       ticketCapacity: number(value('ticketCapacity')),
       maxTicketsPerAttendee: number(value('maxTicketsPerAttendee')),
       requiresSettledAccount: form.elements.requiresSettledAccount.checked,
+      standbyOpensMinutes: number(value('standbyOpensMinutes')),
     };
     // Absent rather than null: an empty field keeps (or defaults) its value.
     const present = (fields) => Object.fromEntries(Object.entries(fields).filter(([, field]) => field !== null));
+    // Empty is "never": null clears it. Sent only when it changes, as the
+    // server holds it fixed once the release has happened.
+    const release = number(value('releaseUnscannedMinutes'));
+    const releaseChanged = (before?.releaseUnscannedMinutes ?? null) !== release;
     const saved = await this.context.attempt(async () => {
       if (itemId) {
-        const input = { itemId, ...present(times), ...present(settings) };
+        const input = {
+          itemId,
+          ...present(times),
+          ...present(settings),
+          ...(releaseChanged ? { releaseUnscannedMinutes: release } : {}),
+        };
         return (await this.context.api.request(UPDATE_ITEM, { input })).updateItem;
       }
       const input = {
@@ -391,6 +408,7 @@ export class Setup {
           title: value('title').trim() || null,
           doorsOpenMinutes: number(value('doorsOpenMinutes')),
           lateEntryMinutes: number(value('lateEntryMinutes')),
+          releaseUnscannedMinutes: release,
         }),
         ...present(times),
         ...present(settings),
