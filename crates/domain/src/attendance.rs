@@ -276,7 +276,14 @@ mod tests {
         assert_eq!(attendance.standby_admitted, 4);
         assert_eq!(attendance.standby_waiting, 5);
         assert_eq!(attendance.standby_places, 13);
-        let sum = attendance.plus(attendance);
+        let other = Attendance {
+            released: 3,
+            standby_admitted: 1,
+            standby_waiting: 2,
+            standby_places: 5,
+            ..Attendance::default()
+        };
+        let sum = attendance.plus(other);
         assert_eq!(
             (
                 sum.released,
@@ -284,7 +291,7 @@ mod tests {
                 sum.standby_waiting,
                 sum.standby_places
             ),
-            (4, 8, 10, 26)
+            (5, 5, 7, 18)
         );
     }
 }

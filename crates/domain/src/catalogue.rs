@@ -877,6 +877,7 @@ mod tests {
         );
         parts.reservation_closes_at = parts.starts_at - Duration::minutes(10);
         let released = Schedule::new(parts).unwrap();
+        assert_eq!(released.release_unscanned(), Some(Minutes::of(10)));
         assert_eq!(
             released.release_at(),
             Some(parts.starts_at - Duration::minutes(10))
@@ -947,6 +948,37 @@ mod tests {
         assert!(
             ItemChanges::default().apply_to(&done).is_ok(),
             "other changes stay possible"
+        );
+    }
+
+    #[test]
+    fn a_festival_change_keeps_the_no_show_settings_it_does_not_name() {
+        let policy = NoShowPolicy {
+            limit: NoShowLimit::parse("noShowLimit", 3).ok(),
+            block_days: BlockDays::parse("noShowBlockDays", 30).unwrap(),
+            cancel_without_penalty: Minutes::of(60),
+        };
+        assert_eq!(FestivalChanges::default().no_shows_of(policy), policy);
+        let changes = FestivalChanges {
+            no_show_limit: Some(None),
+            no_show_block_days: BlockDays::parse("noShowBlockDays", 2).ok(),
+            ..FestivalChanges::default()
+        };
+        assert_eq!(
+            changes.no_shows_of(policy),
+            NoShowPolicy {
+                limit: None,
+                block_days: BlockDays::parse("noShowBlockDays", 2).unwrap(),
+                ..policy
+            }
+        );
+        let cancel = FestivalChanges {
+            cancel_without_penalty: Some(Minutes::of(15)),
+            ..FestivalChanges::default()
+        };
+        assert_eq!(
+            cancel.no_shows_of(policy).cancel_without_penalty,
+            Minutes::of(15)
         );
     }
 }

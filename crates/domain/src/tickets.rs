@@ -717,4 +717,18 @@ mod tests {
             ));
         }
     }
+
+    #[test]
+    fn statuses_round_trip_through_their_stored_names() {
+        for (status, name) in [
+            (TicketStatus::Active, "ACTIVE"),
+            (TicketStatus::CheckedIn, "CHECKED_IN"),
+            (TicketStatus::Cancelled, "CANCELLED"),
+            (TicketStatus::Released, "RELEASED"),
+        ] {
+            assert_eq!(status.as_str(), name);
+            assert_eq!(TicketStatus::from_stored(name), Some(status));
+        }
+        assert_eq!(TicketStatus::from_stored("USED"), None);
+    }
 }
