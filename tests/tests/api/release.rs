@@ -24,6 +24,7 @@ on_both_databases!(
     holders_racing_their_own_release_each_get_one_consistent_answer,
     two_hundred_walk_ups_called_at_once_at_several_gates_never_pass_the_capacity,
     calling_the_line_lets_people_in_in_order_within_the_room_and_says_why_not,
+    a_call_reads_a_long_line_past_its_first_page,
     an_offline_scan_before_the_release_synced_after_it_admits_while_there_is_room,
     an_organizer_sets_the_release_and_reservations_close_at_it,
 );
@@ -619,4 +620,42 @@ async fn an_organizer_sets_the_release_and_reservations_close_at_it(app: TestApp
         update(json!({ "itemId": released_item["id"], "releaseUnscannedMinutes": 5 })).await;
     assert_eq!(changed_after.error_field(), "releaseUnscannedMinutes");
     assert!(changed_after.0.to_string().contains("released at"));
+}
+
+async fn a_call_reads_a_long_line_past_its_first_page(app: TestApp) {
+    let festival = festival(&app, "standby-long-line").await;
+    set_capacity(&app, &festival, 1).await;
+    let item = create_item(&app, &festival, 20, json!({})).await;
+    let door = staff(&app, &festival).await;
+    // 65 pairs, more than a page of the line, then one single: the one
+    // seat left fits the single only.
+    let mut quantities = vec![2; 65];
+    quantities.push(1);
+    walk_ups(&app, &door, &item, &quantities).await;
+    let call = |count: i64| {
+        let app = &app;
+        let door = door.clone();
+        let input = json!({ "input": { "itemId": item["id"], "count": count } });
+        async move { app.gql(Some(&door), CALL, input).await }
+    };
+
+    let single = call(1).await;
+    let full = call(1).await;
+    set_capacity(&app, &festival, 2).await;
+    let one_seat_for_pairs = call(5).await;
+
+    assert_eq!(
+        single.data("/callStandby").as_array().map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(single.data("/callStandby/0/number"), 66);
+    assert_eq!(full.data("/callStandby"), &json!([]));
+    assert_eq!(
+        one_seat_for_pairs.data("/callStandby"),
+        &json!([]),
+        "no pair fits in one seat, however long the line"
+    );
+    let state = item_state(&app, &festival, &item).await;
+    assert_eq!(state["attendance"]["standbyWaiting"], 130);
+    assert_eq!(admitted(&app, &item).await, 1);
 }
