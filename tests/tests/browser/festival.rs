@@ -25,6 +25,16 @@ const EMAIL: &str = "mai@example.com";
 
 async fn sign_up(browser: &Browser, app: &TestApp) {
     browser.goto(&app.url("/#account")).await.unwrap();
+    // The account view shows once the page's modules have run: typing
+    // before then meets a hidden form.
+    browser
+        .wait_until(
+            "const field = document.querySelector('#sign-up [name=displayName]');
+             return field !== null && field.getClientRects().length > 0;",
+            WAIT,
+        )
+        .await
+        .unwrap();
     browser
         .type_into("#sign-up [name=displayName]", "Tran Thi Mai")
         .await
