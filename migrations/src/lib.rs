@@ -8,6 +8,7 @@
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
 
+mod columns;
 mod m20261126_000001_create_catalogue;
 mod m20261126_000002_create_accounts;
 mod m20261126_000003_create_tickets;

@@ -5,10 +5,12 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::columns::{add_columns, drop_columns};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum ProgrammeItem {
     Table,
     ReleaseUnscannedMinutes,
@@ -16,7 +18,7 @@ enum ProgrammeItem {
     ReleasedAt,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum StandbyPlace {
     Table,
     AdmittedAt,
@@ -26,21 +28,16 @@ enum StandbyPlace {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // SQLite adds one column per ALTER TABLE.
-        for column in [
-            integer_null(ProgrammeItem::ReleaseUnscannedMinutes),
-            timestamp_with_time_zone_null(ProgrammeItem::ReleaseAt),
-            timestamp_with_time_zone_null(ProgrammeItem::ReleasedAt),
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(ProgrammeItem::Table)
-                        .add_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
+        add_columns(
+            manager,
+            ProgrammeItem::Table,
+            [
+                integer_null(ProgrammeItem::ReleaseUnscannedMinutes),
+                timestamp_with_time_zone_null(ProgrammeItem::ReleaseAt),
+                timestamp_with_time_zone_null(ProgrammeItem::ReleasedAt),
+            ],
+        )
+        .await?;
         manager
             .create_index(
                 Index::create()
@@ -50,33 +47,25 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        for column in [
-            timestamp_with_time_zone_null(StandbyPlace::AdmittedAt),
-            text_null(StandbyPlace::AdmittedGate),
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(StandbyPlace::Table)
-                        .add_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
+        add_columns(
+            manager,
+            StandbyPlace::Table,
+            [
+                timestamp_with_time_zone_null(StandbyPlace::AdmittedAt),
+                text_null(StandbyPlace::AdmittedGate),
+            ],
+        )
+        .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [StandbyPlace::AdmittedAt, StandbyPlace::AdmittedGate] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(StandbyPlace::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
+        drop_columns(
+            manager,
+            StandbyPlace::Table,
+            [StandbyPlace::AdmittedAt, StandbyPlace::AdmittedGate],
+        )
+        .await?;
         manager
             .drop_index(
                 Index::drop()
@@ -85,20 +74,16 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for column in [
-            ProgrammeItem::ReleaseUnscannedMinutes,
-            ProgrammeItem::ReleaseAt,
-            ProgrammeItem::ReleasedAt,
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(ProgrammeItem::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
+        drop_columns(
+            manager,
+            ProgrammeItem::Table,
+            [
+                ProgrammeItem::ReleaseUnscannedMinutes,
+                ProgrammeItem::ReleaseAt,
+                ProgrammeItem::ReleasedAt,
+            ],
+        )
+        .await?;
         Ok(())
     }
 }

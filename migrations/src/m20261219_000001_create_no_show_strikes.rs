@@ -5,10 +5,12 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::columns::{add_columns, drop_columns};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum Festival {
     Table,
     Id,
@@ -17,7 +19,7 @@ enum Festival {
     CancelWithoutPenaltyMinutes,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum ProgrammeItem {
     Table,
     Id,
@@ -25,19 +27,19 @@ enum ProgrammeItem {
     StrikesCountedAt,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum Account {
     Table,
     Id,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum Ticket {
     Table,
     Id,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum NoShowStrike {
     Table,
     Id,
@@ -65,36 +67,27 @@ fn reference(
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // SQLite adds one column per ALTER TABLE.
-        for column in [
-            integer_null(Festival::NoShowLimit),
-            integer(Festival::NoShowBlockDays).default(7).take(),
-            integer(Festival::CancelWithoutPenaltyMinutes)
-                .default(120)
-                .take(),
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Festival::Table)
-                        .add_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        for column in [
-            timestamp_with_time_zone_null(ProgrammeItem::StrikesDueAt),
-            timestamp_with_time_zone_null(ProgrammeItem::StrikesCountedAt),
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(ProgrammeItem::Table)
-                        .add_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
+        add_columns(
+            manager,
+            Festival::Table,
+            [
+                integer_null(Festival::NoShowLimit),
+                integer(Festival::NoShowBlockDays).default(7).take(),
+                integer(Festival::CancelWithoutPenaltyMinutes)
+                    .default(120)
+                    .take(),
+            ],
+        )
+        .await?;
+        add_columns(
+            manager,
+            ProgrammeItem::Table,
+            [
+                timestamp_with_time_zone_null(ProgrammeItem::StrikesDueAt),
+                timestamp_with_time_zone_null(ProgrammeItem::StrikesCountedAt),
+            ],
+        )
+        .await?;
         manager
             .create_index(
                 Index::create()
@@ -161,30 +154,22 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for column in [ProgrammeItem::StrikesDueAt, ProgrammeItem::StrikesCountedAt] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(ProgrammeItem::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        for column in [
-            Festival::NoShowLimit,
-            Festival::NoShowBlockDays,
-            Festival::CancelWithoutPenaltyMinutes,
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Festival::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
+        drop_columns(
+            manager,
+            ProgrammeItem::Table,
+            [ProgrammeItem::StrikesDueAt, ProgrammeItem::StrikesCountedAt],
+        )
+        .await?;
+        drop_columns(
+            manager,
+            Festival::Table,
+            [
+                Festival::NoShowLimit,
+                Festival::NoShowBlockDays,
+                Festival::CancelWithoutPenaltyMinutes,
+            ],
+        )
+        .await?;
         Ok(())
     }
 }
