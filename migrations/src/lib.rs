@@ -20,6 +20,7 @@ mod m20261216_000001_add_scanner_gate;
 mod m20261217_000001_create_standby_line;
 mod m20261218_000001_add_release_and_standby_admission;
 mod m20261219_000001_create_no_show_strikes;
+mod m20261220_000001_add_standby_tickets;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261217_000001_create_standby_line::Migration),
             Box::new(m20261218_000001_add_release_and_standby_admission::Migration),
             Box::new(m20261219_000001_create_no_show_strikes::Migration),
+            Box::new(m20261220_000001_add_standby_tickets::Migration),
         ]
     }
 }

@@ -82,5 +82,6 @@ pub fn ticket(item: &Item, status: TicketStatus) -> Ticket {
         checked_in_at: None,
         checked_in_gate: None,
         seat: None,
+        from_standby: false,
     }
 }

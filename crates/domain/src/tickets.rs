@@ -74,6 +74,9 @@ pub struct Ticket {
     pub checked_in_gate: Option<String>,
     /// The seat, for seated items (none yet: general admission).
     pub seat: Option<String>,
+    /// Issued to a person called from the standby line, admitted on the
+    /// spot: over the venue's room, not the item's ticket capacity.
+    pub from_standby: bool,
 }
 
 impl Ticket {
@@ -221,6 +224,30 @@ pub enum Cancellation {
     AlreadyCancelled,
     /// Its place goes back to the item (and to the waitlist).
     GiveBack,
+}
+
+/// Takes `candidates` in their order while their people fit in `room`, at
+/// most `limit` of them; one that does not fit is passed over for the next
+/// that does. The standby line is called so, and a ballot's winners drawn.
+pub(crate) fn fill_in_order<T>(
+    candidates: impl IntoIterator<Item = T>,
+    room: u32,
+    limit: usize,
+    people: impl Fn(&T) -> u32,
+) -> Vec<T> {
+    let mut left = room;
+    let mut taken = Vec::new();
+    for candidate in candidates {
+        if taken.len() == limit || left == 0 {
+            break;
+        }
+        let people = people(&candidate);
+        if people <= left {
+            left -= people;
+            taken.push(candidate);
+        }
+    }
+    taken
 }
 
 /// Whether `ticket` for `item` may be given back at `now`: an unused ticket
@@ -640,6 +667,7 @@ mod tests {
                     checked_in_at: None,
                     checked_in_gate: None,
                     seat: None,
+                    from_standby: false,
                 })
                 .collect(),
             created_at: time::now(),

@@ -49,7 +49,9 @@ fn count(value: i64) -> u32 {
 
 impl Store {
     /// Ticket, waitlist and standby counts of these items: three grouped
-    /// queries, whatever the number of items.
+    /// queries, whatever the number of items. Tickets issued from the
+    /// standby line are counted with their places (`standby_admitted`),
+    /// not with the tickets reserved.
     #[tracing::instrument(level = "debug", skip_all, fields(count = items.len()), err(level = "debug"))]
     pub async fn item_counts(
         &self,
@@ -65,6 +67,7 @@ impl Store {
             .column(ticket::Column::Status)
             .column_as(ticket::Column::Id.count(), "tickets")
             .filter(ticket::Column::ItemId.is_in(in_list(items.iter().copied())))
+            .filter(ticket::Column::FromStandby.eq(false))
             .group_by(ticket::Column::ItemId)
             .group_by(ticket::Column::Status)
             .into_tuple()
@@ -143,7 +146,7 @@ impl Store {
         convert_all(rows)
     }
 
-    /// When each checked-in ticket of an item was admitted.
+    /// When each reserved ticket of an item checked in was admitted.
     #[tracing::instrument(level = "debug", skip_all, fields(item = %item_id), err(level = "debug"))]
     pub async fn check_in_times(&self, item_id: ItemId) -> Result<Vec<Timestamp>, StoreError> {
         let times: Vec<Option<Timestamp>> = ticket::Entity::find()
@@ -151,6 +154,7 @@ impl Store {
             .column(ticket::Column::CheckedInAt)
             .filter(ticket::Column::ItemId.eq(item_id.as_uuid()))
             .filter(ticket::Column::Status.eq(TicketStatus::CheckedIn.as_str()))
+            .filter(ticket::Column::FromStandby.eq(false))
             .into_tuple()
             .all(&self.db)
             .await?;

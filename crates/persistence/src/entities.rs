@@ -238,6 +238,7 @@ pub(crate) mod ticket {
         pub checked_in_gate: Option<String>,
         pub seat: Option<String>,
         pub created_at: DateTimeUtc,
+        pub from_standby: bool,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,6 +24,7 @@ on_both_databases!(
     holders_racing_their_own_release_each_get_one_consistent_answer,
     two_hundred_walk_ups_called_at_once_at_several_gates_never_pass_the_capacity,
     calling_the_line_lets_people_in_in_order_within_the_room_and_says_why_not,
+    an_attendees_called_place_becomes_their_tickets_checked_in_at_the_gate,
     a_call_reads_a_long_line_past_its_first_page,
     an_offline_scan_before_the_release_synced_after_it_admits_while_there_is_room,
     an_organizer_sets_the_release_and_reservations_close_at_it,
@@ -510,6 +511,76 @@ async fn calling_the_line_lets_people_in_in_order_within_the_room_and_says_why_n
         ))
         .await;
     assert_eq!(gate, 1, "the gate they came in at is kept");
+}
+
+async fn an_attendees_called_place_becomes_their_tickets_checked_in_at_the_gate(app: TestApp) {
+    let festival = festival(&app, "standby-tickets").await;
+    let item = create_item(&app, &festival, 20, json!({})).await;
+    let door = staff(&app, &festival).await;
+    let mai = app.attendee("mai@example.org").await;
+    let linh = app.attendee("linh@example.org").await;
+    buy(&app, &linh, &item).await;
+    let joined = app
+        .gql(
+            Some(&mai),
+            "mutation($input: JoinStandbyInput!) { joinStandby(input: $input) { id } }",
+            json!({ "input": { "itemId": item["id"], "quantity": 2 } }),
+        )
+        .await;
+    assert!(joined.data("/joinStandby/id").is_string());
+    walk_ups(&app, &door, &item, &[1]).await;
+
+    let called = app
+        .gql(
+            Some(&door),
+            CALL,
+            json!({ "input": { "itemId": item["id"], "count": 2, "gate": "A" } }),
+        )
+        .await;
+    let tickets = app
+        .gql(
+            Some(&mai),
+            "{ myTickets { id code status holderName checkedInAt checkedInGate fromStandby item { id } } }",
+            json!({}),
+        )
+        .await;
+    let tickets = tickets.data("/myTickets").as_array().unwrap().clone();
+    let again = scan(&app, &door, &tickets[0]["code"], &festival.venue, Some("B")).await;
+    let undo = app
+        .gql(
+            Some(&door),
+            "mutation($id: ID!) { undoCheckIn(ticketId: $id) { status } }",
+            json!({ "id": tickets[1]["id"] }),
+        )
+        .await;
+    let state = item_state(&app, &festival, &item).await;
+
+    assert_eq!(called.data("/callStandby").as_array().unwrap().len(), 2);
+    assert_eq!(tickets.len(), 2, "one ticket per person on the place");
+    for ticket in &tickets {
+        assert_eq!(ticket["item"]["id"], item["id"]);
+        assert_eq!(ticket["status"], "CHECKED_IN");
+        assert_eq!(ticket["checkedInGate"], "A");
+        assert_eq!(
+            ticket["checkedInAt"],
+            called.data("/callStandby/0/admittedAt").clone()
+        );
+        assert_eq!(ticket["fromStandby"], true);
+        assert_eq!(ticket["holderName"], "mai");
+    }
+    assert_eq!(outcome(&again), "ALREADY_CHECKED_IN", "{:?}", again.0);
+    assert_eq!(undo.error_code(), "BAD_USER_INPUT");
+    assert_eq!(undo.error_field(), "ticketId");
+    assert_eq!(
+        admitted(&app, &item).await,
+        3,
+        "two from Mai's place, one walk-up"
+    );
+    // Reserved tickets and people let in from the line are counted apart.
+    assert_eq!(state["attendance"]["issued"], 1);
+    assert_eq!(state["attendance"]["checkedIn"], 0);
+    assert_eq!(state["attendance"]["standbyAdmitted"], 3);
+    assert_eq!(tickets_with_status(&app, &item, "CHECKED_IN").await, 2);
 }
 
 async fn an_offline_scan_before_the_release_synced_after_it_admits_while_there_is_room(

@@ -82,6 +82,13 @@ impl Node<Ticket> {
     async fn seat(&self) -> Option<&str> {
         self.0.seat.as_deref()
     }
+
+    /// Issued when its holder's standby place was called, and checked in
+    /// there and then: counted in Attendance.standbyAdmitted, not with the
+    /// tickets reserved.
+    async fn from_standby(&self) -> bool {
+        self.0.from_standby
+    }
 }
 
 // Tickets reserved together.
@@ -161,7 +168,7 @@ impl Node<StandbyPlace> {
 
     /// Taken at the door by staff for a person without an account.
     async fn walk_up(&self) -> bool {
-        self.0.walk_up
+        self.0.is_walk_up()
     }
 
     /// People waiting ahead of this place in the line (places left or
@@ -417,8 +424,10 @@ impl TicketsMutation {
     /// a pair that does not fit is passed over for the next single) and
     /// lets their people in on the spot, counted inside like any admission:
     /// never more than the venue holds, whatever the number of gates and
-    /// instances. The places called, in number order; none when there is no
-    /// room. For door staff of the item's venue (or its scanner devices)
+    /// instances. An attendee's place becomes their tickets (one per
+    /// person, checked in at the gate, `fromStandby`); a walk-up's place is
+    /// the record of its people let in. The places called, in number order;
+    /// none when there is no room. For door staff of the item's venue (or its scanner devices)
     /// and organizers, from the doors' opening until late entry closes.
     async fn call_standby(
         &self,

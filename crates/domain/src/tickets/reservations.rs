@@ -258,6 +258,7 @@ impl Reservation {
                     checked_in_at: None,
                     checked_in_gate: None,
                     seat: None,
+                    from_standby: false,
                 })
                 .collect(),
             created_at: now,

@@ -2,9 +2,9 @@
 //! the places that no-shows leave. Who may take a place, and when.
 
 use super::no_shows::check_not_blocked;
-use super::{Quantity, ReservationRefusal};
+use super::{Quantity, Reservation, ReservationRefusal, TicketStatus, fill_in_order};
 use crate::catalogue::Item;
-use crate::ids::{ItemId, StandbyPlaceId};
+use crate::ids::{ItemId, StandbyPlaceId, UserId};
 use crate::input::{InvalidInput, Name};
 use crate::time::Timestamp;
 
@@ -26,10 +26,35 @@ pub struct StandbyPlace {
     pub quantity: Quantity,
     /// When the place was taken.
     pub joined_at: Timestamp,
-    /// Taken at the door by staff, not online by an attendee.
-    pub walk_up: bool,
+    /// The attendee who took it online; None for a walk-up, whom door
+    /// staff gave a place by name.
+    pub holder_id: Option<UserId>,
     /// When door staff called it and let its people in, if they did.
     pub admitted_at: Option<Timestamp>,
+}
+
+impl StandbyPlace {
+    /// Taken at the door by staff, not online by an attendee.
+    pub fn is_walk_up(&self) -> bool {
+        self.holder_id.is_none()
+    }
+
+    /// The tickets an attendee's place becomes when it is called: one per
+    /// person, in the holder's name, admitted on the spot at `gate`, marked
+    /// as coming from the standby line. None for a walk-up: without an
+    /// account there is no one to hold a ticket.
+    pub fn admitted_tickets(&self, gate: Option<&str>, now: Timestamp) -> Option<Reservation> {
+        let holder = self.holder_id?;
+        let names = vec![self.name.clone(); self.quantity.get() as usize];
+        let mut reservation = Reservation::draft(self.item_id, holder, &names, now);
+        for ticket in &mut reservation.tickets {
+            ticket.status = TicketStatus::CheckedIn;
+            ticket.checked_in_at = Some(now);
+            ticket.checked_in_gate = gate.map(str::to_owned);
+            ticket.from_standby = true;
+        }
+        Some(reservation)
+    }
 }
 
 /// Why a place in a standby line is not given.
@@ -155,18 +180,9 @@ pub fn call_standby<'a>(
         ));
     }
     let wanted = usize::try_from(count).unwrap_or(usize::MAX);
-    let mut left = room;
-    let mut called = Vec::new();
-    for place in line {
-        if called.len() == wanted || left == 0 {
-            break;
-        }
-        if place.quantity.get() <= left {
-            left -= place.quantity.get();
-            called.push(place);
-        }
-    }
-    Ok(called)
+    Ok(fill_in_order(line, room, wanted, |place| {
+        place.quantity.get()
+    }))
 }
 
 fn moment(at: Timestamp) -> String {
@@ -282,10 +298,39 @@ mod tests {
                 name: Name::parse("name", "Walk-up").unwrap(),
                 quantity: quantity(people),
                 joined_at: time::now(),
-                walk_up: true,
+                holder_id: None,
                 admitted_at: None,
             })
             .collect()
+    }
+
+    #[test]
+    fn an_attendees_called_place_becomes_tickets_let_in_on_the_spot() {
+        let item = item();
+        let now = time::now();
+        let mut pair = line(&[2], &item).remove(0);
+        assert!(pair.is_walk_up());
+        assert!(pair.admitted_tickets(Some("North"), now).is_none());
+
+        let holder = UserId::generate();
+        pair.holder_id = Some(holder);
+        assert!(!pair.is_walk_up());
+        let reservation = pair.admitted_tickets(Some("North"), now).unwrap();
+        assert_eq!(
+            (reservation.holder_id, reservation.item_id),
+            (holder, item.id)
+        );
+        assert_eq!(reservation.tickets.len(), 2);
+        for ticket in &reservation.tickets {
+            assert_eq!(ticket.status, TicketStatus::CheckedIn);
+            assert_eq!(ticket.checked_in_at, Some(now));
+            assert_eq!(ticket.checked_in_gate.as_deref(), Some("North"));
+            assert!(ticket.from_standby);
+            assert_eq!(
+                (ticket.holder_id, &ticket.holder_name),
+                (holder, &pair.name)
+            );
+        }
     }
 
     fn numbers(called: &[&StandbyPlace]) -> Vec<u32> {

@@ -54,6 +54,13 @@ impl Store {
         if current.status != TicketStatus::CheckedIn {
             return Err(usher_domain::InvalidInput::new("ticketId", "is not checked in").into());
         }
+        if current.from_standby {
+            return Err(usher_domain::InvalidInput::new(
+                "ticketId",
+                "was let in from the standby line: its place cannot be given back",
+            )
+            .into());
+        }
         let transaction = self.begin_write().await?;
         programme_item::Entity::update_many()
             .col_expr(Column::Admitted, Expr::col(Column::Admitted).sub(1))

@@ -48,6 +48,7 @@ impl TryFrom<ticket::Model> for Ticket {
             checked_in_at: row.checked_in_at,
             checked_in_gate: row.checked_in_gate,
             seat: row.seat,
+            from_standby: row.from_standby,
         })
     }
 }
@@ -99,7 +100,8 @@ async fn issue(db: &impl ConnectionTrait, item_id: ItemId, tickets: u32) -> Resu
 }
 
 /// Writes reservations (each with its idempotency key) and their tickets,
-/// in statements of a few shapes. The counters were moved already.
+/// as the domain made them, in statements of a few shapes. The counters
+/// were moved already.
 async fn insert(
     db: &impl ConnectionTrait,
     reservations: &[(&Reservation, Option<&str>)],
@@ -127,13 +129,14 @@ async fn insert(
             account_id: Set(ticket.holder_id.as_uuid()),
             reservation_id: Set(ticket.reservation_id.as_uuid()),
             holder_name: Set(ticket.holder_name.as_str().to_owned()),
-            status: Set(TicketStatus::Active.as_str().to_owned()),
+            status: Set(ticket.status.as_str().to_owned()),
             issued_at: Set(ticket.issued_at),
             cancelled_at: Set(None),
-            checked_in_at: Set(None),
-            checked_in_gate: Set(None),
+            checked_in_at: Set(ticket.checked_in_at),
+            checked_in_gate: Set(ticket.checked_in_gate.clone()),
             seat: Set(None),
             created_at: Set(ticket.issued_at),
+            from_standby: Set(ticket.from_standby),
         })
         .collect();
     insert_padded(db, &tickets).await

@@ -11,7 +11,10 @@
 //! scans: each locks its item, releases the item's unscanned tickets if
 //! their moment has come, lets the domain pick the places that fit
 //! ([`call_standby`]), and counts their people in by the door's conditional
-//! update ([`fill_places`]), which never passes the venue's capacity.
+//! update ([`fill_places`]), which never passes the venue's capacity. An
+//! attendee's place called becomes their tickets, checked in on the spot
+//! ([`StandbyPlace::admitted_tickets`]); a walk-up's place has no holder and
+//! stays the record of its people let in.
 
 use std::collections::HashMap;
 
@@ -25,15 +28,15 @@ use usher_domain::door::batch::Admissions;
 use usher_domain::ids::{ItemId, StandbyPlaceId, UserId};
 use usher_domain::input::Name;
 use usher_domain::tickets::Quantity;
-use usher_domain::tickets::TicketStatus;
 use usher_domain::tickets::standby::{
     StandbyPlace, StandbyRefusal, call_standby, check_taking_standby_place,
 };
+use usher_domain::tickets::{Reservation, TicketStatus};
 use usher_domain::time::Timestamp;
 use uuid::Uuid;
 
 use super::release::release_if_due;
-use super::{no_shows, snapshot};
+use super::{insert, no_shows, snapshot};
 use crate::catalogue::{load_item, load_venue, lock_items};
 use crate::door::batch::fill_places;
 use crate::entities::{account, programme_item, standby_place, ticket};
@@ -197,7 +200,7 @@ impl Store {
             name,
             quantity,
             joined_at: now,
-            walk_up: account_id.is_none(),
+            holder_id: account_id.map(UserId::from),
             admitted_at: None,
         })
     }
@@ -343,7 +346,9 @@ async fn call_places(
     release_if_due(db, call.item_id, call.now).await?;
     let item = load_item(db, call.item_id).await?;
     let venue = load_venue(db, item.venue_id).await?;
-    let gate = venue.gate("gate", call.gate.as_deref())?;
+    let gate = venue
+        .gate("gate", call.gate.as_deref())?
+        .map(|gate| gate.as_str().to_owned());
     // After the release no ticket is held: no need to count them.
     let held = if item.schedule.released_by(call.now) {
         0
@@ -392,10 +397,7 @@ async fn call_places(
         .col_expr(Column::WaitingKey, Expr::val(Option::<String>::None))
         .col_expr(Column::ClosedAt, Expr::val(call.now))
         .col_expr(Column::AdmittedAt, Expr::val(call.now))
-        .col_expr(
-            Column::AdmittedGate,
-            Expr::val(gate.map(|gate| gate.as_str().to_owned())),
-        )
+        .col_expr(Column::AdmittedGate, Expr::val(gate.clone()))
         .filter(Column::Id.is_in(in_list(called.iter().map(|place| place.id.as_uuid()))))
         .filter(Column::Status.eq(WAITING))
         .exec(db)
@@ -406,6 +408,14 @@ async fn call_places(
             call.item_id
         )
         .into());
+    }
+    let tickets: Vec<Reservation> = called
+        .iter()
+        .filter_map(|place| place.admitted_tickets(gate.as_deref(), call.now))
+        .collect();
+    if !tickets.is_empty() {
+        let keyless: Vec<_> = tickets.iter().map(|tickets| (tickets, None)).collect();
+        insert(db, &keyless).await?;
     }
     fill_places(
         db,
@@ -464,7 +474,7 @@ async fn places(
                     Quantity::parse("quantity", row.quantity.into()),
                 )?,
                 joined_at: row.created_at,
-                walk_up: row.account_id.is_none(),
+                holder_id: row.account_id.map(UserId::from),
                 admitted_at: row.admitted_at,
             })
         })
