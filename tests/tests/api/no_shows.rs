@@ -1,7 +1,8 @@
 //! No-show strikes: counted once when late entry closes (by the instances'
 //! own job, on any number of instances), late cancellations too; a
 //! festival with a limit blocks reserving, waitlists and standby lines
-//! until the block ends or an organizer forgives a strike.
+//! until the block ends or an organizer forgives a strike, also when a
+//! blocked attendee fires many reservations at once on two instances.
 
 use std::time::Duration as StdDuration;
 
@@ -121,6 +122,12 @@ async fn strikes_block_an_attendee_until_the_block_ends_or_an_organizer_forgives
 
     let me = strikes(&app, &mai, 2).await;
     let reserved = app.reserve(&mai, &later).await;
+    let other = app.another_instance().await;
+    let burst = join_all((0..12).map(|n| {
+        let instance = if n % 2 == 0 { &app } else { &other };
+        instance.reserve(&mai, &later)
+    }))
+    .await;
     cancel(&app, &linh, &linh_full["id"]).await;
     let still_waiting = app
         .gql(Some(&mai), "{ myWaitlist { position } }", json!({}))
@@ -170,6 +177,16 @@ async fn strikes_block_an_attendee_until_the_block_ends_or_an_organizer_forgives
         "{kinds:?}"
     );
     let until = blocked_until(&reserved);
+    for answer in &burst {
+        assert_eq!(blocked_until(answer), until, "on either instance, at once");
+    }
+    let issued_while_blocked = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM ticket WHERE item_id = {}",
+            app.uuid(later["id"].as_str().unwrap())
+        ))
+        .await;
+    assert_eq!(issued_while_blocked, 0);
     let second_strike = me["noShows"]
         .as_array()
         .unwrap()
