@@ -1,5 +1,5 @@
-//! Adding and dropping a table's columns one ALTER TABLE at a time: SQLite
-//! changes one column per statement.
+//! Column helpers: adding and dropping a table's columns one ALTER TABLE at
+//! a time (SQLite changes one column per statement), and foreign keys.
 
 use sea_orm_migration::prelude::*;
 
@@ -29,4 +29,17 @@ pub(crate) async fn drop_columns(
             .await?;
     }
     Ok(())
+}
+
+/// A foreign key from `from` (table, column) to `to`; a referenced row
+/// cannot be deleted while it is referenced.
+pub(crate) fn reference(
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .on_delete(ForeignKeyAction::Restrict)
+        .take()
 }

@@ -21,6 +21,7 @@ mod m20261217_000001_create_standby_line;
 mod m20261218_000001_add_release_and_standby_admission;
 mod m20261219_000001_create_no_show_strikes;
 mod m20261220_000001_add_standby_tickets;
+mod m20261221_000001_create_ballots;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261218_000001_add_release_and_standby_admission::Migration),
             Box::new(m20261219_000001_create_no_show_strikes::Migration),
             Box::new(m20261220_000001_add_standby_tickets::Migration),
+            Box::new(m20261221_000001_create_ballots::Migration),
         ]
     }
 }

@@ -3,6 +3,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::columns::reference;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -76,17 +78,6 @@ enum SigningKey {
     PublicKey,
     CreatedAt,
     RetiredAt,
-}
-
-fn reference(
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Restrict)
-        .take()
 }
 
 #[async_trait::async_trait]

@@ -5,7 +5,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::columns::{add_columns, drop_columns};
+use crate::columns::{add_columns, drop_columns, reference};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -51,17 +51,6 @@ enum NoShowStrike {
     StruckAt,
     ForgivenAt,
     CreatedAt,
-}
-
-fn reference(
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Restrict)
-        .take()
 }
 
 #[async_trait::async_trait]

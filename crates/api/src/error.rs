@@ -71,6 +71,7 @@ impl ApiError {
             Self::Refused(ReservationRefusal::Overlapping) => "OVERLAPPING_TICKET",
             Self::Refused(ReservationRefusal::Closed(_)) => "RESERVATION_CLOSED",
             Self::Refused(ReservationRefusal::NoShowBlocked { .. }) => "NO_SHOW_BLOCKED",
+            Self::Refused(ReservationRefusal::BallotOnly { .. }) => "BALLOT_ONLY",
             Self::RateLimited { .. } | Self::Refused(ReservationRefusal::AccountTooNew { .. }) => {
                 "RATE_LIMITED"
             }
@@ -199,6 +200,9 @@ impl From<ApiError> for async_graphql::Error {
                 extensions.set("retryAfterSeconds", seconds);
             }
             if let Some(until) = blocked_until {
+                // `until` is the contract's name; `blockedUntil` the one
+                // the first clients read.
+                extensions.set("until", until.to_rfc3339());
                 extensions.set("blockedUntil", until.to_rfc3339());
             }
         })

@@ -71,6 +71,7 @@ async fn prepare(
                 doors_open: Minutes::of(30),
                 late_entry: Minutes::of(15),
                 release_unscanned: None,
+                ballot: None,
             })
             .map_err(invalid)?,
             ticket_capacity: Some(

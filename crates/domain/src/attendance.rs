@@ -25,6 +25,10 @@ pub struct ItemCounts {
     pub standby_admitted: u32,
     /// People waiting in the standby line.
     pub standby_waiting: u32,
+    /// Ballot entries made and not withdrawn.
+    pub ballot_entries: u32,
+    /// Ballot entries holding or having claimed the places they won.
+    pub ballot_won: u32,
 }
 
 impl ItemCounts {
@@ -62,6 +66,10 @@ pub struct Attendance {
     /// People the door may still let in from the standby line (see
     /// [`standby_places`]).
     pub standby_places: u32,
+    /// Ballot entries made and not withdrawn.
+    pub ballot_entries: u32,
+    /// Ballot entries holding or having claimed the places they won.
+    pub ballot_won: u32,
 }
 
 /// How many people the door may still let in from `item`'s standby line
@@ -98,6 +106,8 @@ impl Attendance {
             standby_admitted: counts.standby_admitted,
             standby_waiting: counts.standby_waiting,
             standby_places: standby_places(item, venue_capacity, counts.held(), now),
+            ballot_entries: counts.ballot_entries,
+            ballot_won: counts.ballot_won,
         }
     }
 
@@ -124,6 +134,8 @@ impl Attendance {
             standby_admitted: self.standby_admitted + other.standby_admitted,
             standby_waiting: self.standby_waiting + other.standby_waiting,
             standby_places: self.standby_places + other.standby_places,
+            ballot_entries: self.ballot_entries + other.ballot_entries,
+            ballot_won: self.ballot_won + other.ballot_won,
         }
     }
 }
@@ -267,7 +279,8 @@ mod tests {
             released: 2,
             standby_admitted: 4,
             standby_waiting: 5,
-            ..ItemCounts::default()
+            ballot_entries: 6,
+            ballot_won: 2,
         };
         assert_eq!(counts.held(), 4);
         item.admitted = 7;
@@ -276,22 +289,31 @@ mod tests {
         assert_eq!(attendance.standby_admitted, 4);
         assert_eq!(attendance.standby_waiting, 5);
         assert_eq!(attendance.standby_places, 13);
+        assert_eq!((attendance.ballot_entries, attendance.ballot_won), (6, 2));
         let other = Attendance {
             released: 3,
             standby_admitted: 1,
             standby_waiting: 2,
             standby_places: 5,
+            ballot_entries: 9,
+            ballot_won: 4,
             ..Attendance::default()
         };
-        let sum = attendance.plus(other);
+        let sum = attendance.plus(Attendance {
+            ballot_entries: 1,
+            ballot_won: 1,
+            ..other
+        });
         assert_eq!(
             (
                 sum.released,
                 sum.standby_admitted,
                 sum.standby_waiting,
-                sum.standby_places
+                sum.standby_places,
+                sum.ballot_entries,
+                sum.ballot_won
             ),
-            (5, 5, 7, 18)
+            (5, 5, 7, 18, 7, 3)
         );
     }
 }

@@ -7,7 +7,7 @@ use crate::input::{
     TicketLimit, Timezone,
 };
 use crate::tickets::no_shows::{BlockDays, NoShowLimit, NoShowPolicy};
-use crate::time::Timestamp;
+use crate::time::{Timestamp, minute};
 use crate::wording::count;
 
 /// A festival: the top of the catalogue.
@@ -209,6 +209,8 @@ pub struct Item {
     /// When its unscanned tickets were released to the standby line, once
     /// the release was written.
     pub released_at: Option<Timestamp>,
+    /// When its ballot was drawn, for an item allocated by ballot.
+    pub ballot_drawn_at: Option<Timestamp>,
 }
 
 impl Item {
@@ -219,8 +221,26 @@ impl Item {
             .saturating_sub(self.tickets_issued)
     }
 
+    /// The item's ballot while it is not drawn yet: until then its places
+    /// go by ballot only.
+    pub fn ballot_pending(&self) -> Option<BallotWindow> {
+        self.schedule
+            .ballot()
+            .filter(|_| self.ballot_drawn_at.is_none())
+    }
+
     /// The status an attendee sees at `now`.
     pub fn status(&self, now: Timestamp) -> ProgrammeStatus {
+        if let Some(ballot) = self
+            .ballot_pending()
+            .filter(|_| self.cancelled_at.is_none())
+        {
+            return if now < ballot.opens_at {
+                ProgrammeStatus::NotYetOpen
+            } else {
+                ProgrammeStatus::Ballot
+            };
+        }
         programme_status(
             now,
             &self.schedule,
@@ -251,6 +271,55 @@ pub struct ItemChanges {
     pub standby_opens: Option<Minutes>,
     /// When unscanned tickets are released: `Some(None)` never.
     pub release_unscanned: Option<Option<Minutes>>,
+    /// First come, first served, or a ballot (its times merged with the
+    /// item's own).
+    pub ballot: Option<BallotChange>,
+}
+
+/// How an organizer changes an item's allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BallotChange {
+    /// First come, first served: no ballot.
+    FirstCome,
+    /// By ballot; what is not given is kept from the item's ballot (the
+    /// claim defaults to [`DEFAULT_CLAIM`]).
+    Ballot {
+        /// When entries open.
+        opens_at: Option<Timestamp>,
+        /// When entries close and the draw is made.
+        closes_at: Option<Timestamp>,
+        /// How long a winner has to claim.
+        claim: Option<Minutes>,
+    },
+}
+
+impl BallotChange {
+    /// The ballot this change gives an item whose ballot is `current`.
+    pub fn merged(
+        self,
+        current: Option<BallotWindow>,
+    ) -> Result<Option<BallotWindow>, InvalidInput> {
+        let Self::Ballot {
+            opens_at,
+            closes_at,
+            claim,
+        } = self
+        else {
+            return Ok(None);
+        };
+        let required = |field: &str| InvalidInput::new(field, "is required for a ballot");
+        Ok(Some(BallotWindow {
+            opens_at: opens_at
+                .or(current.map(|ballot| ballot.opens_at))
+                .ok_or_else(|| required("ballotOpensAt"))?,
+            closes_at: closes_at
+                .or(current.map(|ballot| ballot.closes_at))
+                .ok_or_else(|| required("ballotClosesAt"))?,
+            claim: claim
+                .or(current.map(|ballot| ballot.claim))
+                .unwrap_or(DEFAULT_CLAIM),
+        }))
+    }
 }
 
 impl ItemChanges {
@@ -269,11 +338,23 @@ impl ItemChanges {
                     "releaseUnscannedMinutes",
                     format!(
                         "cannot change: the unscanned tickets were released at {}",
-                        released_at.format("%Y-%m-%d %H:%M UTC")
+                        minute(released_at)
                     ),
                 ));
             }
             parts.release_unscanned = release;
+        }
+        if let Some(ballot) = self.ballot {
+            if let Some(drawn_at) = item.ballot_drawn_at {
+                return Err(InvalidInput::new(
+                    "allocation",
+                    format!(
+                        "cannot change: the ballot was drawn at {}",
+                        minute(drawn_at)
+                    ),
+                ));
+            }
+            parts.ballot = ballot.merged(parts.ballot)?;
         }
         parts.reservation_closes_at = match self.reservation_closes_at {
             Some(closes_at) => closes_at,
@@ -379,6 +460,9 @@ pub enum ProgrammeStatus {
     Closed,
     /// The item was cancelled.
     Cancelled,
+    /// Its places go by ballot: entries are taken (from ballotOpensAt),
+    /// or the draw is under way.
+    Ballot,
 }
 
 /// The doors open this long before an item starts, unless the organizer says otherwise.
@@ -387,6 +471,8 @@ pub const DEFAULT_DOORS_OPEN: Minutes = Minutes::of(30);
 pub const DEFAULT_LATE_ENTRY: Minutes = Minutes::of(15);
 /// The standby line opens this long before an item starts, unless the organizer says otherwise.
 pub const DEFAULT_STANDBY_OPENS: Minutes = Minutes::of(60);
+/// A ballot's winners have this long to claim, unless the organizer says otherwise.
+pub const DEFAULT_CLAIM: Minutes = Minutes::of(60);
 
 /// When an item happens and when it can be reserved and entered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -398,6 +484,19 @@ pub struct Schedule {
     doors_open: Minutes,
     late_entry: Minutes,
     release_unscanned: Option<Minutes>,
+    ballot: Option<BallotWindow>,
+}
+
+/// When an item allocated by ballot takes entries, and how long a winner
+/// has to claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BallotWindow {
+    /// Entries are taken from then on.
+    pub opens_at: Timestamp,
+    /// Entries close, and the draw is made, then.
+    pub closes_at: Timestamp,
+    /// How long a winner has to claim their places (at least a minute).
+    pub claim: Minutes,
 }
 
 /// The parts of a schedule, before their rules are checked.
@@ -418,6 +517,9 @@ pub struct ScheduleParts {
     /// How long before the start the tickets not yet scanned are released
     /// to the standby line; none: never.
     pub release_unscanned: Option<Minutes>,
+    /// The ballot's times, for an item allocated by ballot; none: first
+    /// come, first served.
+    pub ballot: Option<BallotWindow>,
 }
 
 impl Schedule {
@@ -461,6 +563,9 @@ impl Schedule {
                 ));
             }
         }
+        if let Some(ballot) = parts.ballot {
+            check_ballot(&ballot, parts.starts_at)?;
+        }
         Ok(Self {
             starts_at: parts.starts_at,
             ends_at: parts.ends_at,
@@ -469,6 +574,7 @@ impl Schedule {
             doors_open: parts.doors_open,
             late_entry: parts.late_entry,
             release_unscanned: parts.release_unscanned,
+            ballot: parts.ballot,
         })
     }
 
@@ -482,7 +588,13 @@ impl Schedule {
             doors_open: self.doors_open,
             late_entry: self.late_entry,
             release_unscanned: self.release_unscanned,
+            ballot: self.ballot,
         }
+    }
+
+    /// The ballot's times, for an item allocated by ballot.
+    pub fn ballot(&self) -> Option<BallotWindow> {
+        self.ballot
     }
 
     /// When the item starts.
@@ -553,6 +665,30 @@ impl Schedule {
     pub fn reservation_window_open(&self, now: Timestamp) -> bool {
         self.reservation_opens_at <= now && now < self.reservation_closes_at
     }
+}
+
+/// A ballot's times are in order: it closes after it opens, and its
+/// winners' claims end no later than the item's start.
+fn check_ballot(ballot: &BallotWindow, starts_at: Timestamp) -> Result<(), InvalidInput> {
+    if ballot.closes_at <= ballot.opens_at {
+        return Err(InvalidInput::new(
+            "ballotClosesAt",
+            "must be after ballotOpensAt",
+        ));
+    }
+    if ballot.claim.get() == 0 {
+        return Err(InvalidInput::new(
+            "claimMinutes",
+            "must be at least 1: winners need time to claim",
+        ));
+    }
+    if ballot.closes_at + ballot.claim.duration() > starts_at {
+        return Err(InvalidInput::new(
+            "ballotClosesAt",
+            "must leave the winners' claimMinutes before startsAt",
+        ));
+    }
+    Ok(())
 }
 
 /// The status an attendee sees for an item at `now`.
@@ -705,6 +841,7 @@ mod tests {
             doors_open: DEFAULT_DOORS_OPEN,
             late_entry: DEFAULT_LATE_ENTRY,
             release_unscanned: None,
+            ballot: None,
         })
         .unwrap_or_else(|error| panic!("{error}"))
     }

@@ -2,7 +2,7 @@
 
 use chrono::Duration;
 
-use crate::catalogue::{Item, ProgrammeKind, Schedule, ScheduleParts, Venue};
+use crate::catalogue::{BallotWindow, Item, ProgrammeKind, Schedule, ScheduleParts, Venue};
 use crate::ids::{FestivalId, ItemId, ReservationId, TicketId, UserId, VenueId};
 use crate::input::{Address, Capacity, Minutes, Name, TicketLimit};
 use crate::tickets::{Ticket, TicketStatus};
@@ -32,6 +32,7 @@ pub fn item_at(starts_at: Timestamp) -> Item {
             doors_open: Minutes::of(30),
             late_entry: Minutes::of(15),
             release_unscanned: None,
+            ballot: None,
         })),
         ticket_capacity: valid(Capacity::parse("ticketCapacity", 10)),
         tickets_issued: 0,
@@ -41,6 +42,7 @@ pub fn item_at(starts_at: Timestamp) -> Item {
         requires_settled_account: false,
         standby_opens: crate::catalogue::DEFAULT_STANDBY_OPENS,
         released_at: None,
+        ballot_drawn_at: None,
     }
 }
 
@@ -50,6 +52,26 @@ pub fn releasing(item: &Item, minutes: u32) -> Item {
     let mut parts = item.schedule.parts();
     parts.release_unscanned = Some(Minutes::of(minutes));
     parts.reservation_closes_at = parts.starts_at - Duration::minutes(i64::from(minutes));
+    Item {
+        schedule: valid(Schedule::new(parts)),
+        ..item.clone()
+    }
+}
+
+/// `item` allocated by a ballot open from `opens_at` until `closes_at`,
+/// whose winners have `claim_minutes` to claim.
+pub fn balloting(
+    item: &Item,
+    opens_at: Timestamp,
+    closes_at: Timestamp,
+    claim_minutes: u32,
+) -> Item {
+    let mut parts = item.schedule.parts();
+    parts.ballot = Some(BallotWindow {
+        opens_at,
+        closes_at,
+        claim: Minutes::of(claim_minutes),
+    });
     Item {
         schedule: valid(Schedule::new(parts)),
         ..item.clone()

@@ -93,6 +93,8 @@ id_type!(
     WaitlistEntryId,
     /// A numbered place in an item's standby line at the door.
     StandbyPlaceId,
+    /// An attendee's entry (alone or with a partner) in an item's ballot.
+    BallotEntryId,
     /// One scan at a door, admitted or refused.
     ScanId,
     /// A no-show strike against a ticket's holder.

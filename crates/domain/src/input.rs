@@ -346,6 +346,11 @@ count_type!(
     Quantity, 20;
 );
 
+impl Quantity {
+    /// One ticket: a ballot partner's.
+    pub const ONE: Self = Self(1);
+}
+
 impl TicketLimit {
     /// The limit when an organizer sets none.
     pub const DEFAULT: Self = Self(2);

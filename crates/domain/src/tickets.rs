@@ -8,6 +8,7 @@ use crate::input::{InvalidInput, MinAccountAge, Name};
 use crate::time::Timestamp;
 use crate::wording::count;
 
+pub mod ballot;
 pub mod no_shows;
 pub mod reservations;
 pub mod standby;
@@ -201,6 +202,18 @@ pub enum ReservationRefusal {
         /// When the block ends.
         until: Timestamp,
     },
+    /// The item's places go by ballot until its draw.
+    #[error(
+        "this item's places go by ballot: enter it from {} until {} (enterBallot)",
+        .opens_at.format("%Y-%m-%d %H:%M UTC"),
+        .closes_at.format("%Y-%m-%d %H:%M UTC")
+    )]
+    BallotOnly {
+        /// When entries open.
+        opens_at: Timestamp,
+        /// When entries close and the draw is made.
+        closes_at: Timestamp,
+    },
 }
 
 /// Why a change to tickets is not made.
@@ -301,7 +314,8 @@ impl ReservationRefusal {
             | Self::LimitExceeded { .. }
             | Self::Overlapping
             | Self::Closed(_)
-            | Self::NoShowBlocked { .. } => None,
+            | Self::NoShowBlocked { .. }
+            | Self::BallotOnly { .. } => None,
         }
     }
 }
@@ -334,13 +348,22 @@ pub fn check_account_age(
 
 /// Why an item takes no reservations now, if it does not.
 pub fn window_refusal(item: &Item, now: Timestamp) -> Option<ReservationRefusal> {
-    match item.status(now) {
+    let status = item.status(now);
+    if let (ProgrammeStatus::Ballot | ProgrammeStatus::NotYetOpen, Some(ballot)) =
+        (status, item.ballot_pending())
+    {
+        return Some(ReservationRefusal::BallotOnly {
+            opens_at: ballot.opens_at,
+            closes_at: ballot.closes_at,
+        });
+    }
+    match status {
         ProgrammeStatus::Cancelled => {
             Some(ReservationRefusal::Closed("closed: the item is cancelled"))
         }
         ProgrammeStatus::NotYetOpen => Some(ReservationRefusal::Closed("not open yet")),
         ProgrammeStatus::Closed => Some(ReservationRefusal::Closed("closed")),
-        ProgrammeStatus::Open | ProgrammeStatus::SoldOut => None,
+        ProgrammeStatus::Open | ProgrammeStatus::SoldOut | ProgrammeStatus::Ballot => None,
     }
 }
 

@@ -16,3 +16,8 @@ pub fn now() -> Timestamp {
 pub fn truncate(moment: Timestamp) -> Timestamp {
     moment.trunc_subsecs(6)
 }
+
+/// A moment as refusals name it: to the minute, in UTC.
+pub(crate) fn minute(moment: Timestamp) -> String {
+    moment.format("%Y-%m-%d %H:%M UTC").to_string()
+}

@@ -48,8 +48,8 @@ fn count(value: i64) -> u32 {
 }
 
 impl Store {
-    /// Ticket, waitlist and standby counts of these items: three grouped
-    /// queries, whatever the number of items. Tickets issued from the
+    /// Ticket, waitlist, standby and ballot counts of these items: four
+    /// grouped queries, whatever the number of items. Tickets issued from the
     /// standby line are counted with their places (`standby_admitted`),
     /// not with the tickets reserved.
     #[tracing::instrument(level = "debug", skip_all, fields(count = items.len()), err(level = "debug"))]
@@ -127,6 +127,11 @@ impl Store {
                 standby::ADMITTED => entry.standby_admitted = count(people),
                 _ => {}
             }
+        }
+        for (item, (entries, won)) in self.ballot_counts(items).await? {
+            let entry = counts.entry(item).or_default();
+            entry.ballot_entries = entries;
+            entry.ballot_won = won;
         }
         Ok(counts)
     }

@@ -107,6 +107,10 @@ pub(crate) mod programme_item {
         pub released_at: Option<DateTimeUtc>,
         pub strikes_due_at: Option<DateTimeUtc>,
         pub strikes_counted_at: Option<DateTimeUtc>,
+        pub ballot_opens_at: Option<DateTimeUtc>,
+        pub ballot_closes_at: Option<DateTimeUtc>,
+        pub claim_minutes: Option<i32>,
+        pub ballot_drawn_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -290,6 +294,56 @@ pub(crate) mod standby_place {
         pub closed_at: Option<DateTimeUtc>,
         pub admitted_at: Option<DateTimeUtc>,
         pub admitted_gate: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod ballot {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "ballot")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub item_id: Uuid,
+        pub secret: String,
+        pub commitment: String,
+        pub entries_digest: Option<String>,
+        pub seed: Option<String>,
+        pub places: Option<i32>,
+        pub drawn_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod ballot_entry {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "ballot_entry")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub item_id: Uuid,
+        pub account_id: Uuid,
+        pub quantity: i32,
+        pub partner_id: Option<Uuid>,
+        pub partner_confirmed_at: Option<DateTimeUtc>,
+        pub status: String,
+        pub entry_key: Option<String>,
+        pub partner_key: Option<String>,
+        pub won_at: Option<DateTimeUtc>,
+        pub claim_until: Option<DateTimeUtc>,
+        pub created_at: DateTimeUtc,
+        pub closed_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

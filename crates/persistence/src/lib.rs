@@ -38,6 +38,7 @@ pub use group_commit::WriterStats;
 pub use keys::{RetiredSigningKey, StoredSigningKey};
 pub use secret_key::{BadSecretKey, SecretKey};
 pub use store::{Backend, Store, StoreOptions, Synchronous, redact_password};
+pub use tickets::ballot::{BallotResult, DrawnEntry, NewBallotEntry};
 pub use tickets::release::Release;
 pub use tickets::standby::StandbyCall;
 pub use usher_domain::door::batch::{ScanAttempt, ScanResult};

@@ -167,7 +167,7 @@ impl Store {
     }
 
     /// What the group-commit writers have done so far.
-    pub fn writer_stats(&self) -> [WriterStats; 3] {
+    pub fn writer_stats(&self) -> [WriterStats; 4] {
         self.writers.stats()
     }
 

@@ -58,6 +58,7 @@ pub(crate) async fn festival(hall: u32, tickets: u32) -> Festival {
             doors_open: Minutes::of(30),
             late_entry: Minutes::of(15),
             release_unscanned: None,
+            ballot: None,
         })
         .unwrap();
         let item = NewItem {

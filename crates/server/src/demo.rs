@@ -275,6 +275,7 @@ async fn create_item(
         doors_open: plan.doors_open,
         late_entry: DEFAULT_LATE_ENTRY,
         release_unscanned: None,
+        ballot: None,
     })
     .map_err(fail)?;
     services

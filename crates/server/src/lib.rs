@@ -125,13 +125,15 @@ async fn refresh_ticket_keys(services: Arc<Services>) {
 }
 
 /// How often an instance looks for items whose unscanned tickets are due
-/// for release, or whose no-shows are due to be counted. The door does not
+/// for release, whose no-shows are due to be counted, whose ballot is due
+/// to be drawn, or whose winners' claims have run out. The door does not
 /// wait for the release (a scan from the release moment on is RELEASED
 /// either way); the standby counts do.
 const RELEASE_POLL: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Releases unscanned tickets when their moment comes, and counts no-shows
-/// when late entry closes: at once on start (catching up on what was missed
+/// Releases unscanned tickets when their moment comes, counts no-shows
+/// when late entry closes, draws ballots when they close and passes on
+/// unclaimed wins at their deadline: at once on start (catching up on what was missed
 /// while no instance ran), then every [`RELEASE_POLL`]. Every instance runs
 /// it; the database makes each happen once.
 async fn settle_due_items(services: Arc<Services>) {
@@ -170,6 +172,34 @@ async fn settle_due_items(services: Arc<Services>) {
                 }
             }
             Err(error) => tracing::warn!(error = format!("{error:#}"), "cannot count no-shows"),
+        }
+        match services
+            .store
+            .draw_due_ballots(usher_domain::time::now())
+            .await
+        {
+            Ok(drawn) => {
+                for item in drawn {
+                    tracing::info!(%item, "drew the ballot of an item");
+                    services.events.item_changed(item);
+                }
+            }
+            Err(error) => tracing::warn!(error = format!("{error:#}"), "cannot draw ballots"),
+        }
+        match services
+            .store
+            .expire_due_claims(usher_domain::time::now())
+            .await
+        {
+            Ok(moved) => {
+                for item in moved {
+                    tracing::info!(%item, "passed on the unclaimed places of a ballot");
+                    services.events.item_changed(item);
+                }
+            }
+            Err(error) => {
+                tracing::warn!(error = format!("{error:#}"), "cannot expire ballot claims")
+            }
         }
     }
 }

@@ -10,6 +10,7 @@ mod account_age;
 mod accounts;
 mod attacks;
 mod attendance;
+mod ballots;
 mod calendar;
 mod catalogue;
 mod cli;

@@ -80,9 +80,11 @@ async fn strikes(app: &TestApp, token: &str, count: usize) -> Value {
 
 fn blocked_until(answer: &Gql) -> DateTime<Utc> {
     assert_eq!(answer.error_code(), "NO_SHOW_BLOCKED", "{:?}", answer.0);
-    let until = answer.0["errors"][0]["extensions"]["blockedUntil"]
+    let extensions = &answer.0["errors"][0]["extensions"];
+    assert_eq!(extensions["until"], extensions["blockedUntil"]);
+    let until = extensions["until"]
         .as_str()
-        .unwrap_or_else(|| panic!("blockedUntil in {:?}", answer.0));
+        .unwrap_or_else(|| panic!("until in {:?}", answer.0));
     DateTime::parse_from_rfc3339(until).unwrap().to_utc()
 }
 

@@ -118,6 +118,8 @@ fn attendance_csv_text(report: &FestivalReport, timezone: Timezone) -> anyhow::R
         "released",
         "standby_admitted",
         "standby_waiting",
+        "ballot_entries",
+        "ballot_won",
     ])?;
     for row in report.rows() {
         let numbers = row.attendance;
@@ -154,6 +156,8 @@ fn attendance_csv_text(report: &FestivalReport, timezone: Timezone) -> anyhow::R
             numbers.released.to_string(),
             numbers.standby_admitted.to_string(),
             numbers.standby_waiting.to_string(),
+            numbers.ballot_entries.to_string(),
+            numbers.ballot_won.to_string(),
         ])?;
     }
     Ok(String::from_utf8(writer.into_inner()?)?)

@@ -73,7 +73,8 @@ impl Node<Attendance> {
         int(self.0.released)
     }
 
-    /// People let in from the standby line: inside, like checkedIn, but on no ticket.
+    /// People let in from the standby line: inside, like checkedIn, but
+    /// not on a reserved ticket.
     async fn standby_admitted(&self) -> i32 {
         int(self.0.standby_admitted)
     }
@@ -87,6 +88,17 @@ impl Node<Attendance> {
     /// minus the people inside minus the tickets still held (none after the release).
     async fn standby_places(&self) -> i32 {
         int(self.0.standby_places)
+    }
+
+    /// Ballot entries made and not withdrawn.
+    async fn ballot_entries(&self) -> i32 {
+        int(self.0.ballot_entries)
+    }
+
+    /// Ballot entries holding (until their claim deadline) or having
+    /// claimed the places they won.
+    async fn ballot_won(&self) -> i32 {
+        int(self.0.ballot_won)
     }
 
     /// checkedIn / issued, 0 when nothing is issued.

@@ -3,8 +3,8 @@
 //!
 //! Each feature module holds its resolvers and the objects of its domain
 //! values: `catalogue` (festivals, venues, films, items), `programme` (a
-//! festival's programme, a page at a time), `accounts`, `tickets`, `door`
-//! and `attendance`. Beneath them lies a base that imports no feature:
+//! festival's programme, a page at a time), `accounts`, `tickets`,
+//! `ballots`, `door` and `attendance`. Beneath them lies a base that imports no feature:
 //! `context` (services, viewer, loaders), `node` (the object of a domain
 //! value), `scalars` and `pagination`. Who may do what is asked of
 //! `crate::access`. Features import one another in one direction only:
@@ -13,6 +13,7 @@
 
 mod accounts;
 mod attendance;
+mod ballots;
 mod catalogue;
 mod context;
 mod door;
@@ -34,6 +35,7 @@ pub struct QueryRoot(
     catalogue::CatalogueQuery,
     accounts::AccountsQuery,
     tickets::TicketsQuery,
+    ballots::BallotsQuery,
     door::DoorQuery,
 );
 
@@ -44,6 +46,7 @@ pub struct MutationRoot(
     tickets::TicketsMutation,
     door::DoorMutation,
     no_shows::NoShowsMutation,
+    ballots::BallotsMutation,
 );
 
 /// The schema type served at /graphql.

@@ -33,6 +33,8 @@ pub enum ProgrammeStatus {
     SoldOut,
     Closed,
     Cancelled,
+    /// Its places go by ballot (enterBallot) until the draw.
+    Ballot,
 }
 
 #[derive(InputObject, Default)]

@@ -6,7 +6,7 @@ use super::{Quantity, Reservation, ReservationRefusal, TicketStatus, fill_in_ord
 use crate::catalogue::Item;
 use crate::ids::{ItemId, StandbyPlaceId, UserId};
 use crate::input::{InvalidInput, Name};
-use crate::time::Timestamp;
+use crate::time::{Timestamp, minute};
 
 /// At most this many people on one place: the holder and a companion.
 pub const MAX_STANDBY_QUANTITY: u32 = 2;
@@ -103,7 +103,7 @@ pub fn check_taking_standby_place(
             format!(
                 "has no standby line yet: it opens {} minutes before the start, at {}",
                 item.standby_opens.get(),
-                moment(opens)
+                minute(opens)
             ),
         )
         .into());
@@ -113,7 +113,7 @@ pub fn check_taking_standby_place(
             "itemId",
             format!(
                 "has no standby line any more: it closed with late entry, at {}",
-                moment(closes)
+                minute(closes)
             ),
         )
         .into());
@@ -166,7 +166,7 @@ pub fn call_standby<'a>(
             "itemId",
             format!(
                 "has its doors closed: they open at {}",
-                moment(item.schedule.doors_open_at())
+                minute(item.schedule.doors_open_at())
             ),
         ));
     }
@@ -175,7 +175,7 @@ pub fn call_standby<'a>(
             "itemId",
             format!(
                 "has closed late entry, at {}",
-                moment(item.schedule.late_entry_until())
+                minute(item.schedule.late_entry_until())
             ),
         ));
     }
@@ -183,10 +183,6 @@ pub fn call_standby<'a>(
     Ok(fill_in_order(line, room, wanted, |place| {
         place.quantity.get()
     }))
-}
-
-fn moment(at: Timestamp) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 #[cfg(test)]

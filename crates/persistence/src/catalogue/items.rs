@@ -15,6 +15,7 @@ use crate::entities::{programme_item, ticket};
 use crate::error::StoreError;
 use crate::rows::{convert_all, in_list, stored_count};
 use crate::store::Store;
+use crate::tickets::ballot::commit_to_a_secret;
 use crate::tickets::standby::close_standby;
 use crate::tickets::waitlist::{close_waitlist, promote_waitlist};
 use crate::transaction::commit;
@@ -43,6 +44,7 @@ impl Store {
         let (title, capacity) =
             new_item_title_and_capacity(new.title, new.ticket_capacity, &venue, film.as_ref())?;
         let parts = new.schedule.parts();
+        let transaction = self.begin_write().await?;
         let row = programme_item::ActiveModel {
             id: Set(ItemId::generate().as_uuid()),
             festival_id: Set(new.festival_id.as_uuid()),
@@ -72,9 +74,17 @@ impl Store {
             released_at: Set(None),
             strikes_due_at: Set(Some(new.schedule.late_entry_until())),
             strikes_counted_at: Set(None),
+            ballot_opens_at: Set(parts.ballot.map(|ballot| ballot.opens_at)),
+            ballot_closes_at: Set(parts.ballot.map(|ballot| ballot.closes_at)),
+            claim_minutes: Set(parts.ballot.map(|ballot| stored_count(ballot.claim.get()))),
+            ballot_drawn_at: Set(None),
         }
-        .insert(&self.db)
+        .insert(&transaction)
         .await?;
+        if parts.ballot.is_some() {
+            commit_to_a_secret(self, &transaction, row.id.into()).await?;
+        }
+        commit(transaction).await?;
         row.try_into()
     }
 
@@ -216,12 +226,31 @@ impl Store {
                 Column::StrikesDueAt,
                 Expr::val(changed.schedule.late_entry_until()),
             )
+            .col_expr(
+                Column::BallotOpensAt,
+                Expr::val(schedule.ballot.map(|ballot| ballot.opens_at)),
+            )
+            .col_expr(
+                Column::BallotClosesAt,
+                Expr::val(schedule.ballot.map(|ballot| ballot.closes_at)),
+            )
+            .col_expr(
+                Column::ClaimMinutes,
+                Expr::val(
+                    schedule
+                        .ballot
+                        .map(|ballot| stored_count(ballot.claim.get())),
+                ),
+            )
             .filter(Column::Id.eq(item_id.as_uuid()))
             .filter(Column::TicketsIssued.lte(capacity))
             .exec(&transaction)
             .await?;
         if updated.rows_affected == 0 {
             return Err(anyhow::anyhow!("item {item_id} issued tickets while locked").into());
+        }
+        if schedule.ballot.is_some() {
+            commit_to_a_secret(self, &transaction, item_id).await?;
         }
         promote_waitlist(&transaction, item_id, time::now()).await?;
         let item = load_item(&transaction, item_id).await?;
@@ -290,6 +319,11 @@ fn open_at(now: time::Timestamp) -> Condition {
         .add(Column::ReservationOpensAt.lte(now))
         .add(Column::ReservationClosesAt.gt(now))
         .add(Expr::col(Column::TicketsIssued).lt(Expr::col(Column::TicketCapacity)))
+        .add(
+            Condition::any()
+                .add(Column::BallotClosesAt.is_null())
+                .add(Column::BallotDrawnAt.is_not_null()),
+        )
 }
 
 #[cfg(test)]
@@ -297,7 +331,7 @@ mod tests {
     use chrono::Duration;
     use sea_orm::sea_query::Expr;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    use usher_domain::catalogue::{ProgrammeStatus, Schedule, ScheduleParts};
+    use usher_domain::catalogue::{BallotWindow, ProgrammeStatus, Schedule, ScheduleParts};
     use usher_domain::input::Minutes;
 
     use super::*;
@@ -308,10 +342,20 @@ mod tests {
         let festival = festival(100, 4).await;
         let now = festival.items[0].schedule.reservation_opens_at() + Duration::minutes(1);
         let at = |minutes: i64| now + Duration::minutes(minutes);
-        // (reservations open, reservations close) around `now`, in minutes.
-        let windows = [(0, 5), (-5, 0), (1, 5), (-5, 1), (-5, 5), (-5, 5), (-5, 5)];
+        // (reservations open, reservations close, by ballot) around `now`,
+        // in minutes; the last two are sold out and cancelled below.
+        let windows = [
+            (0, 5, false),
+            (-5, 0, false),
+            (1, 5, false),
+            (-5, 1, false),
+            (-5, 5, false),
+            (-5, 5, true),
+            (-5, 5, false),
+            (-5, 5, false),
+        ];
         let mut ids = Vec::new();
-        for (opens, closes) in windows {
+        for (opens, closes, by_ballot) in windows {
             let schedule = Schedule::new(ScheduleParts {
                 starts_at: at(60),
                 ends_at: at(120),
@@ -320,6 +364,11 @@ mod tests {
                 doors_open: Minutes::of(30),
                 late_entry: Minutes::of(15),
                 release_unscanned: None,
+                ballot: by_ballot.then_some(BallotWindow {
+                    opens_at: at(-5),
+                    closes_at: at(10),
+                    claim: Minutes::of(5),
+                }),
             })
             .unwrap();
             let new = NewItem {
@@ -374,6 +423,7 @@ mod tests {
             ProgrammeStatus::NotYetOpen,
             ProgrammeStatus::SoldOut,
             ProgrammeStatus::Cancelled,
+            ProgrammeStatus::Ballot,
         ] {
             assert!(statuses.contains(&status), "no item is {status:?}");
         }

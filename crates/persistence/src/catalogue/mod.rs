@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use usher_domain::catalogue::{
-    Festival, Film, Item, ProgrammeKind, Schedule, ScheduleParts, Venue,
+    BallotWindow, Festival, Film, Item, ProgrammeKind, Schedule, ScheduleParts, Venue,
 };
 use usher_domain::ids::{FestivalId, FilmId, ItemId, VenueId};
 use usher_domain::input::{
@@ -259,6 +259,14 @@ impl TryFrom<programme_item::Model> for Item {
                 .release_unscanned_minutes
                 .map(|minutes| stored(T, Minutes::parse("releaseUnscannedMinutes", minutes.into())))
                 .transpose()?,
+            ballot: match (row.ballot_opens_at, row.ballot_closes_at, row.claim_minutes) {
+                (Some(opens_at), Some(closes_at), Some(claim)) => Some(BallotWindow {
+                    opens_at,
+                    closes_at,
+                    claim: stored(T, Minutes::parse("claimMinutes", claim.into()))?,
+                }),
+                _ => None,
+            },
         });
         Ok(Self {
             id: row.id.into(),
@@ -286,6 +294,7 @@ impl TryFrom<programme_item::Model> for Item {
                 Minutes::parse("standbyOpensMinutes", row.standby_opens_minutes.into()),
             )?,
             released_at: row.released_at,
+            ballot_drawn_at: row.ballot_drawn_at,
         })
     }
 }

@@ -9,6 +9,7 @@
 //! accounts by id), so that PostgreSQL transactions never wait on each other
 //! in a cycle.
 
+pub(crate) mod ballot;
 pub(crate) mod batch;
 mod cancel;
 pub(crate) mod no_shows;

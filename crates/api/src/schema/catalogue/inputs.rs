@@ -3,12 +3,12 @@
 
 use async_graphql::{ID, InputObject, MaybeUndefined};
 use usher_domain::catalogue::{
-    DEFAULT_DOORS_OPEN, DEFAULT_LATE_ENTRY, DEFAULT_STANDBY_OPENS, FestivalChanges, FilmChanges,
-    ItemChanges, Schedule, ScheduleParts, VenueChanges,
+    BallotChange, DEFAULT_DOORS_OPEN, DEFAULT_LATE_ENTRY, DEFAULT_STANDBY_OPENS, FestivalChanges,
+    FilmChanges, ItemChanges, Schedule, ScheduleParts, VenueChanges,
 };
 use usher_domain::input::{
-    Address, Capacity, CountryCode, MinAccountAge, Minutes, Name, Slug, TicketLimit, Timezone,
-    parse_labels, parse_runtime,
+    Address, Capacity, CountryCode, InvalidInput, MinAccountAge, Minutes, Name, Slug, TicketLimit,
+    Timezone, parse_labels, parse_runtime,
 };
 use usher_domain::tickets::no_shows::{
     BlockDays, DEFAULT_BLOCK_DAYS, DEFAULT_CANCEL_WITHOUT_PENALTY, NoShowLimit, NoShowPolicy,
@@ -17,6 +17,7 @@ use usher_domain::time;
 use usher_persistence::{NewFestival, NewFilm, NewItem, NewVenue};
 
 use crate::error::{ApiError, ApiResult};
+use crate::schema::ballots::AllocationMode;
 use crate::schema::programme::ProgrammeKind;
 use crate::schema::scalars::{DateTime, optional, parse_id};
 
@@ -338,6 +339,44 @@ pub struct CreateItemInput {
     /// startsAt; reservations close then at the latest (the default
     /// reservationClosesAt).
     pub release_unscanned_minutes: Option<i32>,
+    /// Default FIRST_COME. BALLOT needs ballotOpensAt and ballotClosesAt.
+    pub allocation: Option<AllocationMode>,
+    /// For a ballot: entries are taken from then on.
+    pub ballot_opens_at: Option<DateTime>,
+    /// For a ballot: entries close and the draw is made then; the winners'
+    /// claimMinutes must end by startsAt.
+    pub ballot_closes_at: Option<DateTime>,
+    /// For a ballot, 1 to 1440, default 60: how long a winner has to claim.
+    pub claim_minutes: Option<i32>,
+}
+
+/// The allocation asked for by `allocation` and the ballot's fields; None
+/// when none of them is given.
+fn ballot_change(
+    allocation: Option<AllocationMode>,
+    opens_at: Option<&DateTime>,
+    closes_at: Option<&DateTime>,
+    claim_minutes: Option<i32>,
+) -> ApiResult<Option<BallotChange>> {
+    let by_ballot = opens_at.is_some() || closes_at.is_some() || claim_minutes.is_some();
+    Ok(match allocation {
+        None if !by_ballot => None,
+        Some(AllocationMode::FirstCome) if by_ballot => {
+            return Err(InvalidInput::new(
+                "allocation",
+                "must be BALLOT when ballot times are given",
+            )
+            .into());
+        }
+        Some(AllocationMode::FirstCome) => Some(BallotChange::FirstCome),
+        None | Some(AllocationMode::Ballot) => Some(BallotChange::Ballot {
+            opens_at: optional(opens_at, "ballotOpensAt")?,
+            closes_at: optional(closes_at, "ballotClosesAt")?,
+            claim: claim_minutes
+                .map(|minutes| Minutes::parse("claimMinutes", minutes.into()))
+                .transpose()?,
+        }),
+    })
 }
 
 fn minutes_or(field: &str, raw: Option<i32>, default: Minutes) -> ApiResult<Minutes> {
@@ -382,6 +421,13 @@ impl TryFrom<CreateItemInput> for NewItem {
                 DEFAULT_LATE_ENTRY,
             )?,
             release_unscanned,
+            ballot: ballot_change(
+                input.allocation,
+                input.ballot_opens_at.as_ref(),
+                input.ballot_closes_at.as_ref(),
+                input.claim_minutes,
+            )?
+            .map_or(Ok(None), |change| change.merged(None))?,
         })?;
         Ok(Self {
             festival_id: parse_id("festivalId", &input.festival_id)?,
@@ -433,6 +479,13 @@ pub struct UpdateItemInput {
     /// would close after the release close at it, unless
     /// reservationClosesAt is given. Fixed once the release has happened.
     pub release_unscanned_minutes: MaybeUndefined<i32>,
+    /// FIRST_COME ends a ballot; BALLOT (or any ballot field) sets one,
+    /// keeping the ballot's fields not given. Fixed once drawn.
+    pub allocation: Option<AllocationMode>,
+    pub ballot_opens_at: Option<DateTime>,
+    pub ballot_closes_at: Option<DateTime>,
+    /// 1 to 1440.
+    pub claim_minutes: Option<i32>,
 }
 
 impl TryFrom<&UpdateItemInput> for ItemChanges {
@@ -471,6 +524,12 @@ impl TryFrom<&UpdateItemInput> for ItemChanges {
                     minutes.into(),
                 )?)),
             },
+            ballot: ballot_change(
+                input.allocation,
+                input.ballot_opens_at.as_ref(),
+                input.ballot_closes_at.as_ref(),
+                input.claim_minutes,
+            )?,
         })
     }
 }

@@ -13,6 +13,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::loaders::{CountsOf, FilmsOf, VenuesOf, WaitlistOf};
 use crate::schema::accounts;
 use crate::schema::attendance::{self, AttendanceGrouping, AttendanceRow};
+use crate::schema::ballots::AllocationMode;
 use crate::schema::context::loaders;
 use crate::schema::door::check_in::CheckInOutcome;
 use crate::schema::door::scans::{self, ScanConnection};
@@ -363,6 +364,46 @@ impl Node<Item> {
     /// scanned is RELEASED at the door; null when tickets are never released.
     async fn release_at(&self) -> Option<DateTime> {
         self.0.schedule.release_at().map(DateTime::from)
+    }
+
+    /// FIRST_COME (reserveTickets) or BALLOT (enterBallot until the draw;
+    /// what the ballot leaves is reserved first come, first served).
+    async fn allocation(&self) -> AllocationMode {
+        if self.0.schedule.ballot().is_some() {
+            AllocationMode::Ballot
+        } else {
+            AllocationMode::FirstCome
+        }
+    }
+
+    /// When the ballot takes entries from; null for first come, first served.
+    async fn ballot_opens_at(&self) -> Option<DateTime> {
+        self.0
+            .schedule
+            .ballot()
+            .map(|ballot| ballot.opens_at.into())
+    }
+
+    /// When the ballot closes and is drawn.
+    async fn ballot_closes_at(&self) -> Option<DateTime> {
+        self.0
+            .schedule
+            .ballot()
+            .map(|ballot| ballot.closes_at.into())
+    }
+
+    /// How long a winner has to claim their places (claimBallotWin).
+    async fn claim_minutes(&self) -> Option<i32> {
+        self.0
+            .schedule
+            .ballot()
+            .map(|ballot| int(ballot.claim.get()))
+    }
+
+    /// When the ballot was drawn (by any instance at ballotClosesAt, or by
+    /// an organizer's drawBallot after it); null before.
+    async fn ballot_drawn_at(&self) -> Option<DateTime> {
+        self.0.ballot_drawn_at.map(DateTime::from)
     }
 
     /// When the release was written (by any instance, at releaseAt or on
