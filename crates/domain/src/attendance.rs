@@ -281,6 +281,7 @@ mod tests {
             standby_waiting: 5,
             ballot_entries: 6,
             ballot_won: 2,
+            ..ItemCounts::default()
         };
         assert_eq!(counts.held(), 4);
         item.admitted = 7;
