@@ -1,15 +1,18 @@
 //! The festival app (/) as attendees use it: signing up, reserving two
 //! tickets, carrying them offline with QR codes that scan, availability
-//! that moves while the page stays open, and refusals as sentences.
+//! that moves while the page stays open, refusals as sentences, and an
+//! attendee's no-show strikes with the block they bring.
 //!
 //! With `USHER_SCREENSHOTS=DIR` the tests leave the README's screenshots
 //! in DIR.
 
 use std::time::Duration;
 
+use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
 use serde_json::{Value, json};
 use usher_tests::browser::{Browser, BrowserOptions, qr_codes_in};
-use usher_tests::catalogue;
+use usher_tests::catalogue::{self, Festival};
+use usher_tests::tickets::{buy, cancel};
 use usher_tests::{PASSWORD, TestApp, on_both_databases_in_a_browser};
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -19,6 +22,7 @@ on_both_databases_in_a_browser!(
     availability_follows_a_rush_of_reservations_without_a_reload,
     a_refusal_is_a_sentence_in_the_pages_language,
     an_attendee_joins_the_standby_line_of_a_sold_out_item_and_is_let_in,
+    an_attendee_sees_their_strikes_and_until_when_they_cannot_reserve,
 );
 
 const EMAIL: &str = "mai@example.com";
@@ -311,4 +315,216 @@ async fn an_attendee_joins_the_standby_line_of_a_sold_out_item_and_is_let_in(app
 
     assert_eq!(number.as_deref(), Some("2"));
     assert_eq!(loads, json!(1), "followed live, without a reload");
+}
+
+/// Two strikes against the holder of `token` at `festival`, counted: a
+/// ticket left unscanned (`NO_SHOW`) and one given back moments before the
+/// start (`LATE_CANCELLATION`), of two items starting in a few seconds
+/// with no late entry. The two items, in that order.
+pub(crate) async fn two_strikes(app: &TestApp, festival: &Festival, token: &str) -> (Value, Value) {
+    let starts_at = (Utc::now() + chrono::Duration::seconds(6)).trunc_subsecs(0);
+    let soon = json!({
+        "startsAt": starts_at.to_rfc3339(),
+        "endsAt": (starts_at + chrono::Duration::minutes(90)).to_rfc3339(),
+        "reservationOpensAt": catalogue::at(-60),
+        "lateEntryMinutes": 0,
+    });
+    let missed = catalogue::create_item(app, festival, 0, soon.clone()).await;
+    let dropped = catalogue::create_item(app, festival, 0, soon).await;
+    buy(app, token, &missed).await;
+    let given_back = buy(app, token, &dropped).await;
+    cancel(app, token, &given_back["id"]).await;
+    // Counted once late entry has closed, by this call or by a job of
+    // the server's that came first.
+    let wait = (starts_at - Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(wait + Duration::from_millis(500)).await;
+    app.store.count_due_no_shows(Utc::now()).await.unwrap();
+    (missed, dropped)
+}
+
+/// `at` (RFC 3339) on Nanning's clock (UTC+8 all year), as the pages
+/// write a moment in English: `Sat, Dec 13 19:45`.
+pub(crate) fn in_nanning(at: &str) -> String {
+    let nanning = FixedOffset::east_opt(8 * 3600).unwrap();
+    DateTime::parse_from_rfc3339(at)
+        .unwrap()
+        .with_timezone(&nanning)
+        .format("%a, %b %-d %H:%M")
+        .to_string()
+}
+
+async fn an_attendee_sees_their_strikes_and_until_when_they_cannot_reserve(app: TestApp) {
+    let festival = catalogue::festival_with(
+        &app,
+        "strikes-page",
+        json!({ "allowOverlappingTickets": true, "noShowLimit": 2, "noShowBlockDays": 1 }),
+    )
+    .await;
+    let later = catalogue::create_item(&app, &festival, 24 * 60, json!({})).await;
+    let browser = Browser::launch(BrowserOptions::default()).await.unwrap();
+    sign_up(&browser, &app).await;
+    browser
+        .wait_until("return location.hash === '#programme';", WAIT)
+        .await
+        .unwrap();
+    let (token, _) = app.sign_in(EMAIL, PASSWORD).await;
+    let (missed, dropped) = two_strikes(&app, &festival, &token).await;
+    let me = app
+        .gql(
+            Some(&token),
+            "{ me { blockedUntil noShows { id kind } } }",
+            json!({}),
+        )
+        .await;
+    let until = me.data("/me/blockedUntil").as_str().unwrap().to_owned();
+
+    browser.goto(&app.url("/#tickets")).await.unwrap();
+    browser
+        .wait_for_attribute("#standing", "data-strikes", "2", WAIT)
+        .await
+        .unwrap();
+    let shown_until = browser
+        .attribute("#standing", "data-blocked-until")
+        .await
+        .unwrap();
+    let blocked = browser.text("#standing-blocked").await.unwrap();
+    let strikes = browser
+        .execute(
+            "return [...document.querySelectorAll('#strike-list li')]
+               .map((line) => [line.dataset.itemId, line.dataset.kind, line.dataset.forgiven,
+                               line.querySelector('.kind').textContent]);",
+            &[],
+        )
+        .await
+        .unwrap();
+    browser
+        .screenshot_for_readme("festival-strikes")
+        .await
+        .unwrap();
+
+    // Reserving says until when, on the festival's clock.
+    browser.goto(&app.url("/#programme")).await.unwrap();
+    let day = in_nanning_day(later["startsAt"].as_str().unwrap());
+    let day_tab = format!(".days button[data-day=\"{day}\"]");
+    browser.wait_for(&day_tab, WAIT).await.unwrap();
+    browser.click(&day_tab).await.unwrap();
+    let reserve = format!(
+        ".item[data-item-id=\"{}\"] .reserve",
+        later["id"].as_str().unwrap()
+    );
+    browser.wait_for(&reserve, WAIT).await.unwrap();
+    browser.click(&reserve).await.unwrap();
+    browser.click("#reserve-submit").await.unwrap();
+    browser
+        .wait_for("#reserve-problem:not([hidden])", WAIT)
+        .await
+        .unwrap();
+    let refused = browser.text("#reserve-problem").await.unwrap();
+    browser.click("#reserve-cancel").await.unwrap();
+
+    // In Chinese, on the same phone.
+    browser.goto(&app.url("/#tickets")).await.unwrap();
+    browser.set_value("#language", "zh-CN").await.unwrap();
+    browser
+        .wait_until(
+            "return document.getElementById('standing-blocked').textContent.includes('之前不能预约');",
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let blocked_in_chinese = browser.text("#standing-blocked").await.unwrap();
+    browser.execute("scrollTo(0, 0);", &[]).await.unwrap();
+    browser
+        .screenshot_for_readme("festival-strikes-zh")
+        .await
+        .unwrap();
+
+    // Forgiven by an organizer, a strike stays listed and the block ends.
+    let late = me
+        .data("/me/noShows")
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|strike| strike["kind"] == "LATE_CANCELLATION")
+        .unwrap()["id"]
+        .clone();
+    app.gql(
+        Some(&festival.admin),
+        "mutation($id: ID!) { forgiveNoShow(noShowId: $id) { forgivenAt } }",
+        json!({ "id": late }),
+    )
+    .await
+    .data("/forgiveNoShow/forgivenAt");
+    browser.goto(&app.url("/#programme")).await.unwrap();
+    browser.goto(&app.url("/#tickets")).await.unwrap();
+    browser
+        .wait_for_attribute("#standing", "data-blocked-until", "", WAIT)
+        .await
+        .unwrap();
+    let forgiven = browser
+        .attribute(
+            "#strike-list li[data-kind=LATE_CANCELLATION]",
+            "data-forgiven",
+        )
+        .await
+        .unwrap();
+    let notice_hidden = browser
+        .execute(
+            "return document.getElementById('standing-blocked').hidden;",
+            &[],
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(shown_until.as_deref(), Some(until.as_str()));
+    assert_eq!(
+        blocked,
+        format!(
+            "You cannot reserve until {} because of 2 no-shows and late cancellations. \
+             Waitlists and standby lines are closed to you until then too.",
+            in_nanning(&until)
+        )
+    );
+    let mut strikes: Vec<Value> = strikes.as_array().unwrap().clone();
+    strikes.sort_by_key(|strike| strike[1].as_str().unwrap().to_owned());
+    assert_eq!(
+        strikes,
+        [
+            json!([
+                dropped["id"],
+                "LATE_CANCELLATION",
+                "false",
+                "Late cancellation"
+            ]),
+            json!([missed["id"], "NO_SHOW", "false", "No-show"]),
+        ]
+    );
+    assert_eq!(
+        refused,
+        format!(
+            "You cannot reserve, join a waitlist or a standby line until {}: \
+             too many no-shows and late cancellations. See My tickets.",
+            in_nanning(&until)
+        )
+    );
+    assert!(
+        blocked_in_chinese.starts_with("由于 2 次爽约（未到场或临近开场退票），您在 "),
+        "{blocked_in_chinese}"
+    );
+    assert!(
+        blocked_in_chinese.contains(&in_nanning(&until)[in_nanning(&until).len() - 5..]),
+        "the time of day: {blocked_in_chinese}"
+    );
+    assert_eq!(forgiven.as_deref(), Some("true"));
+    assert_eq!(notice_hidden, json!(true));
+}
+
+/// The day (`YYYY-MM-DD`) of `at` in Nanning, as the programme's day tabs name it.
+fn in_nanning_day(at: &str) -> String {
+    let nanning = FixedOffset::east_opt(8 * 3600).unwrap();
+    DateTime::parse_from_rfc3339(at)
+        .unwrap()
+        .with_timezone(&nanning)
+        .format("%Y-%m-%d")
+        .to_string()
 }

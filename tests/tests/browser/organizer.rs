@@ -1,7 +1,8 @@
 //! The organizer console (/organizer) as an organizer uses it on a laptop:
 //! signing in and choosing a festival, creating a programme item, a
 //! check-in reaching the dashboard without a reload, a scanner token and
-//! its pairing QR code (in Chinese, on a phone), and a role taken back.
+//! its pairing QR code (in Chinese, on a phone), a role taken back, and
+//! an attendee's no-show strikes looked up, and one forgiven.
 //!
 //! With `USHER_SCREENSHOTS=DIR` the tests leave the README's screenshots
 //! in DIR.
@@ -15,6 +16,8 @@ use usher_tests::browser::{Browser, BrowserOptions, Window};
 use usher_tests::catalogue::{self, Festival};
 use usher_tests::{PASSWORD, TestApp, door, on_both_databases_in_a_browser};
 
+use crate::festival::{in_nanning, two_strikes};
+
 const WAIT: Duration = Duration::from_secs(15);
 
 on_both_databases_in_a_browser!(
@@ -24,6 +27,7 @@ on_both_databases_in_a_browser!(
     revoking_a_role_on_the_page_takes_the_access_away,
     the_csv_downloads_and_the_chart_opens_from_the_dashboard,
     the_dashboard_follows_the_standby_line,
+    an_organizer_sets_the_no_show_policy_and_forgives_a_strike,
 );
 
 /// An organizer of `festivals`, with an account made in the store; their e-mail.
@@ -623,4 +627,250 @@ async fn the_dashboard_follows_the_standby_line(app: TestApp) {
         )
         .await
         .unwrap();
+}
+
+async fn an_organizer_sets_the_no_show_policy_and_forgives_a_strike(app: TestApp) {
+    let festival = catalogue::festival_with(
+        &app,
+        "organizer-strikes",
+        json!({ "allowOverlappingTickets": true }),
+    )
+    .await;
+    let mai = app.attendee("mai@example.org").await;
+    let (missed, dropped) = two_strikes(&app, &festival, &mai).await;
+    let later = catalogue::create_item(&app, &festival, 24 * 60, json!({})).await;
+    let email = organizer(&app, &[&festival]).await;
+    let browser = Browser::launch(laptop()).await.unwrap();
+    sign_in(&app, &browser, &email).await;
+    browser
+        .wait_for_attribute("html", "data-view", "dashboard", WAIT)
+        .await
+        .unwrap();
+
+    // The policy: no limit yet, the defaults; two strikes now block for 3 days.
+    open(&browser, "setup").await;
+    browser
+        .wait_for_attribute("#policy-form", "data-no-show-block-days", "7", WAIT)
+        .await
+        .unwrap();
+    let limit_before = browser
+        .attribute("#policy-form", "data-no-show-limit")
+        .await
+        .unwrap();
+    browser
+        .set_value("#policy-form [name=noShowLimit]", "2")
+        .await
+        .unwrap();
+    browser
+        .set_value("#policy-form [name=noShowBlockDays]", "3")
+        .await
+        .unwrap();
+    browser
+        .set_value("#policy-form [name=cancelWithoutPenaltyMinutes]", "90")
+        .await
+        .unwrap();
+    browser.click("#policy-submit").await.unwrap();
+    browser
+        .wait_for_attribute("#policy-form", "data-no-show-limit", "2", WAIT)
+        .await
+        .unwrap();
+    browser
+        .execute(
+            "document.getElementById('no-show-policy').scrollIntoView({ block: 'end' });",
+            &[],
+        )
+        .await
+        .unwrap();
+    browser
+        .screenshot_for_readme("organizer-policy")
+        .await
+        .unwrap();
+    let policy = app
+        .gql(
+            None,
+            "query($id: ID!) { festival(id: $id) { noShowLimit noShowBlockDays cancelWithoutPenaltyMinutes } }",
+            json!({ "id": festival.id }),
+        )
+        .await;
+    let reserved_blocked = app.reserve(&mai, &later).await;
+
+    // Looked up: blocked, with both strikes; an unknown e-mail says so.
+    open(&browser, "attendees").await;
+    browser
+        .wait_until(
+            "return document.getElementById('policy-summary').textContent !== '';",
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let summary = browser.text("#policy-summary").await.unwrap();
+    browser
+        .type_into("#lookup-form [name=email]", "nobody@example.org\n")
+        .await
+        .unwrap();
+    browser
+        .wait_for("#lookup-unknown:not([hidden])", WAIT)
+        .await
+        .unwrap();
+    let unknown = browser.text("#lookup-unknown").await.unwrap();
+    browser
+        .set_value("#lookup-form [name=email]", "mai@example.org")
+        .await
+        .unwrap();
+    browser.click("#lookup-submit").await.unwrap();
+    browser
+        .wait_for_attribute("#standing", "data-count", "2", WAIT)
+        .await
+        .unwrap();
+    let blocked_until = browser
+        .attribute("#standing", "data-blocked-until")
+        .await
+        .unwrap()
+        .unwrap();
+    let blocked = browser.text("#standing-state").await.unwrap();
+    let listed = browser
+        .execute(
+            "return [...document.querySelectorAll('#standing-strikes li')]
+               .map((line) => [line.dataset.itemId, line.dataset.kind, line.dataset.forgiven,
+                               line.querySelectorAll('button[data-action=forgive]').length]);",
+            &[],
+        )
+        .await
+        .unwrap();
+
+    // The late cancellation forgiven: one strike left, under the limit.
+    browser
+        .click("#standing-strikes li[data-kind=LATE_CANCELLATION] button[data-action=forgive]")
+        .await
+        .unwrap();
+    browser
+        .wait_for_attribute("#confirm", "data-open", "true", WAIT)
+        .await
+        .unwrap();
+    let question = browser.text("#confirm-text").await.unwrap();
+    browser.click("#confirm-yes").await.unwrap();
+    browser
+        .wait_for_attribute("#standing", "data-blocked-until", "", WAIT)
+        .await
+        .unwrap();
+    let forgiven = browser
+        .attribute(
+            "#standing-strikes li[data-kind=LATE_CANCELLATION]",
+            "data-forgiven",
+        )
+        .await
+        .unwrap();
+    let free = browser.text("#standing-state").await.unwrap();
+    let notice = browser.text("#notice").await.unwrap();
+    browser
+        .execute(
+            "scrollTo(0, document.getElementById('notice').offsetHeight);",
+            &[],
+        )
+        .await
+        .unwrap();
+    browser
+        .screenshot_for_readme("organizer-standing")
+        .await
+        .unwrap();
+    let reserved_after = app.reserve(&mai, &later).await;
+    let me = app
+        .gql(Some(&mai), "{ me { blockedUntil } }", json!({}))
+        .await;
+
+    // The same look-up in Chinese, on a phone.
+    let phone = Browser::launch(BrowserOptions {
+        language: "zh-CN".to_owned(),
+        ..BrowserOptions::default()
+    })
+    .await
+    .unwrap();
+    sign_in(&app, &phone, &email).await;
+    phone
+        .wait_for_attribute("html", "data-view", "dashboard", WAIT)
+        .await
+        .unwrap();
+    open(&phone, "attendees").await;
+    phone
+        .type_into("#lookup-form [name=email]", "mai@example.org\n")
+        .await
+        .unwrap();
+    phone
+        .wait_for_attribute("#standing", "data-count", "2", WAIT)
+        .await
+        .unwrap();
+    let free_in_chinese = phone.text("#standing-state").await.unwrap();
+    phone
+        .execute(
+            "document.getElementById('standing').scrollIntoView({ block: 'end' });",
+            &[],
+        )
+        .await
+        .unwrap();
+    phone
+        .screenshot_for_readme("organizer-standing-zh-phone")
+        .await
+        .unwrap();
+
+    assert_eq!(limit_before.as_deref(), Some(""));
+    assert_eq!(
+        policy.data("/festival"),
+        &json!({ "noShowLimit": 2, "noShowBlockDays": 3, "cancelWithoutPenaltyMinutes": 90 })
+    );
+    assert_eq!(reserved_blocked.error_code(), "NO_SHOW_BLOCKED");
+    assert_eq!(
+        summary,
+        "2 strikes block reserving for 3 days; giving a ticket back less than 90 minutes \
+         before the start is a strike. Change it under Set up."
+    );
+    assert_eq!(unknown, "No account uses nobody@example.org.");
+    assert!(!blocked_until.is_empty());
+    assert_eq!(
+        reserved_blocked.0["errors"][0]["extensions"]["blockedUntil"]
+            .as_str()
+            .map(in_nanning),
+        Some(in_nanning(&blocked_until))
+    );
+    assert_eq!(
+        blocked,
+        format!(
+            "Blocked until {}, with 2 strikes counting: cannot reserve, join a waitlist or a standby line.",
+            on_the_consoles_clock(&blocked_until)
+        )
+    );
+    let mut listed: Vec<Value> = listed.as_array().unwrap().clone();
+    listed.sort_by_key(|strike| strike[1].as_str().unwrap().to_owned());
+    assert_eq!(
+        listed,
+        [
+            json!([dropped["id"], "LATE_CANCELLATION", "false", 1]),
+            json!([missed["id"], "NO_SHOW", "false", 1]),
+        ]
+    );
+    assert_eq!(
+        question,
+        "Forgive mai the strike for Ròm? It stays listed but no longer counts; \
+         a block it completed ends unless other strikes still reach the limit."
+    );
+    assert_eq!(forgiven.as_deref(), Some("true"));
+    assert_eq!(free, "Not blocked: may reserve. One strike counts.");
+    assert_eq!(notice, "The strike of mai for Ròm is forgiven.");
+    assert!(
+        reserved_after.data("/reserveTickets/id").is_string(),
+        "{:?}",
+        reserved_after.0
+    );
+    assert!(me.data("/me/blockedUntil").is_null());
+    assert_eq!(free_in_chinese, "未受限制：可以预约。计入 1 次爽约。");
+}
+
+/// `at` (RFC 3339) as the console writes a moment in English, on
+/// Nanning's clock (UTC+8 all year): `Sat, Dec 13, 19:45`.
+fn on_the_consoles_clock(at: &str) -> String {
+    let nanning = FixedOffset::east_opt(8 * 3600).unwrap();
+    chrono::DateTime::parse_from_rfc3339(at)
+        .unwrap()
+        .with_timezone(&nanning)
+        .format("%a, %b %-d, %H:%M")
+        .to_string()
 }

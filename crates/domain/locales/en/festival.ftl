@@ -81,6 +81,7 @@ festival-error-unauthenticated = Your session has ended: sign in again.
 festival-error-forbidden = You may not do this.
 festival-error-not-found = This no longer exists.
 festival-error-unavailable = The server is busy. Try again in a moment.
+festival-error-no-show-blocked = You cannot reserve, join a waitlist or a standby line until { $until }: too many no-shows and late cancellations. See My tickets.
 
 ## The standby line: a numbered place at the door once nothing is left to reserve.
 
@@ -107,3 +108,17 @@ festival-standby-called = Number { $number } is called for { $title }: you're in
 festival-standby-help = Stay near the door: staff call numbers in order as places free up.
 festival-standby-leave = Leave the line
 festival-standby-leave-confirm = Leave the standby line for { $title }? Number { $number } is not given again.
+
+## Strikes: tickets not used, or given back too close to the start, and the block they bring.
+
+festival-standing-title = Your standing
+festival-standing-explained = A ticket not scanned at the door, or given back too close to the start, counts as a strike. Too many strikes close reserving to you for a while. If one is wrong, ask the organizers.
+festival-standing-blocked = You cannot reserve until { $until } because of { $count ->
+    [one] one no-show or late cancellation
+   *[other] { $count } no-shows and late cancellations
+}. Waitlists and standby lines are closed to you until then too.
+festival-strike-no-show = No-show
+festival-strike-late-cancellation = Late cancellation
+festival-strike-no-show-help = Not scanned at the door by the end of late entry.
+festival-strike-late-cancellation-help = Given back on { $when }, too close to the start.
+festival-strike-forgiven = Forgiven by the organizers on { $when }: it no longer counts.

@@ -10,6 +10,7 @@ organizer-nav-dashboard = Dashboard
 organizer-nav-setup = Set up
 organizer-nav-scanners = Scanner devices
 organizer-nav-scans = Scan log
+organizer-nav-attendees = Attendees
 organizer-change-festival = Choose another festival
 organizer-sign-out = Sign out
 
@@ -224,3 +225,42 @@ organizer-staff-account = Door staff account
 organizer-undo = Undo admission
 organizer-undone = Admission of { $holder } undone: the ticket can be scanned again.
 organizer-more = More
+
+## No-shows: the festival's policy, and where an attendee stands
+
+organizer-policy = No-shows and late cancellations
+organizer-policy-help = A ticket not scanned by the end of late entry counts a strike against its holder, and so does a ticket given back later than free cancellation allows. With a limit, each time an attendee reaches it they cannot reserve, join a waitlist or a standby line while the block lasts. Strikes can be forgiven under Attendees.
+organizer-field-no-show-limit = Strikes that start a block (never block when empty)
+organizer-field-no-show-block-days = Days a block lasts
+organizer-field-cancel-without-penalty = Free cancellation until, minutes before the start
+organizer-policy-saved = The no-show policy is saved.
+organizer-attendees-title = Attendees
+organizer-policy-summary = { $limit ->
+    [one] One strike blocks
+   *[other] { $limit } strikes block
+} reserving for { $days ->
+    [one] a day
+   *[other] { $days } days
+}; giving a ticket back less than { $minutes } minutes before the start is a strike. Change it under Set up.
+organizer-policy-summary-never = Strikes are counted but never block (no limit is set); giving a ticket back less than { $minutes } minutes before the start is a strike. Change it under Set up.
+organizer-lookup-title = Look up an attendee
+organizer-lookup-help = By the e-mail of their account: their no-shows and late cancellations at this festival, and whether they may reserve.
+organizer-lookup = Look up
+organizer-lookup-unknown = No account uses { $email }.
+organizer-standing-blocked = Blocked until { $until }, with { $count ->
+    [one] one strike
+   *[other] { $count } strikes
+} counting: cannot reserve, join a waitlist or a standby line.
+organizer-standing-free = Not blocked: may reserve. { $count ->
+    [0] No strike counts.
+    [one] One strike counts.
+   *[other] { $count } strikes count.
+}
+organizer-standing-none = No no-show and no late cancellation at this festival.
+organizer-strike-no-show = No-show
+organizer-strike-late-cancellation = Late cancellation
+organizer-strike-at = counted { $when }
+organizer-strike-forgiven = Forgiven { $when }
+organizer-forgive = Forgive
+organizer-forgive-confirm = Forgive { $name } the strike for { $title }? It stays listed but no longer counts; a block it completed ends unless other strikes still reach the limit.
+organizer-forgiven = The strike of { $name } for { $title } is forgiven.

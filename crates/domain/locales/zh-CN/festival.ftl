@@ -71,6 +71,7 @@ festival-error-unauthenticated = 登录已过期：请重新登录。
 festival-error-forbidden = 您无权进行此操作。
 festival-error-not-found = 此内容已不存在。
 festival-error-unavailable = 服务器繁忙，请稍后再试。
+festival-error-no-show-blocked = 由于爽约（未到场或临近开场退票）次数过多，您在 { $until } 之前不能预约、加入候补名单或排现场候补。详见“我的票”。
 
 ## 现场候补队列：无票可约时，在检票口按号入场。
 
@@ -93,3 +94,14 @@ festival-standby-called = 《{ $title }》已叫到 { $number } 号：请入场�
 festival-standby-help = 请留在检票口附近：有空位时按号码顺序叫号。
 festival-standby-leave = 退出排队
 festival-standby-leave-confirm = 退出《{ $title }》的现场候补队列吗？{ $number } 号不会再发出。
+
+## 爽约记录：未检票的票，或临近开场才退的票，以及由此带来的预约限制。
+
+festival-standing-title = 您的爽约记录
+festival-standing-explained = 票未在检票口检票，或临近开场才退票，都会记一次爽约。爽约次数过多，将在一段时间内不能预约。如有误，请联系主办方。
+festival-standing-blocked = 由于 { $count } 次爽约（未到场或临近开场退票），您在 { $until } 之前不能预约，也不能加入候补名单或排现场候补。
+festival-strike-no-show = 未到场
+festival-strike-late-cancellation = 临近开场退票
+festival-strike-no-show-help = 入场截止时仍未检票。
+festival-strike-late-cancellation-help = 于 { $when } 退票，距开场太近。
+festival-strike-forgiven = 主办方已于 { $when } 撤销此记录，不再计入。

@@ -10,6 +10,7 @@ organizer-nav-dashboard = 概览
 organizer-nav-setup = 设置
 organizer-nav-scanners = 检票设备
 organizer-nav-scans = 检票记录
+organizer-nav-attendees = 观众
 organizer-change-festival = 选择其他影展
 organizer-sign-out = 退出登录
 
@@ -219,3 +220,29 @@ organizer-staff-account = 检票员账号
 organizer-undo = 撤销入场
 organizer-undone = 已撤销 { $holder } 的入场：此票可再次检票。
 organizer-more = 更多
+
+## 爽约：影展的规则，以及某位观众的记录
+
+organizer-policy = 未到场与临近开场退票
+organizer-policy-help = 入场截止时仍未检票的票，记持票人一次爽约；晚于免责退票时限才退的票，也记一次。设了上限后，观众每达到上限一次，在限制期内就不能预约、加入候补名单或排现场候补。可在“观众”中撤销爽约记录。
+organizer-field-no-show-limit = 爽约几次即限制预约（留空则从不限制）
+organizer-field-no-show-block-days = 限制天数
+organizer-field-cancel-without-penalty = 免责退票时限（开场前分钟数）
+organizer-policy-saved = 爽约规则已保存。
+organizer-attendees-title = 观众
+organizer-policy-summary = 爽约 { $limit } 次即限制预约 { $days } 天；开场前不足 { $minutes } 分钟退票记一次爽约。可在“设置”中更改。
+organizer-policy-summary-never = 只记录爽约，从不限制预约（未设上限）；开场前不足 { $minutes } 分钟退票记一次爽约。可在“设置”中更改。
+organizer-lookup-title = 查询观众
+organizer-lookup-help = 按账号的电子邮箱查询：此人在本影展的未到场和临近开场退票记录，以及能否预约。
+organizer-lookup = 查询
+organizer-lookup-unknown = 没有使用 { $email } 的账号。
+organizer-standing-blocked = 限制至 { $until }（计入 { $count } 次爽约）：不能预约、加入候补名单或排现场候补。
+organizer-standing-free = 未受限制：可以预约。计入 { $count } 次爽约。
+organizer-standing-none = 在本影展没有未到场或临近开场退票的记录。
+organizer-strike-no-show = 未到场
+organizer-strike-late-cancellation = 临近开场退票
+organizer-strike-at = 记于 { $when }
+organizer-strike-forgiven = 已于 { $when } 撤销
+organizer-forgive = 撤销
+organizer-forgive-confirm = 撤销 { $name } 在《{ $title }》的这次爽约？记录仍会保留，但不再计入；由它导致的限制随之解除，除非其余爽约仍达到上限。
+organizer-forgiven = 已撤销 { $name } 在《{ $title }》的爽约。

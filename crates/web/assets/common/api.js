@@ -5,11 +5,13 @@ import '/vendor/graphql-ws.min.js';
 /// The server could not be reached, or did not answer in time.
 export class NetworkError extends Error {}
 
-/// The server answered with an error: `code` is its `extensions.code`.
+/// The server answered with an error: `code` is its `extensions.code`,
+/// `extensions` all of them (e.g. `until` for NO_SHOW_BLOCKED).
 export class ApiError extends Error {
-  constructor(message, code) {
+  constructor(message, code, extensions = {}) {
     super(message);
     this.code = code;
+    this.extensions = extensions;
   }
 }
 
@@ -72,7 +74,7 @@ export class Api {
       await this.refresh(timeout);
       return this.request(query, variables, { timeout });
     }
-    if (refused) throw new ApiError(refused.message, refused.extensions?.code);
+    if (refused) throw new ApiError(refused.message, refused.extensions?.code, refused.extensions ?? {});
     return answer.data;
   }
 

@@ -1,7 +1,8 @@
 // The attendees' app: the programme with live availability, an account,
 // reservations, and "my tickets" with their QR codes, kept on the phone so
 // that they open at the door without a network; when nothing is left to
-// reserve, a numbered place in the standby line, followed live.
+// reserve, a numbered place in the standby line, followed live; and the
+// attendee's no-show strikes, with the block they may bring.
 import { Api, Credentials, NetworkError } from '/common/api.js';
 import { LANGUAGES, Translator, chooseLanguage, preferredLanguage } from '/common/i18n.js';
 import { createStore, get, set } from '/vendor/idb-keyval.js';
@@ -23,9 +24,11 @@ const TICKET_FIELDS = `id code holderName status checkedInAt qrSvg
 const STANDBY_FIELDS = `id number quantity admittedAt peopleAhead
   item { id title startsAt lateEntryUntil venue { name } festival { timezone } }`;
 const MY_STANDBY = `query { myStandby { ${STANDBY_FIELDS} } }`;
+const STANDING_FIELDS = `blockedUntil
+  noShows { id kind at forgivenAt item { id title startsAt venue { name } festival { id timezone } } }`;
 // Released tickets come with the cancelled ones: they are shown, without a code.
 const MY_TICKETS = `query { myTickets(includeCancelled: true) { ${TICKET_FIELDS} } myWaitlist { id position quantity item { id title startsAt festival { timezone } } }
-  myStandby { ${STANDBY_FIELDS} } }`;
+  myStandby { ${STANDBY_FIELDS} } me { ${STANDING_FIELDS} } }`;
 const LOGIN = 'mutation Login($input: LoginInput!) { login(input: $input) { accessToken refreshToken } }';
 const REGISTER = 'mutation Register($input: RegisterInput!) { register(input: $input) { accessToken refreshToken } }';
 const LOGOUT = 'mutation Logout($refreshToken: String!) { logout(refreshToken: $refreshToken) }';
@@ -58,6 +61,8 @@ const state = {
   /// line moved, so the places are read again.
   standbyWatches: new Map(),
   standbyReading: null,
+  /// The attendee's strikes (newest first) and when their block ends.
+  standing: { blockedUntil: null, noShows: [] },
   reserving: null,
   joining: null,
 };
@@ -77,6 +82,12 @@ const dayKey = (date) =>
   );
 const clock = (date) => zoned(date, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 const longDay = (date) => zoned(date, { weekday: 'short', month: 'short', day: 'numeric' });
+
+/// `date` as a day and a time in `zone` (the browser's own when unknown).
+function moment(date, zone) {
+  const at = (options) => new Intl.DateTimeFormat(state.translator.tag, { timeZone: zone, ...options }).format(new Date(date));
+  return `${at({ weekday: 'short', month: 'short', day: 'numeric' })} ${at({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })}`;
+}
 
 // --- Messages ------------------------------------------------------------------
 
@@ -107,6 +118,12 @@ function refusal(error, item) {
         new Date(item.startsAt) < new Date(ticket.item.endsAt),
     );
     if (other) return t('festival-error-overlap', { title: other.item.title, time: `${longDay(other.item.startsAt)} ${clock(other.item.startsAt)}` });
+  }
+  // `until` is the contract's name, `blockedUntil` the one servers said first.
+  const until = error.extensions?.until ?? error.extensions?.blockedUntil;
+  if (code === 'NO_SHOW_BLOCKED' && until) {
+    const zone = item?.festival?.timezone ?? state.festival?.timezone;
+    return t('festival-error-no-show-blocked', { until: moment(until, zone) });
   }
   const id = `festival-error-${code.toLowerCase().replaceAll('_', '-')}`;
   const sentence = t(id);
@@ -558,16 +575,68 @@ function placeCard(place) {
   return card;
 }
 
+// --- Strikes: no-shows and late cancellations ---------------------------------------
+
+/// Shows where the attendee stands: nothing without a strike; else their
+/// strikes, forgiven or not, and, while they are blocked, until when.
+function renderStanding() {
+  const { blockedUntil, noShows } = state.standing;
+  const section = $('standing');
+  section.hidden = noShows.length === 0;
+  section.dataset.strikes = String(noShows.length);
+  const blocked = blockedUntil && new Date(blockedUntil) > new Date() ? blockedUntil : null;
+  section.dataset.blockedUntil = blocked ?? '';
+  const counting = noShows.filter((strike) => !strike.forgivenAt);
+  // The block's festival is that of the latest strike that counts.
+  const zone = counting[0]?.item.festival.timezone ?? state.festival?.timezone;
+  $('standing-blocked').hidden = !blocked;
+  $('standing-blocked').textContent = blocked ? t('festival-standing-blocked', { until: moment(blocked, zone), count: counting.length }) : '';
+  $('strike-list').replaceChildren(...noShows.map(strikeLine));
+}
+
+function strikeLine(strike) {
+  const line = document.createElement('li');
+  line.className = 'strike';
+  line.dataset.noShowId = strike.id;
+  line.dataset.itemId = strike.item.id;
+  line.dataset.kind = strike.kind;
+  line.dataset.forgiven = String(Boolean(strike.forgivenAt));
+  const zone = strike.item.festival.timezone;
+  const kind = strike.kind.toLowerCase().replaceAll('_', '-');
+  const paragraph = (className, text) => {
+    const element = document.createElement('p');
+    element.className = className;
+    element.textContent = text;
+    line.append(element);
+    return element;
+  };
+  const title = paragraph('title', `${strike.item.title} `);
+  const tag = document.createElement('span');
+  tag.className = 'kind';
+  tag.textContent = t(`festival-strike-${kind}`);
+  title.append(tag);
+  paragraph('when', `${moment(strike.item.startsAt, zone)} · ${strike.item.venue.name}`);
+  paragraph('what', t(`festival-strike-${kind}-help`, { when: moment(strike.at, zone) }));
+  if (strike.forgivenAt) paragraph('forgiven', t('festival-strike-forgiven', { when: moment(strike.forgivenAt, zone) }));
+  return line;
+}
+
 // --- My tickets -------------------------------------------------------------------
 
 async function loadTickets() {
   if (!state.credentials.present) return renderTickets();
   try {
-    const { myTickets, myWaitlist, myStandby } = await state.api.request(MY_TICKETS);
+    const { myTickets, myWaitlist, myStandby, me } = await state.api.request(MY_TICKETS);
     state.tickets = myTickets;
     state.waitlist = myWaitlist;
+    state.standing = me ?? { blockedUntil: null, noShows: [] };
     showStandby(myStandby);
-    await set('tickets', { tickets: myTickets, waitlist: myWaitlist, standby: myStandby, at: new Date().toISOString() }, saved);
+    renderStanding();
+    await set(
+      'tickets',
+      { tickets: myTickets, waitlist: myWaitlist, standby: myStandby, standing: state.standing, at: new Date().toISOString() },
+      saved,
+    );
     setOnline(true);
     $('tickets-saved').hidden = true;
   } catch (error) {
@@ -578,7 +647,9 @@ async function loadTickets() {
       state.tickets = kept.tickets;
       state.waitlist = kept.waitlist;
       state.standby = kept.standby ?? [];
+      state.standing = kept.standing ?? { blockedUntil: null, noShows: [] };
       renderStandby();
+      renderStanding();
       $('tickets-saved').textContent = t('festival-tickets-saved', { when: new Date(kept.at).toLocaleString(state.translator.tag) });
       $('tickets-saved').hidden = false;
     }
@@ -757,6 +828,8 @@ async function switchLanguage(tag) {
   chooseLanguage(tag);
   state.translator = await Translator.load(tag, ['festival']);
   state.translator.translate(document);
+  // A notice said in the language left behind is stale.
+  notice('');
   renderFilters();
   route();
 }
@@ -797,6 +870,8 @@ async function main() {
     state.credentials.clear();
     state.tickets = [];
     state.waitlist = [];
+    state.standing = { blockedUntil: null, noShows: [] };
+    renderStanding();
     showStandby([]);
     await set('tickets', undefined, saved);
     renderAccount();

@@ -1,9 +1,10 @@
 // The organizer console: signs an organizer in, lets them choose one of
 // their festivals, and switches between its screens (dashboard, set-up,
-// scanner devices, scan log), each a module of its own. Every request goes
+// scanner devices, scan log, attendees), each a module of its own. Every request goes
 // through common/api.js, as any other client's would.
 import { Api, ApiError, Credentials, NetworkError } from '/common/api.js';
 import { LANGUAGES, Translator, chooseLanguage, preferredLanguage } from '/common/i18n.js';
+import { Attendees } from '/organizer/attendees.js';
 import { Dashboard } from '/organizer/dashboard.js';
 import { Scanners } from '/organizer/scanners.js';
 import { Scans } from '/organizer/scans.js';
@@ -85,6 +86,7 @@ const screens = {
   setup: new Setup(context),
   scanners: new Scanners(context),
   scans: new Scans(context),
+  attendees: new Attendees(context),
 };
 let current = null;
 

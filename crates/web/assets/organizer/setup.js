@@ -1,7 +1,7 @@
 // Setting the festival up: venues (with gates), films and programme items,
 // created and edited; an item cancelled after a confirmation that says how
 // many tickets go with it; who holds which role, each grant taken back from
-// its line, and roles granted by e-mail.
+// its line, and roles granted by e-mail; the festival's no-show policy.
 import { $, confirmAction, formatTime, fromLocalInput, h, splitList, toLocalInput } from '/organizer/ui.js';
 
 const VENUE_FIELDS = 'id name address capacity gates';
@@ -10,8 +10,10 @@ const ITEM_FIELDS = `id title kind status startsAt endsAt ticketCapacity maxTick
   reservationOpensAt reservationClosesAt doorsOpenMinutes lateEntryMinutes waitlistLength
   standbyOpensMinutes releaseUnscannedMinutes
   venue { id name } film { ${FILM_FIELDS} } attendance { issued }`;
+const POLICY_FIELDS = 'noShowLimit noShowBlockDays cancelWithoutPenaltyMinutes';
 const FESTIVAL = `query Festival($id: ID!, $after: String) {
   festival(id: $id) {
+    ${POLICY_FIELDS}
     venues { ${VENUE_FIELDS} }
     films { ${FILM_FIELDS} }
     programme(first: 200, after: $after) { pageInfo { hasNextPage endCursor } edges { node { ${ITEM_FIELDS} } } }
@@ -23,6 +25,7 @@ const CREATE_FILM = `mutation($input: CreateFilmInput!) { createFilm(input: $inp
 const UPDATE_FILM = `mutation($input: UpdateFilmInput!) { updateFilm(input: $input) { ${FILM_FIELDS} } }`;
 const CREATE_ITEM = `mutation($input: CreateItemInput!) { createItem(input: $input) { ${ITEM_FIELDS} } }`;
 const UPDATE_ITEM = `mutation($input: UpdateItemInput!) { updateItem(input: $input) { ${ITEM_FIELDS} } }`;
+const UPDATE_FESTIVAL = `mutation($input: UpdateFestivalInput!) { updateFestival(input: $input) { ${POLICY_FIELDS} } }`;
 const ITEM_TICKETS = 'query($id: ID!) { item(id: $id) { id title status attendance { issued } waitlistLength } }';
 const CANCEL_ITEM = 'mutation($itemId: ID!) { cancelItem(itemId: $itemId) { id status } }';
 const USER_FIELDS = 'email displayName roles { role festival { id name } venue { id name } }';
@@ -44,6 +47,8 @@ export class Setup {
     this.items = [];
     this.holders = [];
     this.roleResults = [];
+    this.policy = null;
+    $('policy-form').addEventListener('submit', (event) => this.savePolicy(event));
     $('venue-form').addEventListener('submit', (event) => this.saveVenue(event));
     $('venue-reset').addEventListener('click', () => this.editVenue(null));
     $('film-form').addEventListener('submit', (event) => this.saveFilm(event));
@@ -69,8 +74,9 @@ export class Setup {
 
   async load() {
     const festival = this.festival;
-    const [{ venues, films, items }, holders] = await Promise.all([this.fetchFestival(), this.fetchHolders()]);
+    const [{ venues, films, items, policy }, holders] = await Promise.all([this.fetchFestival(), this.fetchHolders()]);
     if (festival !== this.festival) return;
+    this.showPolicy(policy);
     this.venues = venues;
     this.items = items;
     this.films = films;
@@ -85,15 +91,18 @@ export class Setup {
     const items = [];
     let venues = [];
     let films = [];
+    let policy = null;
     do {
       const data = await this.context.api.request(FESTIVAL, { id, after });
+      const { noShowLimit, noShowBlockDays, cancelWithoutPenaltyMinutes } = data.festival;
+      policy = { noShowLimit, noShowBlockDays, cancelWithoutPenaltyMinutes };
       venues = data.festival.venues;
       films = data.festival.films;
       const page = data.festival.programme;
       items.push(...page.edges.map((edge) => edge.node));
       after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
     } while (after);
-    return { venues, films, items };
+    return { venues, films, items, policy };
   }
 
   /// Who holds a role in the festival, as the server lists them.
@@ -435,6 +444,41 @@ export class Setup {
     if (!done) return;
     this.context.notify(t('organizer-cancelled', { title: fresh.title, tickets: fresh.attendance?.issued ?? 0 }));
     await this.context.attempt(() => this.load());
+  }
+
+  // --- The no-show policy ---------------------------------------------------------------
+
+  /// Fills the policy form with the festival's settings (and says them
+  /// in its data- attributes).
+  showPolicy(policy) {
+    this.policy = policy;
+    const form = $('policy-form');
+    form.elements.noShowLimit.value = policy.noShowLimit ?? '';
+    form.elements.noShowBlockDays.value = policy.noShowBlockDays;
+    form.elements.cancelWithoutPenaltyMinutes.value = policy.cancelWithoutPenaltyMinutes;
+    form.dataset.noShowLimit = policy.noShowLimit ?? '';
+    form.dataset.noShowBlockDays = String(policy.noShowBlockDays);
+    form.dataset.cancelWithoutPenaltyMinutes = String(policy.cancelWithoutPenaltyMinutes);
+  }
+
+  async savePolicy(event) {
+    event.preventDefault();
+    const form = event.target;
+    const input = {
+      festivalId: this.festival.id,
+      // Empty is "never block": null turns the limit off.
+      noShowLimit: number(form.elements.noShowLimit.value),
+    };
+    // The others are kept when left empty.
+    for (const name of ['noShowBlockDays', 'cancelWithoutPenaltyMinutes']) {
+      const value = number(form.elements[name].value);
+      if (value !== null) input[name] = value;
+    }
+    const festival = this.festival;
+    const saved = await this.context.attempt(async () => (await this.context.api.request(UPDATE_FESTIVAL, { input })).updateFestival);
+    if (!saved || festival !== this.festival) return;
+    this.showPolicy(saved);
+    this.context.notify(this.context.t('organizer-policy-saved'));
   }
 
   // --- Roles ------------------------------------------------------------------------
