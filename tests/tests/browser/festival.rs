@@ -1,7 +1,8 @@
 //! The festival app (/) as attendees use it: signing up, reserving two
 //! tickets, carrying them offline with QR codes that scan, availability
-//! that moves while the page stays open, refusals as sentences, and an
-//! attendee's no-show strikes with the block they bring.
+//! that moves while the page stays open, refusals as sentences, an
+//! attendee's no-show strikes with the block they bring, and a ballot
+//! entered, confirmed as a partner, won and claimed.
 //!
 //! With `USHER_SCREENSHOTS=DIR` the tests leave the README's screenshots
 //! in DIR.
@@ -23,6 +24,7 @@ on_both_databases_in_a_browser!(
     a_refusal_is_a_sentence_in_the_pages_language,
     an_attendee_joins_the_standby_line_of_a_sold_out_item_and_is_let_in,
     an_attendee_sees_their_strikes_and_until_when_they_cannot_reserve,
+    an_attendee_enters_a_ballot_confirms_as_a_partner_wins_and_claims,
 );
 
 const EMAIL: &str = "mai@example.com";
@@ -305,6 +307,13 @@ async fn an_attendee_joins_the_standby_line_of_a_sold_out_item_and_is_let_in(app
         .wait_for_attribute(&place, "data-standby-admitted", "true", WAIT)
         .await
         .unwrap();
+    // The place became a ticket, checked in: it shows without a reload.
+    let ticket = "#ticket-list .card[data-from-standby=\"true\"]";
+    browser.wait_for(ticket, WAIT).await.unwrap();
+    let ticket_status = (
+        browser.attribute(ticket, "data-status").await.unwrap(),
+        browser.text(&format!("{ticket} .status")).await.unwrap(),
+    );
     let loads = browser
         .execute(
             "return performance.getEntriesByType('navigation').length;",
@@ -314,6 +323,13 @@ async fn an_attendee_joins_the_standby_line_of_a_sold_out_item_and_is_let_in(app
         .unwrap();
 
     assert_eq!(number.as_deref(), Some("2"));
+    assert_eq!(
+        ticket_status,
+        (
+            Some("CHECKED_IN".to_owned()),
+            "Checked in from the standby line".to_owned()
+        )
+    );
     assert_eq!(loads, json!(1), "followed live, without a reload");
 }
 
@@ -527,4 +543,329 @@ fn in_nanning_day(at: &str) -> String {
         .with_timezone(&nanning)
         .format("%Y-%m-%d")
         .to_string()
+}
+
+/// Shows My tickets read again: the programme, then My tickets.
+async fn my_tickets_again(browser: &Browser, app: &TestApp) {
+    browser.goto(&app.url("/#programme")).await.unwrap();
+    browser.goto(&app.url("/#tickets")).await.unwrap();
+}
+
+async fn an_attendee_enters_a_ballot_confirms_as_a_partner_wins_and_claims(app: TestApp) {
+    let festival = catalogue::festival_with(
+        &app,
+        "ballot-page",
+        json!({ "allowOverlappingTickets": true }),
+    )
+    .await;
+    let closes_at = (Utc::now() + chrono::Duration::minutes(60)).trunc_subsecs(0);
+    let ballot = |title: &str| {
+        json!({
+            "title": title,
+            "ticketCapacity": 10,
+            "maxTicketsPerAttendee": 3,
+            "allocation": "BALLOT",
+            "ballotOpensAt": catalogue::at(-1),
+            "ballotClosesAt": closes_at.to_rfc3339(),
+            "claimMinutes": 30,
+        })
+    };
+    let premiere =
+        catalogue::create_item(&app, &festival, 2 * 24 * 60, ballot("Ròm, the premiere")).await;
+    let encore = catalogue::create_item(
+        &app,
+        &festival,
+        2 * 24 * 60 + 180,
+        ballot("Ròm, the encore"),
+    )
+    .await;
+    let premiere_id = premiere["id"].as_str().unwrap();
+    let encore_id = encore["id"].as_str().unwrap();
+    let browser = Browser::launch(BrowserOptions::default()).await.unwrap();
+    sign_up(&browser, &app).await;
+    browser
+        .wait_until("return location.hash === '#programme';", WAIT)
+        .await
+        .unwrap();
+
+    // On the programme: by ballot, entered for two tickets.
+    let card = format!(".item[data-item-id=\"{premiere_id}\"]");
+    browser
+        .wait_for_attribute(&card, "data-status", "BALLOT", WAIT)
+        .await
+        .unwrap();
+    let availability = browser
+        .text(&format!("{card} .availability"))
+        .await
+        .unwrap();
+    let reserve_hidden = browser
+        .execute(
+            "return document.querySelector(arguments[0] + ' .reserve').hidden;",
+            &[json!(card)],
+        )
+        .await
+        .unwrap();
+    browser.click(&format!("{card} .ballot")).await.unwrap();
+    browser.set_value("#ballot-quantity", "2").await.unwrap();
+    browser.click("#ballot-submit").await.unwrap();
+    let entry = format!("#ballot-list li[data-item-id=\"{premiere_id}\"]");
+    browser
+        .wait_for_attribute(&entry, "data-ballot-state", "open", WAIT)
+        .await
+        .unwrap();
+    let entered_notice = browser.text("#notice").await.unwrap();
+    let entered = browser.text(&format!("{entry} .sentence")).await.unwrap();
+    let withdraw_shown = browser
+        .exists(&format!("{entry} button.withdraw"))
+        .await
+        .unwrap();
+
+    // Named as a partner in someone else's entry, and confirmed.
+    let linh = app.attendee("linh@example.com").await;
+    let linhs = app
+        .gql(
+            Some(&linh),
+            "mutation($input: EnterBallotInput!) { enterBallot(input: $input) { id } }",
+            json!({ "input": { "itemId": encore_id, "quantity": 1, "partnerEmail": EMAIL } }),
+        )
+        .await
+        .data("/enterBallot/id")
+        .clone();
+    my_tickets_again(&browser, &app).await;
+    let partnered = format!("#ballot-list li[data-item-id=\"{encore_id}\"]");
+    browser
+        .wait_for_attribute(&partnered, "data-ballot-state", "partner-asked", WAIT)
+        .await
+        .unwrap();
+    let asked = browser
+        .text(&format!("{partnered} .sentence"))
+        .await
+        .unwrap();
+    browser
+        .click(&format!("{partnered} .confirm-partner"))
+        .await
+        .unwrap();
+    browser
+        .wait_for_attribute(&partnered, "data-partner-confirmed", "true", WAIT)
+        .await
+        .unwrap();
+    let confirmed = browser
+        .text(&format!("{partnered} .sentence"))
+        .await
+        .unwrap();
+
+    // Drawn as at the close; ten places for three: every entry wins.
+    let drawn = app.store.draw_due_ballots(closes_at).await.unwrap();
+    // Opened afresh: what the page said before the draw is gone.
+    browser.reload().await.unwrap();
+    browser
+        .wait_for_attribute(&entry, "data-ballot-status", "WON", WAIT)
+        .await
+        .unwrap();
+    browser
+        .wait_for_attribute(&partnered, "data-ballot-status", "WON", WAIT)
+        .await
+        .unwrap();
+    let claim_until = browser
+        .attribute(&entry, "data-claim-until")
+        .await
+        .unwrap()
+        .unwrap();
+    let won = (
+        browser.text(&format!("{entry} .status")).await.unwrap(),
+        browser.text(&format!("{entry} .sentence")).await.unwrap(),
+        browser.text(&format!("{entry} .claim")).await.unwrap(),
+    );
+    let partner_won = browser
+        .text(&format!("{partnered} .sentence"))
+        .await
+        .unwrap();
+    let partner_may_claim = browser
+        .exists(&format!("{partnered} .claim"))
+        .await
+        .unwrap();
+    browser.execute("scrollTo(0, 0);", &[]).await.unwrap();
+    browser
+        .screenshot_for_readme("festival-ballot")
+        .await
+        .unwrap();
+
+    // In Chinese, on the same phone.
+    browser.set_value("#language", "zh-CN").await.unwrap();
+    browser
+        .wait_until(
+            &format!(
+                "return document.querySelector('{} .status')?.textContent === '您中签了！';",
+                entry.replace('\'', "\\'")
+            ),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let won_in_chinese = browser.text(&format!("{entry} .claim")).await.unwrap();
+    browser.execute("scrollTo(0, 0);", &[]).await.unwrap();
+    browser
+        .screenshot_for_readme("festival-ballot-zh")
+        .await
+        .unwrap();
+    browser.set_value("#language", "en").await.unwrap();
+    browser
+        .wait_until(
+            &format!(
+                "return document.querySelector('{} .status')?.textContent === 'You won!';",
+                entry.replace('\'', "\\'")
+            ),
+            WAIT,
+        )
+        .await
+        .unwrap();
+
+    // The draw, checked on the phone against its commitment.
+    browser
+        .click(&format!("{entry} details.draw summary"))
+        .await
+        .unwrap();
+    browser
+        .wait_for_attribute(
+            &format!("{entry} details.draw"),
+            "data-loaded",
+            "drawn",
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let checked = browser
+        .attribute(&format!("{entry} details.draw .checked"), "data-good")
+        .await
+        .unwrap();
+
+    // Claimed: the two tickets show; the partner's comes with Linh's claim.
+    browser.click(&format!("{entry} .claim")).await.unwrap();
+    browser
+        .wait_for_attribute(&entry, "data-ballot-status", "CLAIMED", WAIT)
+        .await
+        .unwrap();
+    browser
+        .wait_until(
+            "return document.querySelectorAll('#ticket-list .card').length === 2;",
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let claimed_notice = browser.text("#notice").await.unwrap();
+    app.gql(
+        Some(&linh),
+        "mutation($id: ID!) { claimBallotWin(entryId: $id) { id } }",
+        json!({ "id": linhs }),
+    )
+    .await
+    .data("/claimBallotWin/1/id");
+    my_tickets_again(&browser, &app).await;
+    browser
+        .wait_for_attribute(&partnered, "data-ballot-status", "CLAIMED", WAIT)
+        .await
+        .unwrap();
+    browser
+        .wait_until(
+            "return document.querySelectorAll('#ticket-list .card').length === 3;",
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let partner_claimed = browser
+        .text(&format!("{partnered} .sentence"))
+        .await
+        .unwrap();
+    let (token, _) = app.sign_in(EMAIL, PASSWORD).await;
+    let mine = app
+        .gql(
+            Some(&token),
+            "{ myTickets { holderName item { id } } }",
+            json!({}),
+        )
+        .await;
+    let mut held: Vec<(String, String)> = mine
+        .data("/myTickets")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|ticket| {
+            (
+                ticket["item"]["id"].as_str().unwrap().to_owned(),
+                ticket["holderName"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    held.sort();
+
+    let closes = in_nanning(&closes_at.to_rfc3339());
+    assert_eq!(availability, format!("By ballot · entries until {closes}"));
+    assert_eq!(reserve_hidden, json!(true));
+    assert_eq!(
+        entered_notice,
+        format!("You're in the ballot for Ròm, the premiere. The draw is made on {closes}.")
+    );
+    assert_eq!(
+        entered,
+        format!(
+            "You're in the draw for 2 tickets. The draw is made on {closes}; \
+             you may withdraw until then."
+        )
+    );
+    assert!(withdraw_shown);
+    assert_eq!(
+        asked,
+        format!(
+            "Someone named you as their partner in this ballot. Confirm by {closes} \
+             to take part with one ticket of your own: you win or lose together."
+        )
+    );
+    assert_eq!(
+        confirmed,
+        format!(
+            "You're in the draw as a partner, for one ticket of your own: you win or lose \
+             together. The draw is made on {closes}."
+        )
+    );
+    assert_eq!(drawn.len(), 2, "{drawn:?}");
+    assert_eq!(
+        claim_until.parse::<DateTime<Utc>>().unwrap(),
+        closes_at + chrono::Duration::minutes(30)
+    );
+    assert_eq!(
+        won,
+        (
+            "You won!".to_owned(),
+            format!(
+                "Claim your 2 tickets by {}. Not claimed by then, the places go to the next \
+                 entry in the draw.",
+                in_nanning(&claim_until)
+            ),
+            "Claim your tickets".to_owned()
+        )
+    );
+    assert_eq!(
+        partner_won,
+        format!(
+            "Your pair won! Your partner claims the tickets by {}; yours then shows below.",
+            in_nanning(&claim_until)
+        )
+    );
+    assert!(!partner_may_claim, "the entrant claims a pair's win");
+    assert_eq!(won_in_chinese, "领取我的票");
+    assert_eq!(checked.as_deref(), Some("true"));
+    assert_eq!(
+        claimed_notice,
+        "Your 2 tickets for Ròm, the premiere are below."
+    );
+    assert_eq!(
+        partner_claimed,
+        "Claimed by your partner: your ticket is below."
+    );
+    let mut expected: Vec<(String, String)> = [encore_id, premiere_id, premiere_id]
+        .into_iter()
+        .map(|item| (item.to_owned(), "Tran Thi Mai".to_owned()))
+        .collect();
+    expected.sort();
+    assert_eq!(held, expected, "two won and claimed, one as a partner");
 }

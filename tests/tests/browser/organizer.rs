@@ -1,15 +1,16 @@
 //! The organizer console (/organizer) as an organizer uses it on a laptop:
 //! signing in and choosing a festival, creating a programme item, a
 //! check-in reaching the dashboard without a reload, a scanner token and
-//! its pairing QR code (in Chinese, on a phone), a role taken back, and
-//! an attendee's no-show strikes looked up, and one forgiven.
+//! its pairing QR code (in Chinese, on a phone), a role taken back, an
+//! attendee's no-show strikes looked up, and one forgiven, and a ballot
+//! item created on the form, its entries counted live and a ballot drawn.
 //!
 //! With `USHER_SCREENSHOTS=DIR` the tests leave the README's screenshots
 //! in DIR.
 
 use std::time::Duration;
 
-use chrono::{FixedOffset, NaiveTime, TimeZone as _, Utc};
+use chrono::{FixedOffset, NaiveTime, SubsecRound as _, TimeZone as _, Utc};
 use serde_json::{Value, json};
 use usher_domain::roles::{Role, RoleGrant};
 use usher_tests::browser::{Browser, BrowserOptions, Window};
@@ -28,6 +29,7 @@ on_both_databases_in_a_browser!(
     the_csv_downloads_and_the_chart_opens_from_the_dashboard,
     the_dashboard_follows_the_standby_line,
     an_organizer_sets_the_no_show_policy_and_forgives_a_strike,
+    an_organizer_creates_a_ballot_item_follows_its_entries_and_draws_one,
 );
 
 /// An organizer of `festivals`, with an account made in the store; their e-mail.
@@ -873,4 +875,249 @@ fn on_the_consoles_clock(at: &str) -> String {
         .with_timezone(&nanning)
         .format("%a, %b %-d, %H:%M")
         .to_string()
+}
+
+/// Enters `item_id`'s ballot for a new attendee `email`, for `quantity` tickets.
+async fn enter_ballot(app: &TestApp, email: &str, item_id: &str, quantity: i64) {
+    let token = app.attendee(email).await;
+    app.gql(
+        Some(&token),
+        "mutation($input: EnterBallotInput!) { enterBallot(input: $input) { id } }",
+        json!({ "input": { "itemId": item_id, "quantity": quantity } }),
+    )
+    .await
+    .data("/enterBallot/id");
+}
+
+async fn an_organizer_creates_a_ballot_item_follows_its_entries_and_draws_one(app: TestApp) {
+    let festival = catalogue::festival(&app, "organizer-ballot").await;
+    let browser = on_the_dashboard(&app, &festival, laptop()).await;
+    open(&browser, "setup").await;
+    browser
+        .wait_until(
+            "return document.querySelector('#item-form [name=venueId]').options.length === 1;",
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let fields_before = browser
+        .execute(
+            "return document.querySelector('#item-form [name=ballotClosesAt]').closest('label').hidden;",
+            &[],
+        )
+        .await
+        .unwrap();
+
+    // The day after tomorrow at 19:30 in Nanning; the ballot open from a
+    // few minutes ago until tomorrow noon, 45 minutes to claim.
+    let nanning = FixedOffset::east_opt(8 * 3600).unwrap();
+    let now = Utc::now().with_timezone(&nanning);
+    let day = |days: u64| now.date_naive() + chrono::Days::new(days);
+    let local = |days: u64, time: &str| format!("{}T{time}", day(days).format("%Y-%m-%d"));
+    let opens = (now - chrono::Duration::minutes(5))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    browser
+        .set_value("#item-form [name=filmId]", &festival.film)
+        .await
+        .unwrap();
+    browser
+        .type_into("#item-form [name=title]", "Ròm, the premiere")
+        .await
+        .unwrap();
+    browser
+        .set_value("#item-form [name=startsAt]", &local(2, "19:30"))
+        .await
+        .unwrap();
+    browser
+        .set_value("#item-form [name=endsAt]", &local(2, "21:10"))
+        .await
+        .unwrap();
+    browser
+        .set_value("#item-form [name=allocation]", "BALLOT")
+        .await
+        .unwrap();
+    browser
+        .set_value("#item-form [name=ballotOpensAt]", &opens)
+        .await
+        .unwrap();
+    browser
+        .set_value("#item-form [name=ballotClosesAt]", &local(1, "12:00"))
+        .await
+        .unwrap();
+    browser
+        .type_into("#item-form [name=claimMinutes]", "45")
+        .await
+        .unwrap();
+    browser.click("#item-submit").await.unwrap();
+    let listed = "#programme-rows tr[data-title=\"Ròm, the premiere\"]";
+    browser.wait_for(listed, WAIT).await.unwrap();
+    let item_id = browser
+        .attribute(listed, "data-item-id")
+        .await
+        .unwrap()
+        .unwrap();
+    let listed_allocation = browser.attribute(listed, "data-allocation").await.unwrap();
+    let created = app
+        .gql(
+            Some(&festival.admin),
+            "query($id: ID!) { item(id: $id) { status allocation ballotOpensAt ballotClosesAt claimMinutes } }",
+            json!({ "id": item_id }),
+        )
+        .await;
+
+    // The dashboard counts the entries as they come.
+    open(&browser, "dashboard").await;
+    let row = format!("#item-rows tr[data-item-id=\"{item_id}\"]");
+    browser
+        .wait_for_attribute(&row, "data-ballot-state", "open", WAIT)
+        .await
+        .unwrap();
+    browser
+        .wait_for_attribute("#live", "data-live", "1", WAIT)
+        .await
+        .unwrap();
+    enter_ballot(&app, "mai@example.org", &item_id, 2).await;
+    enter_ballot(&app, "linh@example.org", &item_id, 1).await;
+    browser
+        .wait_for_attribute(&row, "data-ballot-entries", "2", WAIT)
+        .await
+        .unwrap();
+    let open_line = browser.text(&format!("{row} .ballot")).await.unwrap();
+    let drawable_while_open = browser
+        .exists(&format!("{row} button[data-action=draw]"))
+        .await
+        .unwrap();
+
+    // Another ballot, closing in a few seconds: "Draw now" at its close.
+    let closes_at = (Utc::now() + chrono::Duration::seconds(10)).trunc_subsecs(0);
+    let last_call = catalogue::create_item(
+        &app,
+        &festival,
+        2 * 24 * 60,
+        json!({
+            "title": "Ròm, last call",
+            "allocation": "BALLOT",
+            "ballotOpensAt": catalogue::at(-1),
+            "ballotClosesAt": closes_at.to_rfc3339(),
+        }),
+    )
+    .await;
+    let last_call_id = last_call["id"].as_str().unwrap().to_owned();
+    enter_ballot(&app, "bao@example.org", &last_call_id, 1).await;
+    open(&browser, "dashboard").await;
+    let last_row = format!("#item-rows tr[data-item-id=\"{last_call_id}\"]");
+    browser
+        .wait_for_attribute(&last_row, "data-ballot-entries", "1", WAIT)
+        .await
+        .unwrap();
+    browser
+        .wait_for_attribute(
+            &last_row,
+            "data-ballot-state",
+            "closed",
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    let closed_line = browser.text(&format!("{last_row} .ballot")).await.unwrap();
+    browser
+        .screenshot_for_readme("organizer-ballot")
+        .await
+        .unwrap();
+    browser
+        .click(&format!("{last_row} button[data-action=draw]"))
+        .await
+        .unwrap();
+    browser
+        .wait_for_attribute(&last_row, "data-ballot-state", "drawn", WAIT)
+        .await
+        .unwrap();
+    let won = browser
+        .attribute(&last_row, "data-ballot-won")
+        .await
+        .unwrap();
+    let notice = browser.text("#notice").await.unwrap();
+    let drawn = app
+        .gql(
+            None,
+            "query($id: ID!) { item(id: $id) { ballotDrawnAt status } }",
+            json!({ "id": last_call_id }),
+        )
+        .await;
+
+    // In Chinese.
+    browser.set_value("#language", "zh-CN").await.unwrap();
+    browser
+        .wait_until(
+            &format!(
+                "return document.querySelector('{} .ballot')?.textContent.startsWith('抽签');",
+                row.replace('\'', "\\'")
+            ),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let open_in_chinese = browser.text(&format!("{row} .ballot")).await.unwrap();
+
+    let typed = |days: u64, time: &str| {
+        nanning
+            .from_local_datetime(
+                &day(days).and_time(NaiveTime::parse_from_str(time, "%H:%M").unwrap()),
+            )
+            .unwrap()
+    };
+    assert_eq!(fields_before, json!(true), "first come: no ballot fields");
+    assert_eq!(listed_allocation.as_deref(), Some("BALLOT"));
+    assert_eq!(created.data("/item/status"), "BALLOT");
+    assert_eq!(created.data("/item/allocation"), "BALLOT");
+    assert_eq!(created.data("/item/claimMinutes"), 45);
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(
+            created.data("/item/ballotClosesAt").as_str().unwrap()
+        )
+        .unwrap(),
+        typed(1, "12:00"),
+        "noon in the festival's zone"
+    );
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(created.data("/item/ballotOpensAt").as_str().unwrap())
+            .unwrap()
+            .with_timezone(&nanning)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string(),
+        opens
+    );
+    let noon = created.data("/item/ballotClosesAt").as_str().unwrap();
+    assert_eq!(
+        open_line,
+        format!(
+            "Ballot · 2 entries · 0 won · open until {}",
+            on_the_consoles_clock(noon)
+        )
+    );
+    assert!(!drawable_while_open);
+    assert_eq!(
+        closed_line,
+        format!(
+            "Ballot · one entry · 0 won · closed {}, not drawn yet\nDraw now",
+            on_the_consoles_clock(&closes_at.to_rfc3339())
+        )
+    );
+    assert_eq!(won.as_deref(), Some("1"));
+    assert!(
+        [
+            "The ballot for Ròm, last call is drawn: the winners may claim their tickets now.",
+            // The server's own job may draw it first, at the close.
+            "The ballot for Ròm, last call was drawn already.",
+        ]
+        .contains(&notice.as_str()),
+        "{notice}"
+    );
+    assert!(drawn.data("/item/ballotDrawnAt").is_string());
+    assert_eq!(drawn.data("/item/status"), "OPEN");
+    assert!(
+        open_in_chinese.starts_with("抽签 · 2 个报名 · 0 个中签 · 报名截止 "),
+        "{open_in_chinese}"
+    );
 }

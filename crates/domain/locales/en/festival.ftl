@@ -122,3 +122,79 @@ festival-strike-late-cancellation = Late cancellation
 festival-strike-no-show-help = Not scanned at the door by the end of late entry.
 festival-strike-late-cancellation-help = Given back on { $when }, too close to the start.
 festival-strike-forgiven = Forgiven by the organizers on { $when }: it no longer counts.
+
+## Ballots: places drawn among the entries, for the most wanted items.
+
+festival-ballot-title = Ballots
+festival-ballot-enter = Enter the ballot
+festival-ballot-opens = Ballot opens { $when }
+festival-ballot-open-until = By ballot · entries until { $when }
+festival-ballot-drawing = Ballot closed: the draw is being made
+festival-ballot-mine = Your ballot entry: { $status }
+festival-ballot-explained = Places for this go by ballot. Enter by { $when }: the draw is made then, and no one, the festival included, can choose who wins. If you win, you have { $minutes } minutes to claim your tickets.
+festival-ballot-partner = A partner's e-mail (optional)
+festival-ballot-partner-help = Going with someone? Name their account's e-mail: they confirm under My tickets, for one ticket of their own, and you win or lose together.
+festival-ballot-entered = You're in the ballot for { $title }. The draw is made on { $when }.
+festival-ballot-already = You already entered this ballot: see My tickets.
+festival-ballot-not-open = This ballot takes no entries now: it has closed, or is not open yet.
+festival-ballot-partner-yours = That e-mail is yours: name someone else as your partner, or leave it empty.
+festival-ballot-partner-unknown = No account uses { $email }: your partner creates an account first.
+festival-ballot-limit = You may enter for at most { $limit ->
+    [one] one ticket
+   *[other] { $limit } tickets
+} here, counting the tickets you already hold.
+festival-ballot-status-open = Entered
+festival-ballot-status-partner-asked = Confirm to take part
+festival-ballot-status-partner-missed = Not confirmed
+festival-ballot-status-drawing = Being drawn
+festival-ballot-status-won = You won!
+festival-ballot-status-lost = Not drawn
+festival-ballot-status-claimed = Claimed
+festival-ballot-status-expired = Not claimed in time
+festival-ballot-status-withdrawn = Withdrawn
+festival-ballot-open-help = You're in the draw for { $tickets ->
+    [one] one ticket
+   *[other] { $tickets } tickets
+}. The draw is made on { $when }; you may withdraw until then.
+festival-ballot-open-waiting-help = You're in the draw for { $tickets ->
+    [one] one ticket
+   *[other] { $tickets } tickets
+}. Your partner has not confirmed yet: without it by { $when }, you're drawn alone.
+festival-ballot-open-pair-help = You and your partner are in the draw together, for { $places } tickets: you win or lose as a pair. The draw is made on { $when }.
+festival-ballot-open-partner-help = You're in the draw as a partner, for one ticket of your own: you win or lose together. The draw is made on { $when }.
+festival-ballot-partner-asked-help = Someone named you as their partner in this ballot. Confirm by { $when } to take part with one ticket of your own: you win or lose together.
+festival-ballot-partner-missed-help = You did not confirm before the ballot closed: the entry was drawn without you.
+festival-ballot-drawing-help = The ballot has closed: the draw is being made. Your result shows here.
+festival-ballot-won-help = Claim your { $places ->
+    [one] ticket
+   *[other] { $places } tickets
+} by { $until }. Not claimed by then, the places go to the next entry in the draw.
+festival-ballot-won-partner-help = Your pair won! Your partner claims the tickets by { $until }; yours then shows below.
+festival-ballot-lost-help = Not drawn this time. Places that winners do not claim go to the next entries in the draw's order: this one may still win, and it would show here.
+festival-ballot-claimed-help = Claimed: your { $places ->
+    [one] ticket is
+   *[other] { $places } tickets are
+} below.
+festival-ballot-claimed-partner-help = Claimed by your partner: your ticket is below.
+festival-ballot-expired-help = Not claimed by { $until }: the places went to the next in line.
+festival-ballot-withdrawn-help = You withdrew this entry.
+festival-ballot-claim = Claim your tickets
+festival-ballot-confirm = Confirm: I'm in
+festival-ballot-withdraw = Withdraw
+festival-ballot-withdraw-confirm = Withdraw your entry for { $title }? You may enter again until the ballot closes.
+festival-ballot-claimed = { $count ->
+    [one] Your ticket for { $title } is below.
+   *[other] Your { $count } tickets for { $title } are below.
+}
+festival-ballot-confirmed = You're in the ballot for { $title }, with your partner. The draw is made on { $when }.
+festival-ballot-draw-title = How the draw works
+festival-ballot-draw-explained = Before the ballot opened, the festival published a commitment: the SHA-256 of a secret it cannot change afterwards. At the draw the secret is revealed; with the list of entries it gives the seed, and each entry's rank is the SHA-256 of the seed and the entry's id. Entries win in rank order, lowest first, while places remain. Anyone can recompute it from the published result (ballotResult).
+festival-ballot-draw-commitment = Commitment:
+festival-ballot-draw-later = The secret and the seed are published at the draw.
+festival-ballot-draw-secret = Secret:
+festival-ballot-draw-seed = Seed:
+festival-ballot-draw-rank = Your entry's rank:
+festival-ballot-draw-checked = Checked on this phone: the secret matches the commitment, and the seed follows from the secret and the entries.
+festival-ballot-draw-mismatch = This phone could not match the secret to the commitment, or the seed to the secret: ask the organizers.
+festival-error-ballot-only = Places for this go by ballot: enter the ballot from the programme.
+festival-ticket-from-standby = Checked in from the standby line

@@ -74,6 +74,7 @@ organizer-status-open = Open
 organizer-status-sold-out = Sold out
 organizer-status-closed = Closed
 organizer-status-cancelled = Cancelled
+organizer-status-ballot = Ballot
 organizer-chart = Arrivals
 organizer-chart-title = Arrivals for { $title }
 organizer-chart-open = Open the chart
@@ -264,3 +265,25 @@ organizer-strike-forgiven = Forgiven { $when }
 organizer-forgive = Forgive
 organizer-forgive-confirm = Forgive { $name } the strike for { $title }? It stays listed but no longer counts; a block it completed ends unless other strikes still reach the limit.
 organizer-forgiven = The strike of { $name } for { $title } is forgiven.
+
+## Ballots: an item's places drawn among its entries
+
+organizer-field-allocation = How places are given
+organizer-allocation-first-come = First come, first served
+organizer-allocation-ballot = Ballot
+organizer-field-ballot-opens = Ballot opens
+organizer-field-ballot-closes = Ballot closes and is drawn
+organizer-field-claim-minutes = Minutes a winner has to claim (60 when empty)
+organizer-ballot-hint = Attendees enter the ballot from its opening to its close, alone or with a partner. It is drawn at the close, and each winner then has the claim minutes to claim, which must end before the start. Until the draw nobody can reserve; what the ballot leaves is reserved first come, first served.
+organizer-ballot-drawn-fixed = The ballot was drawn { $when }: how the places are given stays as it is.
+organizer-ballot-numbers = { $entries ->
+    [one] one entry
+   *[other] { $entries } entries
+} · { $won } won
+organizer-ballot-upcoming = opens { $when }
+organizer-ballot-open = open until { $when }
+organizer-ballot-closed = closed { $when }, not drawn yet
+organizer-ballot-drawn = drawn { $when }
+organizer-ballot-draw = Draw now
+organizer-ballot-drawn-now = The ballot for { $title } is drawn: the winners may claim their tickets now.
+organizer-ballot-drawn-already = The ballot for { $title } was drawn already.

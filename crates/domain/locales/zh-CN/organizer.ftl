@@ -71,6 +71,7 @@ organizer-status-open = 可预订
 organizer-status-sold-out = 已订满
 organizer-status-closed = 已截止
 organizer-status-cancelled = 已取消
+organizer-status-ballot = 抽签中
 organizer-chart = 入场曲线
 organizer-chart-title = { $title } 的入场情况
 organizer-chart-open = 打开图表
@@ -246,3 +247,22 @@ organizer-strike-forgiven = 已于 { $when } 撤销
 organizer-forgive = 撤销
 organizer-forgive-confirm = 撤销 { $name } 在《{ $title }》的这次爽约？记录仍会保留，但不再计入；由它导致的限制随之解除，除非其余爽约仍达到上限。
 organizer-forgiven = 已撤销 { $name } 在《{ $title }》的爽约。
+
+## 抽签：场次名额从报名者中抽出
+
+organizer-field-allocation = 名额分配方式
+organizer-allocation-first-come = 先到先得
+organizer-allocation-ballot = 抽签
+organizer-field-ballot-opens = 抽签报名开始
+organizer-field-ballot-closes = 抽签报名截止并抽签
+organizer-field-claim-minutes = 中签者领取时限（分钟，留空为 60）
+organizer-ballot-hint = 观众在报名开始到截止之间报名抽签，可单独或与一位同伴报名。截止时抽签，每位中签者在领取时限内领取票，时限须在开场前结束。抽签前无人可以预约；抽签剩余的名额按先到先得预约。
+organizer-ballot-drawn-fixed = 已于 { $when } 抽签：名额分配方式不再更改。
+organizer-ballot-numbers = { $entries } 个报名 · { $won } 个中签
+organizer-ballot-upcoming = { $when } 开始报名
+organizer-ballot-open = 报名截止 { $when }
+organizer-ballot-closed = 已于 { $when } 截止，尚未抽签
+organizer-ballot-drawn = 已于 { $when } 抽签
+organizer-ballot-draw = 立即抽签
+organizer-ballot-drawn-now = 《{ $title }》已抽签：中签者现在可以领取票。
+organizer-ballot-drawn-already = 《{ $title }》已经抽过签了。

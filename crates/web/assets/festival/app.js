@@ -1,14 +1,16 @@
 // The attendees' app: the programme with live availability, an account,
 // reservations, and "my tickets" with their QR codes, kept on the phone so
 // that they open at the door without a network; when nothing is left to
-// reserve, a numbered place in the standby line, followed live; and the
-// attendee's no-show strikes, with the block they may bring.
+// reserve, a numbered place in the standby line, followed live; ballots
+// (entering, a partner confirming, claiming a win, checking the draw); and
+// the attendee's no-show strikes, with the block they may bring.
 import { Api, Credentials, NetworkError } from '/common/api.js';
 import { LANGUAGES, Translator, chooseLanguage, preferredLanguage } from '/common/i18n.js';
 import { createStore, get, set } from '/vendor/idb-keyval.js';
 
 const ITEM_FIELDS = `id title kind status startsAt endsAt ticketsLeft ticketCapacity waitlistLength
   maxTicketsPerAttendee reservationOpensAt standbyOpensAt lateEntryUntil
+  allocation ballotOpensAt ballotClosesAt ballotDrawnAt claimMinutes
   venue { id name address gates } film { title countries runtimeMinutes director }`;
 const FESTIVALS = 'query { festivals { id slug name timezone } }';
 const PROGRAMME = `query Programme($id: ID!, $after: String) {
@@ -19,16 +21,19 @@ const AVAILABILITY = `subscription Availability($itemId: ID!) {
   availabilityChanged(itemId: $itemId) { id status ticketsLeft waitlistLength }
 }`;
 const ME = 'query { me { id displayName email } }';
-const TICKET_FIELDS = `id code holderName status checkedInAt qrSvg
+const TICKET_FIELDS = `id code holderName status checkedInAt fromStandby qrSvg
   item { id title status startsAt endsAt standbyOpensAt lateEntryUntil releaseAt venue { name address gates } festival { id timezone } }`;
 const STANDBY_FIELDS = `id number quantity admittedAt peopleAhead
   item { id title startsAt lateEntryUntil venue { name } festival { timezone } }`;
 const MY_STANDBY = `query { myStandby { ${STANDBY_FIELDS} } }`;
 const STANDING_FIELDS = `blockedUntil
   noShows { id kind at forgivenAt item { id title startsAt venue { name } festival { id timezone } } }`;
+const BALLOT_FIELDS = `id status quantity places hasPartner isPartner partnerConfirmedAt claimUntil createdAt
+  item { id title startsAt ballotClosesAt ballotDrawnAt venue { name } festival { id timezone } }`;
+const MY_BALLOT = `query { myBallotEntries { ${BALLOT_FIELDS} } }`;
 // Released tickets come with the cancelled ones: they are shown, without a code.
 const MY_TICKETS = `query { myTickets(includeCancelled: true) { ${TICKET_FIELDS} } myWaitlist { id position quantity item { id title startsAt festival { timezone } } }
-  myStandby { ${STANDBY_FIELDS} } me { ${STANDING_FIELDS} } }`;
+  myStandby { ${STANDBY_FIELDS} } myBallotEntries { ${BALLOT_FIELDS} } me { ${STANDING_FIELDS} } }`;
 const LOGIN = 'mutation Login($input: LoginInput!) { login(input: $input) { accessToken refreshToken } }';
 const REGISTER = 'mutation Register($input: RegisterInput!) { register(input: $input) { accessToken refreshToken } }';
 const LOGOUT = 'mutation Logout($refreshToken: String!) { logout(refreshToken: $refreshToken) }';
@@ -39,6 +44,11 @@ const JOIN_WAITLIST = 'mutation Join($input: JoinWaitlistInput!) { joinWaitlist(
 const LEAVE_WAITLIST = 'mutation Leave($id: ID!) { leaveWaitlist(entryId: $id) }';
 const JOIN_STANDBY = `mutation JoinStandby($input: JoinStandbyInput!) { joinStandby(input: $input) { ${STANDBY_FIELDS} } }`;
 const LEAVE_STANDBY = 'mutation LeaveStandby($id: ID!) { leaveStandby(placeId: $id) }';
+const ENTER_BALLOT = `mutation EnterBallot($input: EnterBallotInput!) { enterBallot(input: $input) { ${BALLOT_FIELDS} } }`;
+const WITHDRAW_BALLOT = 'mutation Withdraw($id: ID!) { withdrawBallotEntry(entryId: $id) { id status } }';
+const CONFIRM_PARTNER = 'mutation ConfirmPartner($id: ID!) { confirmBallotPartner(entryId: $id) { id status partnerConfirmedAt } }';
+const CLAIM_WIN = 'mutation Claim($id: ID!) { claimBallotWin(entryId: $id) { id } }';
+const BALLOT_RESULT = 'query Draw($id: ID!) { ballotResult(itemId: $id) { commitment secret entriesDigest seed places drawnAt } }';
 
 const saved = createStore('usher-festival', 'saved');
 const $ = (id) => document.getElementById(id);
@@ -63,8 +73,11 @@ const state = {
   standbyReading: null,
   /// The attendee's strikes (newest first) and when their block ends.
   standing: { blockedUntil: null, noShows: [] },
+  /// The attendee's ballot entries, made or as a partner, newest first.
+  ballot: [],
   reserving: null,
   joining: null,
+  entering: null,
 };
 
 const t = (id, args) => state.translator.t(id, args);
@@ -237,12 +250,18 @@ function itemCard(item) {
   }
   line('availability', '');
   line('standby-mine', '');
+  line('ballot-mine', '');
   const actions = document.createElement('div');
   actions.className = 'actions';
   const reserve = document.createElement('button');
   reserve.type = 'button';
   reserve.className = 'primary reserve';
   reserve.addEventListener('click', () => openReservation(item));
+  const ballot = document.createElement('button');
+  ballot.type = 'button';
+  ballot.className = 'primary ballot';
+  ballot.textContent = t('festival-ballot-enter');
+  ballot.addEventListener('click', () => openBallot(item));
   const standby = document.createElement('button');
   standby.type = 'button';
   standby.className = 'primary standby';
@@ -252,7 +271,7 @@ function itemCard(item) {
   calendar.className = 'button';
   calendar.href = `/items/${item.id}/calendar.ics`;
   calendar.textContent = t('festival-add-to-calendar');
-  actions.append(reserve, standby, calendar);
+  actions.append(reserve, ballot, standby, calendar);
   card.append(actions);
   renderAvailability(card, item);
   return card;
@@ -269,12 +288,21 @@ function countryName(code) {
 function renderAvailability(card, item) {
   card.dataset.status = item.status;
   card.dataset.ticketsLeft = String(item.ticketsLeft);
+  card.dataset.allocation = item.allocation ?? 'FIRST_COME';
+  const at = (date) => `${longDay(date)} ${clock(date)}`;
+  // A ballot to come opens for entries, not for reservations.
+  const ballotAhead = item.allocation === 'BALLOT' && !item.ballotDrawnAt && item.ballotOpensAt;
   const text = {
     OPEN: () => t('festival-left', { left: item.ticketsLeft }),
     SOLD_OUT: () => t('festival-sold-out', { waiting: item.waitlistLength }),
-    NOT_YET_OPEN: () => t('festival-not-yet-open', { when: `${longDay(item.reservationOpensAt)} ${clock(item.reservationOpensAt)}` }),
+    NOT_YET_OPEN: () =>
+      ballotAhead
+        ? t('festival-ballot-opens', { when: at(item.ballotOpensAt) })
+        : t('festival-not-yet-open', { when: at(item.reservationOpensAt) }),
     CLOSED: () => t('festival-closed'),
     CANCELLED: () => t('festival-cancelled'),
+    BALLOT: () =>
+      ballotTakesEntries(item) ? t('festival-ballot-open-until', { when: at(item.ballotClosesAt) }) : t('festival-ballot-drawing'),
   }[item.status];
   card.querySelector('.availability').textContent = text ? text() : item.status;
   const reserve = card.querySelector('.reserve');
@@ -287,6 +315,19 @@ function renderAvailability(card, item) {
   const said = card.querySelector('.standby-mine');
   said.hidden = !mine;
   said.textContent = mine ? `${t('festival-standby-number', { number: mine.number })} · ${placeSentence(mine)}` : '';
+  // One entry per attendee and item: a withdrawn one may be made again.
+  const entry = state.ballot.find((candidate) => candidate.item.id === item.id && candidate.status !== 'WITHDRAWN');
+  card.querySelector('.ballot').hidden = !ballotTakesEntries(item) || Boolean(entry);
+  const entered = card.querySelector('.ballot-mine');
+  entered.hidden = !entry;
+  entered.dataset.ballotStatus = entry?.status ?? '';
+  entered.textContent = entry ? t('festival-ballot-mine', { status: t(`festival-ballot-status-${ballotState(entry)}`) }) : '';
+}
+
+/// Whether `item`'s ballot takes entries at `now`: it is open and its close
+/// has not come.
+function ballotTakesEntries(item, now = new Date()) {
+  return item.status === 'BALLOT' && Boolean(item.ballotClosesAt) && now < new Date(item.ballotClosesAt);
 }
 
 /// Whether `item`'s standby line takes places now: nothing can be reserved
@@ -516,16 +557,20 @@ async function readStandby() {
 
 /// Shows `places`, saying so when one of them was just called in.
 function showStandby(places) {
+  let called = false;
   for (const place of places) {
     const before = state.standby.find((known) => known.id === place.id);
     if (place.admittedAt && before && !before.admittedAt) {
       notice(t('festival-standby-called', { number: place.number, title: place.item.title }));
+      called = true;
     }
   }
   state.standby = places;
   renderStandby();
   renderCards();
   watchStandby();
+  // A called attendee's place became their tickets, checked in: show them.
+  if (called) loadTickets().catch(() => {});
 }
 
 /// The places still waiting first, then by the items' start.
@@ -573,6 +618,289 @@ function placeCard(place) {
     card.append(actions);
   }
   return card;
+}
+
+// --- Ballots -------------------------------------------------------------------------
+
+function openBallot(item) {
+  if (!state.credentials.present) {
+    notice(t('festival-sign-in-first'));
+    location.hash = '#account';
+    return;
+  }
+  state.entering = item;
+  $('ballot-title').textContent = item.title;
+  $('ballot-when').textContent = `${longDay(item.startsAt)} ${clock(item.startsAt)} · ${item.venue.name}`;
+  $('ballot-explained').textContent = t('festival-ballot-explained', {
+    when: `${longDay(item.ballotClosesAt)} ${clock(item.ballotClosesAt)}`,
+    minutes: item.claimMinutes ?? 60,
+  });
+  const most = Math.max(1, item.maxTicketsPerAttendee);
+  $('ballot-quantity').replaceChildren(...Array.from({ length: most }, (_, index) => new Option(String(index + 1), String(index + 1))));
+  $('ballot-quantity').value = '1';
+  $('ballot-partner').value = '';
+  $('ballot-problem').hidden = true;
+  $('ballot-enter').showModal();
+}
+
+async function enterBallot(event) {
+  event.preventDefault();
+  const item = state.entering;
+  const submit = $('ballot-submit');
+  if (submit.disabled) return;
+  submit.disabled = true;
+  const partnerEmail = $('ballot-partner').value.trim() || null;
+  try {
+    const { enterBallot: entry } = await state.api.request(ENTER_BALLOT, {
+      input: { itemId: item.id, quantity: Number($('ballot-quantity').value), partnerEmail },
+    });
+    $('ballot-enter').close();
+    const zone = entry.item.festival.timezone;
+    notice(t('festival-ballot-entered', { title: item.title, when: moment(entry.item.ballotClosesAt, zone) }));
+    location.hash = '#tickets';
+    await loadTickets();
+  } catch (error) {
+    $('ballot-problem').textContent = ballotRefusal(error, item, partnerEmail);
+    $('ballot-problem').hidden = false;
+    await loadTickets().catch(() => {});
+  } finally {
+    submit.disabled = false;
+  }
+}
+
+/// A refused entry as a sentence: the partner named, an entry made
+/// already, or what any reservation would be told.
+function ballotRefusal(error, item, partnerEmail) {
+  if (error.code === 'ALREADY_EXISTS') return t('festival-ballot-already');
+  if (error.code === 'BAD_USER_INPUT' && error.extensions?.field === 'partnerEmail') {
+    const yours = partnerEmail && state.me?.email && partnerEmail.toLowerCase() === state.me.email.toLowerCase();
+    return t(yours ? 'festival-ballot-partner-yours' : 'festival-ballot-partner-unknown', { email: partnerEmail ?? '' });
+  }
+  if (error.code === 'LIMIT_EXCEEDED' && item) return t('festival-ballot-limit', { limit: item.maxTicketsPerAttendee });
+  if (error.code === 'BAD_USER_INPUT' && error.extensions?.field === 'itemId') return t('festival-ballot-not-open');
+  return refusal(error, item);
+}
+
+/// Reads the attendee's entries again, for the programme's cards.
+async function readBallot() {
+  try {
+    const { myBallotEntries } = await state.api.request(MY_BALLOT);
+    if (!state.credentials.present) return;
+    state.ballot = myBallotEntries;
+    renderBallot();
+    renderCards();
+  } catch {
+    // My tickets reads them again.
+  }
+}
+
+/// Where an entry stands, for the attendee who sees it: its status, told
+/// apart for a partner who has not confirmed and for a ballot that closed.
+function ballotState(entry, now = new Date()) {
+  const closed = new Date(entry.item.ballotClosesAt) <= now;
+  if (entry.isPartner && !entry.partnerConfirmedAt && entry.status !== 'WITHDRAWN') {
+    return entry.status === 'OPEN' && !closed ? 'partner-asked' : 'partner-missed';
+  }
+  if (entry.status === 'OPEN') return closed ? 'drawing' : 'open';
+  return entry.status.toLowerCase();
+}
+
+/// What an entry means, in a sentence.
+function ballotSentence(entry) {
+  const zone = entry.item.festival.timezone;
+  const when = moment(entry.item.ballotClosesAt, zone);
+  const until = entry.claimUntil ? moment(entry.claimUntil, zone) : '';
+  const stateNow = ballotState(entry);
+  if (stateNow === 'open') {
+    if (entry.isPartner) return t('festival-ballot-open-partner-help', { when });
+    if (entry.hasPartner && entry.partnerConfirmedAt) return t('festival-ballot-open-pair-help', { places: entry.places, when });
+    if (entry.hasPartner) return t('festival-ballot-open-waiting-help', { tickets: entry.quantity, when });
+    return t('festival-ballot-open-help', { tickets: entry.quantity, when });
+  }
+  if (stateNow === 'partner-asked') return t('festival-ballot-partner-asked-help', { when });
+  if (stateNow === 'won' && entry.isPartner) return t('festival-ballot-won-partner-help', { until });
+  if (stateNow === 'won') return t('festival-ballot-won-help', { places: entry.places, until });
+  if (stateNow === 'claimed' && entry.isPartner) return t('festival-ballot-claimed-partner-help');
+  if (stateNow === 'claimed') return t('festival-ballot-claimed-help', { places: entry.places });
+  return t(`festival-ballot-${stateNow}-help`, { until, when });
+}
+
+/// Wins to claim first, then entries waiting for the draw or for a
+/// partner, then the rest; by the items' start within each.
+function renderBallot() {
+  const order = { won: 0, 'partner-asked': 1, open: 2, drawing: 3 };
+  const entries = [...state.ballot].sort(
+    (a, b) =>
+      (order[ballotState(a)] ?? 9) - (order[ballotState(b)] ?? 9) || new Date(a.item.startsAt) - new Date(b.item.startsAt),
+  );
+  $('ballots').hidden = entries.length === 0;
+  $('ballots').dataset.count = String(entries.length);
+  $('ballot-list').replaceChildren(...entries.map(ballotCard));
+}
+
+function ballotCard(entry) {
+  const card = document.createElement('li');
+  card.className = 'card ballot-entry';
+  const stateNow = ballotState(entry);
+  card.dataset.entryId = entry.id;
+  card.dataset.itemId = entry.item.id;
+  card.dataset.ballotStatus = entry.status;
+  card.dataset.ballotState = stateNow;
+  card.dataset.partner = String(entry.isPartner);
+  card.dataset.partnerConfirmed = String(Boolean(entry.partnerConfirmedAt));
+  card.dataset.claimUntil = entry.claimUntil ?? '';
+  const zone = entry.item.festival.timezone;
+  const line = (className, text) => {
+    const element = document.createElement('p');
+    element.className = className;
+    element.textContent = text;
+    card.append(element);
+    return element;
+  };
+  line('title', entry.item.title);
+  line('when', `${moment(entry.item.startsAt, zone)} · ${entry.item.venue.name}`);
+  line('status', t(`festival-ballot-status-${stateNow}`));
+  line('sentence', ballotSentence(entry));
+  const now = new Date();
+  const open = entry.status === 'OPEN' && now < new Date(entry.item.ballotClosesAt);
+  const actions = document.createElement('div');
+  actions.className = 'actions';
+  const button = (className, label, action) => {
+    const element = document.createElement('button');
+    element.type = 'button';
+    element.className = className;
+    element.textContent = label;
+    element.addEventListener('click', () => action(element));
+    actions.append(element);
+  };
+  if (entry.status === 'WON' && !entry.isPartner && entry.claimUntil && now <= new Date(entry.claimUntil)) {
+    button('primary claim', t('festival-ballot-claim'), (element) => claimWin(entry, element));
+  }
+  if (open && entry.isPartner && !entry.partnerConfirmedAt) {
+    button('primary confirm-partner', t('festival-ballot-confirm'), (element) => confirmPartner(entry, element));
+  }
+  if (open && !entry.isPartner) {
+    button('withdraw', t('festival-ballot-withdraw'), () => withdrawEntry(entry));
+  }
+  if (actions.childElementCount > 0) card.append(actions);
+  card.append(drawCheck(entry));
+  return card;
+}
+
+/// Runs `action` once at a time from `element`; a refusal is a notice.
+async function ballotAction(element, action) {
+  if (element?.disabled) return;
+  if (element) element.disabled = true;
+  try {
+    await action();
+  } catch (error) {
+    notice(refusal(error), 'problem');
+    await loadTickets().catch(() => {});
+  } finally {
+    if (element) element.disabled = false;
+  }
+}
+
+function claimWin(entry, element) {
+  return ballotAction(element, async () => {
+    const { claimBallotWin: tickets } = await state.api.request(CLAIM_WIN, { id: entry.id });
+    notice(t('festival-ballot-claimed', { count: tickets.length, title: entry.item.title }));
+    await loadTickets();
+  });
+}
+
+function confirmPartner(entry, element) {
+  return ballotAction(element, async () => {
+    await state.api.request(CONFIRM_PARTNER, { id: entry.id });
+    notice(t('festival-ballot-confirmed', { title: entry.item.title, when: moment(entry.item.ballotClosesAt, entry.item.festival.timezone) }));
+    await loadTickets();
+  });
+}
+
+function withdrawEntry(entry) {
+  if (!confirm(t('festival-ballot-withdraw-confirm', { title: entry.item.title }))) return undefined;
+  return ballotAction(null, async () => {
+    await state.api.request(WITHDRAW_BALLOT, { id: entry.id });
+    await loadTickets();
+  });
+}
+
+// --- Checking a draw: commit and reveal ---------------------------------------------
+
+const hexOf = (buffer) => [...new Uint8Array(buffer)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+const bytesOf = (hex) => Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
+
+/// SHA-256 of `parts` one after the other, in hex; null where the page
+/// cannot hash (crypto.subtle needs a secure context).
+async function sha256(...parts) {
+  if (!crypto.subtle) return null;
+  const joined = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    joined.set(part, at);
+    at += part.length;
+  }
+  return hexOf(await crypto.subtle.digest('SHA-256', joined));
+}
+
+/// "How the draw works": the published commitment, and once drawn the
+/// secret, the seed and this entry's rank, checked on the phone.
+function drawCheck(entry) {
+  const details = document.createElement('details');
+  details.className = 'draw';
+  const summary = document.createElement('summary');
+  summary.textContent = t('festival-ballot-draw-title');
+  const body = document.createElement('div');
+  details.append(summary, body);
+  details.addEventListener('toggle', () => {
+    if (details.open && !details.dataset.loaded) showDraw(entry, details, body);
+  });
+  return details;
+}
+
+async function showDraw(entry, details, body) {
+  details.dataset.loaded = 'loading';
+  const paragraph = (text, className) => {
+    const element = document.createElement('p');
+    if (className) element.className = className;
+    element.textContent = text;
+    body.append(element);
+    return element;
+  };
+  const value = (label, hex) => {
+    const element = paragraph(`${label} `, 'hash');
+    const code = document.createElement('code');
+    code.textContent = hex;
+    element.append(code);
+  };
+  try {
+    const { ballotResult: result } = await state.api.request(BALLOT_RESULT, { id: entry.item.id });
+    body.replaceChildren();
+    paragraph(t('festival-ballot-draw-explained'), 'quiet');
+    if (!result) return;
+    value(t('festival-ballot-draw-commitment'), result.commitment);
+    if (!result.secret) {
+      paragraph(t('festival-ballot-draw-later'), 'quiet');
+      details.dataset.loaded = 'committed';
+      return;
+    }
+    value(t('festival-ballot-draw-secret'), result.secret);
+    value(t('festival-ballot-draw-seed'), result.seed);
+    const rank = await sha256(bytesOf(result.seed), new TextEncoder().encode(entry.id));
+    if (rank) value(t('festival-ballot-draw-rank'), rank);
+    const commitment = await sha256(bytesOf(result.secret));
+    const seed = await sha256(bytesOf(result.secret), bytesOf(result.entriesDigest));
+    if (commitment !== null) {
+      const good = commitment === result.commitment && seed === result.seed;
+      const checked = paragraph(t(good ? 'festival-ballot-draw-checked' : 'festival-ballot-draw-mismatch'), 'checked');
+      checked.dataset.good = String(good);
+    }
+    details.dataset.loaded = 'drawn';
+  } catch (error) {
+    details.dataset.loaded = '';
+    body.replaceChildren();
+    paragraph(refusal(error), 'problem');
+  }
 }
 
 // --- Strikes: no-shows and late cancellations ---------------------------------------
@@ -626,15 +954,24 @@ function strikeLine(strike) {
 async function loadTickets() {
   if (!state.credentials.present) return renderTickets();
   try {
-    const { myTickets, myWaitlist, myStandby, me } = await state.api.request(MY_TICKETS);
+    const { myTickets, myWaitlist, myStandby, myBallotEntries, me } = await state.api.request(MY_TICKETS);
     state.tickets = myTickets;
     state.waitlist = myWaitlist;
+    state.ballot = myBallotEntries;
     state.standing = me ?? { blockedUntil: null, noShows: [] };
     showStandby(myStandby);
     renderStanding();
+    renderBallot();
     await set(
       'tickets',
-      { tickets: myTickets, waitlist: myWaitlist, standby: myStandby, standing: state.standing, at: new Date().toISOString() },
+      {
+        tickets: myTickets,
+        waitlist: myWaitlist,
+        standby: myStandby,
+        ballot: myBallotEntries,
+        standing: state.standing,
+        at: new Date().toISOString(),
+      },
       saved,
     );
     setOnline(true);
@@ -647,9 +984,11 @@ async function loadTickets() {
       state.tickets = kept.tickets;
       state.waitlist = kept.waitlist;
       state.standby = kept.standby ?? [];
+      state.ballot = kept.ballot ?? [];
       state.standing = kept.standing ?? { blockedUntil: null, noShows: [] };
       renderStandby();
       renderStanding();
+      renderBallot();
       $('tickets-saved').textContent = t('festival-tickets-saved', { when: new Date(kept.at).toLocaleString(state.translator.tag) });
       $('tickets-saved').hidden = false;
     }
@@ -691,6 +1030,7 @@ function ticketCard(ticket) {
   card.className = 'card';
   card.dataset.ticketId = ticket.id;
   card.dataset.status = ticket.status;
+  card.dataset.fromStandby = String(Boolean(ticket.fromStandby));
   const zone = ticket.item.festival.timezone;
   const at = (options) => new Intl.DateTimeFormat(state.translator.tag, { timeZone: zone, ...options }).format(new Date(ticket.item.startsAt));
   const line = (className, text) => {
@@ -711,7 +1051,9 @@ function ticketCard(ticket) {
     card.append(qr);
   }
   line('holder', ticket.holderName);
-  line('status', t(`festival-ticket-${ticket.status.toLowerCase().replaceAll('_', '-')}`));
+  // A place called in from the standby line became this ticket, checked in there and then.
+  const fromStandby = ticket.fromStandby && ticket.status === 'CHECKED_IN';
+  line('status', fromStandby ? t('festival-ticket-from-standby') : t(`festival-ticket-${ticket.status.toLowerCase().replaceAll('_', '-')}`));
   if (ticket.status === 'RELEASED') {
     const time = new Intl.DateTimeFormat(state.translator.tag, { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
     line('quiet', t('festival-ticket-released-help', { time: time.format(new Date(ticket.item.releaseAt)) }));
@@ -852,6 +1194,8 @@ async function main() {
   $('reserve-waitlist').addEventListener('click', joinWaitlist);
   $('standby-form').addEventListener('submit', joinStandby);
   $('standby-cancel').addEventListener('click', () => $('standby-join').close());
+  $('ballot-form').addEventListener('submit', enterBallot);
+  $('ballot-cancel').addEventListener('click', () => $('ballot-enter').close());
   accountForm('sign-in', async ({ email, password }) => {
     const { login } = await state.api.request(LOGIN, { input: { email, password } });
     await signedIn(login);
@@ -871,7 +1215,9 @@ async function main() {
     state.tickets = [];
     state.waitlist = [];
     state.standing = { blockedUntil: null, noShows: [] };
+    state.ballot = [];
     renderStanding();
+    renderBallot();
     showStandby([]);
     await set('tickets', undefined, saved);
     renderAccount();
@@ -883,15 +1229,20 @@ async function main() {
     route();
   });
   addEventListener('offline', () => setOnline(false));
-  // Standby lines open and close while the page stays open.
+  // Standby lines and ballots open and close while the page stays open.
   setInterval(() => {
     renderCards();
+    renderBallot();
     watchStandby();
   }, 30 * 1000);
 
   await loadMe();
-  // The places in standby lines are followed whichever page is open.
-  if (state.credentials.present) readStandby();
+  // The places in standby lines are followed whichever page is open; the
+  // ballot entries tell the programme's cards who entered.
+  if (state.credentials.present) {
+    readStandby();
+    readBallot();
+  }
   try {
     await chooseFestival();
   } catch (error) {

@@ -1,16 +1,19 @@
 // The dashboard: every item of today and the coming days with its numbers,
 // live through attendanceChanged (one subscription per item shown), the
 // festival's totals by day, venue, film or country, an item's arrivals
-// chart and the attendance CSV, both through short-lived signed links.
+// chart and the attendance CSV, both through short-lived signed links; for
+// an item given by ballot, its entries, its wins, where it stands and,
+// once it has closed undrawn, "Draw now".
 import { $, countryName, formatDay, formatTime, h, localDate } from '/organizer/ui.js';
 
 const ATTENDANCE_FIELDS = `ticketCapacity venueCapacity issued checkedIn cancelled noShows waitlisted checkInRate
-  released standbyAdmitted standbyWaiting standbyPlaces`;
+  released standbyAdmitted standbyWaiting standbyPlaces ballotEntries ballotWon`;
 const PROGRAMME = `query Programme($id: ID!, $after: String, $startsAfter: DateTime) {
   festival(id: $id) {
     programme(first: 200, after: $after, filter: { startsAfter: $startsAfter }) {
       pageInfo { hasNextPage endCursor }
       edges { node { id title kind status startsAt endsAt lateEntryUntil venue { id name }
+        allocation ballotOpensAt ballotClosesAt ballotDrawnAt
         attendance { ${ATTENDANCE_FIELDS} } } }
     }
   }
@@ -20,6 +23,7 @@ const TOTALS = `query Totals($id: ID!, $groupBy: AttendanceGrouping!) {
 }`;
 const CSV_URL = 'query CsvUrl($id: ID!) { festival(id: $id) { signedAttendanceCsvUrl } }';
 const CHART_URL = 'query ChartUrl($id: ID!) { item(id: $id) { title signedArrivalsChartUrl } }';
+const DRAW = 'mutation Draw($itemId: ID!) { drawBallot(itemId: $itemId) }';
 const ATTENDANCE = `subscription Attendance($itemId: ID!) { attendanceChanged(itemId: $itemId) { ${ATTENDANCE_FIELDS} } }`;
 
 /// A signed link is asked for again after this long (the server's live longer).
@@ -29,6 +33,9 @@ const TOTALS_AFTER_MS = 1000;
 /// The list is read again this often, for items that start, end or appear.
 const RELOAD_EVERY_MS = 5 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
+/// A ballot's row is redrawn when it opens or closes; a later one is
+/// looked at again after this long at most.
+const BALLOT_WAIT_MS = 60 * 60 * 1000;
 
 export class Dashboard {
   constructor(context) {
@@ -41,6 +48,7 @@ export class Dashboard {
     this.chartItem = null;
     this.totalsTimer = null;
     this.reloadTimer = null;
+    this.ballotTimer = null;
     $('totals-group').addEventListener('change', () => {
       this.group = $('totals-group').value;
       this.context.attempt(() => this.loadTotals());
@@ -64,6 +72,7 @@ export class Dashboard {
 
   leave() {
     clearInterval(this.reloadTimer);
+    clearTimeout(this.ballotTimer);
     clearTimeout(this.totalsTimer);
     for (const stop of this.live.values()) stop();
     this.live.clear();
@@ -181,6 +190,38 @@ export class Dashboard {
     }
   }
 
+  /// Redraws the ballots' rows when the next of them opens or closes, so
+  /// that "Draw now" shows at the close.
+  scheduleBallots() {
+    clearTimeout(this.ballotTimer);
+    const now = Date.now();
+    const next = Math.min(
+      ...this.items
+        .filter((item) => item.allocation === 'BALLOT' && !item.ballotDrawnAt)
+        .flatMap((item) => [item.ballotOpensAt, item.ballotClosesAt])
+        .filter(Boolean)
+        .map((at) => new Date(at).getTime())
+        .filter((at) => at > now),
+    );
+    if (!Number.isFinite(next)) return;
+    this.ballotTimer = setTimeout(() => {
+      for (const item of this.items) if (item.allocation === 'BALLOT') this.renderRow(item);
+      this.scheduleBallots();
+    }, Math.min(next - now + 50, BALLOT_WAIT_MS));
+  }
+
+  /// Draws `item`'s ballot now (its close has passed and no instance drew
+  /// it yet), then reads the items again.
+  async drawBallot(item, button) {
+    const { t } = this.context;
+    button.disabled = true;
+    const drawn = await this.context.attempt(async () => (await this.context.api.request(DRAW, { itemId: item.id })).drawBallot);
+    button.disabled = false;
+    if (drawn === undefined) return;
+    this.context.notify(t(drawn ? 'organizer-ballot-drawn-now' : 'organizer-ballot-drawn-already', { title: item.title }));
+    await this.context.attempt(() => this.loadItems());
+  }
+
   closeChart() {
     this.chartItem = null;
     $('chart').hidden = true;
@@ -209,6 +250,7 @@ export class Dashboard {
       this.fillRow(row, item);
     }
     $('item-rows').replaceChildren(...rows);
+    this.scheduleBallots();
     $('items').dataset.count = String(this.items.length);
     $('no-items').hidden = this.items.length > 0;
     if (this.chartItem) $('chart-title').textContent = t('organizer-chart-title', { title: this.chartItem.title });
@@ -245,10 +287,15 @@ export class Dashboard {
       row.dataset[name] = String(value ?? '');
     }
     row.dataset.status = status;
+    const ballot = this.ballotState(item);
+    row.dataset.allocation = item.allocation ?? 'FIRST_COME';
+    row.dataset.ballotState = ballot ?? '';
+    row.dataset.ballotEntries = ballot ? String(numbers.ballotEntries ?? '') : '';
+    row.dataset.ballotWon = ballot ? String(numbers.ballotWon ?? '') : '';
     const number = (value) => h('td', { class: 'number' }, value === undefined ? '–' : String(value));
     row.replaceChildren(
       h('td', { class: 'time' }, formatTime(item.startsAt, zone, tag)),
-      h('td', { class: 'title' }, item.title, h('span', { class: 'venue' }, item.venue.name)),
+      h('td', { class: 'title' }, item.title, h('span', { class: 'venue' }, item.venue.name), this.ballotLine(item, ballot)),
       h('td', {}, h('span', { class: `status status-${status.toLowerCase()}` }, t(`organizer-status-${status.toLowerCase().replaceAll('_', '-')}`))),
       number(numbers.issued),
       number(numbers.checkedIn),
@@ -271,6 +318,44 @@ export class Dashboard {
         }, t('organizer-nav-scans')),
       ),
     );
+  }
+
+  /// Where an item's ballot stands now: null without one; `upcoming`,
+  /// `open`, `closed` (its close has passed, not yet drawn), `drawn`.
+  ballotState(item, now = new Date()) {
+    if (item.allocation !== 'BALLOT') return null;
+    if (item.ballotDrawnAt) return 'drawn';
+    if (item.status === 'CANCELLED') return null;
+    if (item.ballotOpensAt && now < new Date(item.ballotOpensAt)) return 'upcoming';
+    if (item.ballotClosesAt && now < new Date(item.ballotClosesAt)) return 'open';
+    return 'closed';
+  }
+
+  /// The ballot's line under the item: its entries and wins, and where it stands.
+  ballotLine(item, ballot) {
+    if (!ballot) return null;
+    const { t, tag } = this.context;
+    const zone = this.festival.timezone;
+    const when = (at) => formatTime(at, zone, tag, { day: true, weekday: true });
+    const numbers = item.attendance ?? {};
+    const stands = {
+      upcoming: () => t('organizer-ballot-upcoming', { when: when(item.ballotOpensAt) }),
+      open: () => t('organizer-ballot-open', { when: when(item.ballotClosesAt) }),
+      closed: () => t('organizer-ballot-closed', { when: when(item.ballotClosesAt) }),
+      drawn: () => t('organizer-ballot-drawn', { when: when(item.ballotDrawnAt) }),
+    }[ballot]();
+    return h('span', { class: `ballot ballot-${ballot}` },
+      h('strong', {}, t('organizer-allocation-ballot')), ' · ',
+      t('organizer-ballot-numbers', { entries: numbers.ballotEntries ?? 0, won: numbers.ballotWon ?? 0 }), ' · ',
+      stands,
+      ballot === 'closed'
+        ? h('button', {
+          type: 'button',
+          class: 'small primary',
+          'data-action': 'draw',
+          onclick: (event) => this.drawBallot(item, event.currentTarget),
+        }, t('organizer-ballot-draw'))
+        : null);
   }
 
   renderTotals() {

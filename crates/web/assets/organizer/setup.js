@@ -1,5 +1,5 @@
 // Setting the festival up: venues (with gates), films and programme items,
-// created and edited; an item cancelled after a confirmation that says how
+// created and edited (first come, first served or by ballot); an item cancelled after a confirmation that says how
 // many tickets go with it; who holds which role, each grant taken back from
 // its line, and roles granted by e-mail; the festival's no-show policy.
 import { $, confirmAction, formatTime, fromLocalInput, h, splitList, toLocalInput } from '/organizer/ui.js';
@@ -8,7 +8,7 @@ const VENUE_FIELDS = 'id name address capacity gates';
 const FILM_FIELDS = 'id title originalTitle countries languages runtimeMinutes director';
 const ITEM_FIELDS = `id title kind status startsAt endsAt ticketCapacity maxTicketsPerAttendee requiresSettledAccount
   reservationOpensAt reservationClosesAt doorsOpenMinutes lateEntryMinutes waitlistLength
-  standbyOpensMinutes releaseUnscannedMinutes
+  standbyOpensMinutes releaseUnscannedMinutes allocation ballotOpensAt ballotClosesAt claimMinutes ballotDrawnAt
   venue { id name } film { ${FILM_FIELDS} } attendance { issued }`;
 const POLICY_FIELDS = 'noShowLimit noShowBlockDays cancelWithoutPenaltyMinutes';
 const FESTIVAL = `query Festival($id: ID!, $after: String) {
@@ -48,6 +48,8 @@ export class Setup {
     this.holders = [];
     this.roleResults = [];
     this.policy = null;
+    /// The item the form edits; null for a new one.
+    this.editing = null;
     $('policy-form').addEventListener('submit', (event) => this.savePolicy(event));
     $('venue-form').addEventListener('submit', (event) => this.saveVenue(event));
     $('venue-reset').addEventListener('click', () => this.editVenue(null));
@@ -55,6 +57,7 @@ export class Setup {
     $('film-reset').addEventListener('click', () => this.editFilm(null));
     $('item-form').addEventListener('submit', (event) => this.saveItem(event));
     $('item-reset').addEventListener('click', () => this.editItem(null));
+    $('item-form').elements.allocation.addEventListener('change', () => this.renderAllocation());
     $('role-form').addEventListener('submit', (event) => this.changeRole(event));
     $('role-form').elements.role.addEventListener('change', () => this.renderRoleForm());
   }
@@ -153,9 +156,10 @@ export class Setup {
       ...this.items.map((item) =>
         h(
           'tr',
-          { 'data-item-id': item.id, 'data-status': item.status, 'data-title': item.title },
+          { 'data-item-id': item.id, 'data-status': item.status, 'data-title': item.title, 'data-allocation': item.allocation },
           h('td', { class: 'time' }, formatTime(item.startsAt, zone, tag, { day: true, weekday: true })),
-          h('td', { class: 'title' }, item.title),
+          h('td', { class: 'title' }, item.title,
+            item.allocation === 'BALLOT' ? h('span', { class: 'tag' }, t('organizer-allocation-ballot')) : null),
           h('td', {}, item.venue.name),
           h('td', {}, h('span', { class: `status status-${item.status.toLowerCase()}` }, t(`organizer-status-${item.status.toLowerCase().replaceAll('_', '-')}`))),
           h('td', { class: 'number' }, String(item.attendance?.issued ?? '–')),
@@ -170,6 +174,7 @@ export class Setup {
     );
     $('programme-table').dataset.count = String(this.items.length);
     this.renderChoices();
+    this.renderAllocation();
     this.renderHolders();
     this.renderRoleResults();
     this.renderRoleForm();
@@ -366,8 +371,37 @@ export class Setup {
       form.elements.reservationOpensAt.value = toLocalInput(item.reservationOpensAt, zone);
       form.elements.reservationClosesAt.value = toLocalInput(item.reservationClosesAt, zone);
       form.elements.requiresSettledAccount.checked = item.requiresSettledAccount;
+      form.elements.allocation.value = item.allocation ?? 'FIRST_COME';
+      form.elements.ballotOpensAt.value = toLocalInput(item.ballotOpensAt, zone);
+      form.elements.ballotClosesAt.value = toLocalInput(item.ballotClosesAt, zone);
+      form.elements.claimMinutes.value = item.allocation === 'BALLOT' ? item.claimMinutes ?? '' : '';
     }
+    this.editing = item;
+    this.renderAllocation();
     this.formMode('item', item);
+  }
+
+  /// The ballot's fields show for a ballot, and stay as they are once it is drawn.
+  renderAllocation() {
+    const { t, tag } = this.context;
+    const form = $('item-form');
+    const ballot = form.elements.allocation.value === 'BALLOT';
+    const drawnAt = this.editing?.ballotDrawnAt ?? null;
+    form.dataset.allocation = form.elements.allocation.value;
+    form.elements.allocation.disabled = Boolean(drawnAt);
+    for (const label of form.querySelectorAll('[data-ballot-field]')) {
+      label.hidden = !ballot;
+      const field = label.querySelector('input');
+      field.disabled = !ballot || Boolean(drawnAt);
+    }
+    // A ballot needs its window; the claim minutes default to 60.
+    form.elements.ballotOpensAt.required = ballot && !drawnAt;
+    form.elements.ballotClosesAt.required = ballot && !drawnAt;
+    $('ballot-hint').hidden = !ballot;
+    $('ballot-drawn-hint').hidden = !drawnAt;
+    $('ballot-drawn-hint').textContent = drawnAt
+      ? t('organizer-ballot-drawn-fixed', { when: formatTime(drawnAt, this.festival?.timezone ?? 'UTC', tag, { day: true }) })
+      : '';
   }
 
   async saveItem(event) {
@@ -398,6 +432,7 @@ export class Setup {
     // server holds it fixed once the release has happened.
     const release = number(value('releaseUnscannedMinutes'));
     const releaseChanged = (before?.releaseUnscannedMinutes ?? null) !== release;
+    const ballot = this.ballotInput(before);
     const saved = await this.context.attempt(async () => {
       if (itemId) {
         const input = {
@@ -405,6 +440,7 @@ export class Setup {
           ...present(times),
           ...present(settings),
           ...(releaseChanged ? { releaseUnscannedMinutes: release } : {}),
+          ...ballot,
         };
         return (await this.context.api.request(UPDATE_ITEM, { input })).updateItem;
       }
@@ -421,6 +457,7 @@ export class Setup {
         }),
         ...present(times),
         ...present(settings),
+        ...ballot,
       };
       return (await this.context.api.request(CREATE_ITEM, { input })).createItem;
     });
@@ -428,6 +465,37 @@ export class Setup {
     this.context.notify(this.context.t(itemId ? 'organizer-saved' : 'organizer-created', { name: saved.title }));
     this.editItem(null);
     await this.context.attempt(() => this.load());
+  }
+
+  /// The allocation fields to send: for a new item, a ballot's window and
+  /// claim minutes; for an item being edited, only what changed (the
+  /// server keeps the ballot's other fields, and holds them fixed once drawn).
+  ballotInput(before) {
+    const form = $('item-form');
+    const zone = this.festival.timezone;
+    const allocation = form.elements.allocation.value;
+    if (before?.ballotDrawnAt) return {};
+    const fields = {
+      ballotOpensAt: fromLocalInput(form.elements.ballotOpensAt.value, zone),
+      ballotClosesAt: fromLocalInput(form.elements.ballotClosesAt.value, zone),
+      claimMinutes: number(form.elements.claimMinutes.value),
+    };
+    if (!before) {
+      if (allocation !== 'BALLOT') return {};
+      return { allocation, ...Object.fromEntries(Object.entries(fields).filter(([, field]) => field !== null)) };
+    }
+    const was = before.allocation ?? 'FIRST_COME';
+    if (allocation !== 'BALLOT') return was === 'BALLOT' ? { allocation } : {};
+    const input = was === 'BALLOT' ? {} : { allocation };
+    const kept = {
+      ballotOpensAt: toLocalInput(before.ballotOpensAt, zone) === form.elements.ballotOpensAt.value,
+      ballotClosesAt: toLocalInput(before.ballotClosesAt, zone) === form.elements.ballotClosesAt.value,
+      claimMinutes: was === 'BALLOT' && before.claimMinutes === fields.claimMinutes,
+    };
+    for (const [name, field] of Object.entries(fields)) {
+      if (field !== null && !(was === 'BALLOT' && kept[name])) input[name] = field;
+    }
+    return input;
   }
 
   async cancelItem(item) {
