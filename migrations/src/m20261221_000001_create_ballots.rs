@@ -137,19 +137,18 @@ impl MigrationTrait for Migration {
         for (name, columns) in [
             (
                 "ballot_entry_item_status",
-                [BallotEntry::ItemId, BallotEntry::Status],
+                vec![BallotEntry::ItemId, BallotEntry::Status],
             ),
-            (
-                "ballot_entry_status_claim_until",
-                [BallotEntry::Status, BallotEntry::ClaimUntil],
-            ),
+            // The claim deadlines the job looks for (only wins have one);
+            // not with the status, which a draw changes on every entry.
+            ("ballot_entry_claim_until", vec![BallotEntry::ClaimUntil]),
             (
                 "ballot_entry_account",
-                [BallotEntry::AccountId, BallotEntry::ItemId],
+                vec![BallotEntry::AccountId, BallotEntry::ItemId],
             ),
             (
                 "ballot_entry_partner",
-                [BallotEntry::PartnerId, BallotEntry::ItemId],
+                vec![BallotEntry::PartnerId, BallotEntry::ItemId],
             ),
         ] {
             let mut index = Index::create();

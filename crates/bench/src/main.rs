@@ -75,6 +75,18 @@ enum Scenario {
         #[arg(long, default_value_t = 16)]
         gates: usize,
     },
+    /// N attendees enter a ballot of C places, K at a time; its draw; then
+    /// the draw of a ballot of D entries made straight through the store.
+    Ballot {
+        #[arg(long, default_value_t = 10_000)]
+        attendees: usize,
+        #[arg(long, default_value_t = 1_000)]
+        tickets: u32,
+        #[arg(long, default_value_t = 256)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 100_000)]
+        draw_entries: usize,
+    },
     /// Browsing, reserving, cancelling, scanning and reading attendance at once.
     Mixed {
         #[arg(long, default_value_t = 20)]
@@ -157,6 +169,15 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
         } => {
             let (target, api) = connect().await?;
             scenarios::standby(&api, &target, tickets, places, gates).await?
+        }
+        Scenario::Ballot {
+            attendees,
+            tickets,
+            concurrency,
+            draw_entries,
+        } => {
+            let (target, api) = connect().await?;
+            scenarios::ballot(&api, &target, attendees, tickets, concurrency, draw_entries).await?
         }
         Scenario::Mixed {
             seconds,

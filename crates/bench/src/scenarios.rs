@@ -1,10 +1,11 @@
-//! The scenarios over HTTP: rush, door, standby, mixed and the attendance
-//! report.
+//! The scenarios over HTTP: rush, door, standby, ballot, mixed and the
+//! attendance report.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
+use futures::StreamExt;
 use rand::Rng;
 use serde_json::{Value, json};
 
@@ -601,4 +602,194 @@ pub async fn standby(
     );
     api.print_metrics().await;
     Ok(vec![door, joins, release, calls])
+}
+
+const ENTER: &str = "mutation Enter($item: ID!, $quantity: Int!) { enterBallot(input: { itemId: $item, quantity: $quantity }) { id } }";
+
+/// An item of `tickets` places, starting in two days, whose ballot opened
+/// a minute ago and closes at `closes_at`.
+async fn ballot_item(
+    api: &Api,
+    festival: &str,
+    venue: &str,
+    tickets: u32,
+    closes_at: chrono::DateTime<Utc>,
+) -> anyhow::Result<String> {
+    let item = api
+        .must(
+            Some(&api.admin),
+            "mutation Item($festival: ID!, $venue: ID!, $tickets: Int!, $starts: DateTime!, $ends: DateTime!, $opens: DateTime!, $closes: DateTime!) { createItem(input: { festivalId: $festival, venueId: $venue, kind: SCREENING, title: \"Bench premiere\", startsAt: $starts, endsAt: $ends, ticketCapacity: $tickets, maxTicketsPerAttendee: 2, allocation: BALLOT, ballotOpensAt: $opens, ballotClosesAt: $closes, claimMinutes: 30 }) { id } }",
+            json!({ "festival": festival, "venue": venue, "tickets": tickets, "starts": at(2 * 24 * 60), "ends": at(2 * 24 * 60 + 90), "opens": at(-1), "closes": closes_at.to_rfc3339() }),
+        )
+        .await?;
+    string(&item, "/createItem/id")
+}
+
+/// The places won at `item`'s draw and the places left, as published.
+async fn ballot_outcome(api: &Api, item: &str) -> anyhow::Result<(i64, i64, i64)> {
+    let state = api
+        .must(
+            Some(&api.admin),
+            "query Ballot($id: ID!) { item(id: $id) { ticketsLeft attendance { ballotEntries } } ballotResult(itemId: $id) { entries { quantity won } } }",
+            json!({ "id": item }),
+        )
+        .await?;
+    let won: i64 = state["ballotResult"]["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry["won"] == true)
+        .map(|entry| entry["quantity"].as_i64().unwrap_or(0))
+        .sum();
+    Ok((
+        state["item"]["attendance"]["ballotEntries"]
+            .as_i64()
+            .unwrap_or(-1),
+        won,
+        state["item"]["ticketsLeft"].as_i64().unwrap_or(-1),
+    ))
+}
+
+/// Draws `item`'s ballot through the store as if at `closes_at`, timed.
+async fn timed_draw(
+    store: &usher_persistence::Store,
+    item: &str,
+    closes_at: chrono::DateTime<Utc>,
+    label: &str,
+) -> anyhow::Result<Results> {
+    let started = Instant::now();
+    let drawn = store.draw_due_ballots(closes_at).await?;
+    let took = started.elapsed();
+    let mut recorder = measure::Recorder::new();
+    recorder.record(took, "ok".to_owned());
+    let mut results = Results::new(label, &recorder, took, None);
+    results.check(
+        "drawn once, in one transaction",
+        drawn.len() == 1 && drawn[0].to_string() == item,
+    );
+    Ok(results)
+}
+
+/// N attendees enter one item's ballot of C places (1 or 2 tickets each),
+/// K at a time; the draw at its close, timed on the store; then a ballot
+/// of D entries made straight through the store, drawn and timed.
+pub async fn ballot(
+    api: &Api,
+    target: &Target,
+    attendees_count: usize,
+    tickets: u32,
+    concurrency: usize,
+    draw_entries: usize,
+) -> anyhow::Result<Vec<Results>> {
+    let (festival, venue) = festival(api, tickets, false).await?;
+    let closes_at = (Utc::now() + chrono::Duration::hours(1)).trunc_subsecs(0);
+    let item = ballot_item(api, &festival, &venue, tickets, closes_at).await?;
+    let tokens = Arc::new(attendees(api, attendees_count).await?);
+    let (task_api, task_item) = (api.clone(), item.clone());
+    let (recorder, elapsed) = measure::run(
+        "ballot entries",
+        attendees_count,
+        concurrency,
+        move |index| {
+            let (api, tokens, item) = (task_api.clone(), tokens.clone(), task_item.clone());
+            async move {
+                outcome(
+                    &api.gql(
+                        Some(&tokens[index]),
+                        ENTER,
+                        json!({ "item": item, "quantity": 1 + index % 2 }),
+                    )
+                    .await,
+                )
+            }
+        },
+    )
+    .await;
+    let mut entries = Results::new("ballot entries", &recorder, elapsed, target.memory_mib());
+    let entered = entries.count("ok");
+    entries.check(
+        format!("{entered} of {attendees_count} attendees entered, each once"),
+        entered == attendees_count as u64,
+    );
+
+    let store = usher_persistence::Store::connect(
+        &target.database_url,
+        &usher_persistence::StoreOptions::default(),
+    )
+    .await?;
+    let mut draw = timed_draw(&store, &item, closes_at, "ballot draw").await?;
+    let (counted, won, left) = ballot_outcome(api, &item).await?;
+    draw.check(
+        format!("{counted} entries counted"),
+        counted == attendees_count as i64,
+    );
+    draw.check(
+        format!("{won} places won of {tickets}: all of them, never more"),
+        won == i64::from(tickets)
+            || (attendees_count < tickets as usize && won <= i64::from(tickets)),
+    );
+    draw.check(
+        "the places won are held: the item has the rest left",
+        left == i64::from(tickets) - won,
+    );
+
+    let big_item = ballot_item(
+        api,
+        &festival,
+        &venue,
+        u32::try_from(draw_entries / 10)?.max(1),
+        closes_at,
+    )
+    .await?;
+    let big_item_id: usher_domain::ids::ItemId = big_item.parse()?;
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let store_ref = &store;
+    let made: Vec<anyhow::Result<()>> = futures::stream::iter(0..draw_entries)
+        .map(|index| {
+            let email = format!("entrant{index}-{run}@bench.example");
+            async move {
+                let user = store_ref
+                    .create_user(
+                        usher_persistence::NewUser {
+                            email: usher_domain::input::Email::parse("email", &email)?,
+                            password_hash: "never signs in".to_owned(),
+                            display_name: usher_domain::input::Name::parse("name", "Fan")?,
+                        },
+                        &[],
+                    )
+                    .await?;
+                store_ref
+                    .enter_ballot(usher_persistence::NewBallotEntry {
+                        item_id: big_item_id,
+                        entrant_id: user.id,
+                        quantity: usher_domain::tickets::Quantity::parse(
+                            "quantity",
+                            1 + (index % 2) as i64,
+                        )?,
+                        partner_id: None,
+                        now: usher_domain::time::now(),
+                    })
+                    .await?;
+                anyhow::Ok(())
+            }
+        })
+        .buffer_unordered(256)
+        .collect()
+        .await;
+    let failed = made.iter().filter(|made| made.is_err()).count();
+    let mut big_draw = timed_draw(
+        &store,
+        &big_item,
+        closes_at,
+        &format!("draw of {draw_entries} entries"),
+    )
+    .await?;
+    big_draw.check(
+        format!("{failed} of {draw_entries} entries failed to be made"),
+        failed == 0,
+    );
+    big_draw.check("under 2 seconds", big_draw.seconds < 2.0);
+    store.close().await?;
+    api.print_metrics().await;
+    Ok(vec![entries, draw, big_draw])
 }

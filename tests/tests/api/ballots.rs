@@ -445,6 +445,16 @@ async fn claims_racing_their_deadline_and_each_other_never_pass_the_places(app: 
     app.store.draw_due_ballots(closes_at).await.unwrap();
     let other = app.another_instance().await;
     let deadline = closes_at + Duration::minutes(30);
+    let mut seen = Vec::new();
+    for token in &tokens {
+        seen.extend(statuses(&app.gql(Some(token), MINE, json!({})).await));
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        [vec!["LOST"; 14], vec!["WON"; 10]].concat(),
+        "ten of 24 single entries win"
+    );
 
     // Every attendee claims twice, on both instances, while both instances
     // pass the deadline (the claims, at the real time, are well before it;

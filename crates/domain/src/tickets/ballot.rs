@@ -150,7 +150,8 @@ pub enum EntryStatus {
     /// Drawn (or rolled down to): its places are held until the claim
     /// deadline.
     Won,
-    /// Not drawn; it may still be rolled down to.
+    /// Not drawn; it may still be rolled down to. (Stored as OPEN: an
+    /// open entry of a drawn ballot lost.)
     Lost,
     /// Its places became tickets.
     Claimed,
@@ -213,7 +214,7 @@ impl BallotEntry {
     /// Places it asks for at the draw: the entrant's tickets, and one for
     /// a partner who confirmed (a partner who did not is left out).
     pub fn places(&self) -> u32 {
-        self.quantity.get() + u32::from(self.confirmed_partner().is_some())
+        places(self.quantity, self.confirmed_partner().is_some())
     }
 
     /// The partner, once they confirmed.
@@ -255,6 +256,12 @@ impl BallotEntry {
         }
         reservations
     }
+}
+
+/// Places an entry of `quantity` tickets is drawn for: one more with a
+/// partner who confirmed.
+pub fn places(quantity: Quantity, partner_confirmed: bool) -> u32 {
+    quantity.get() + u32::from(partner_confirmed)
 }
 
 /// Why an entry is not made or changed.

@@ -22,7 +22,7 @@ use usher_domain::tickets::Quantity;
 use usher_domain::tickets::Reservation;
 use usher_domain::tickets::ballot::{
     BallotEntry, BallotRefusal, BallotSecret, DrawEntry, EntryStatus, Standing, check_claiming,
-    check_entering, check_withdrawing, draw, from_hex, hex, rank, roll_down,
+    check_entering, check_withdrawing, draw, from_hex, hex, places, rank, roll_down,
 };
 use usher_domain::time::Timestamp;
 use uuid::Uuid;
@@ -172,16 +172,23 @@ async fn standings(
         .is_some_and(|rules| rules.allow_overlapping_tickets);
     let mut holdings = snapshot::holdings(db, holders, &[item], overlaps_matter).await?;
     if overlaps_matter {
-        let entries = ballot_entry::Entity::find()
-            .filter(
-                Condition::any()
-                    .add(Column::AccountId.is_in(in_list(holders.iter().copied())))
-                    .add(Column::PartnerId.is_in(in_list(holders.iter().copied()))),
-            )
-            .filter(Column::Status.is_in([EntryStatus::Open.as_str(), EntryStatus::Won.as_str()]))
-            .filter(Column::ItemId.ne(item.id.as_uuid()))
+        // One query per index (entrants, partners): an OR of the two would
+        // scan every entry.
+        let standing = [EntryStatus::Open.as_str(), EntryStatus::Won.as_str()];
+        let mut entries = ballot_entry::Entity::find()
+            .filter(Column::AccountId.is_in(in_list(holders.iter().copied())))
+            .filter(Column::Status.is_in(standing))
             .all(db)
             .await?;
+        entries.extend(
+            ballot_entry::Entity::find()
+                .filter(Column::PartnerId.is_in(in_list(holders.iter().copied())))
+                .filter(Column::PartnerConfirmedAt.is_not_null())
+                .filter(Column::Status.is_in(standing))
+                .all(db)
+                .await?,
+        );
+        entries.retain(|entry| entry.item_id != item.id.as_uuid());
         let items: HashSet<Uuid> = entries.iter().map(|entry| entry.item_id).collect();
         let schedules: HashMap<Uuid, _> = programme_item::Entity::find()
             .filter(programme_item::Column::Id.is_in(in_list(items)))
@@ -201,29 +208,29 @@ async fn standings(
             }
         }
     }
-    let keys: Vec<String> = holders
-        .iter()
-        .map(|&holder| key(item.id, holder.into()))
-        .collect();
-    let entered: HashSet<Uuid> = ballot_entry::Entity::find()
-        .filter(
-            Condition::any()
-                .add(Column::EntryKey.is_in(keys.clone()))
-                .add(Column::PartnerKey.is_in(keys)),
-        )
+    // Entrants and confirmed partners of this ballot, by their indexes.
+    let mut entered: HashSet<Uuid> = ballot_entry::Entity::find()
+        .select_only()
+        .column(Column::AccountId)
+        .filter(Column::AccountId.is_in(in_list(holders.iter().copied())))
+        .filter(Column::ItemId.eq(item.id.as_uuid()))
+        .filter(Column::EntryKey.is_not_null())
+        .into_tuple::<Uuid>()
         .all(db)
         .await?
         .into_iter()
-        .flat_map(|entry| {
-            [
-                Some(entry.account_id),
-                entry
-                    .partner_id
-                    .filter(|_| entry.partner_confirmed_at.is_some()),
-            ]
-        })
-        .flatten()
         .collect();
+    entered.extend(
+        ballot_entry::Entity::find()
+            .select_only()
+            .column(Column::PartnerId)
+            .filter(Column::PartnerId.is_in(in_list(holders.iter().copied())))
+            .filter(Column::ItemId.eq(item.id.as_uuid()))
+            .filter(Column::PartnerKey.is_not_null())
+            .into_tuple::<Uuid>()
+            .all(db)
+            .await?,
+    );
     let blocked = no_shows::blocks(db, holders.iter().copied(), &rules).await?;
     Ok(holders
         .iter()
@@ -377,19 +384,33 @@ async fn hold_places(
     Ok(())
 }
 
-/// The entries of `item_id` with `status`, as the draw sees them.
+/// The entries of `item_id` with `status`, as the draw sees them: only
+/// the columns it needs (a draw reads every entry).
 async fn drawn_entries(
     db: &impl ConnectionTrait,
     item_id: ItemId,
     status: EntryStatus,
 ) -> Result<Vec<DrawEntry>, StoreError> {
-    ballot_entry::Entity::find()
-        .filter(ballot_entry::Column::ItemId.eq(item_id.as_uuid()))
-        .filter(ballot_entry::Column::Status.eq(status.as_str()))
+    use ballot_entry::Column;
+
+    let rows: Vec<(Uuid, i32, Option<Timestamp>)> = ballot_entry::Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .column(Column::Quantity)
+        .column(Column::PartnerConfirmedAt)
+        .filter(Column::ItemId.eq(item_id.as_uuid()))
+        .filter(Column::Status.eq(status.as_str()))
+        .into_tuple()
         .all(db)
-        .await?
-        .into_iter()
-        .map(|row| Ok(BallotEntry::try_from(row)?.drawn()))
+        .await?;
+    rows.into_iter()
+        .map(|(id, quantity, confirmed_at)| {
+            let quantity = stored("ballot_entry", Quantity::parse("quantity", quantity.into()))?;
+            Ok(DrawEntry {
+                id: id.into(),
+                places: places(quantity, confirmed_at.is_some()),
+            })
+        })
         .collect()
 }
 
@@ -436,16 +457,10 @@ async fn draw_if_due(
             places: ranked.places,
         })
         .collect();
+    // The losers are not written: an entry still OPEN in a drawn ballot
+    // lost (see `entries_as_seen`), which spares a draw of 100,000 entries
+    // rewriting almost every row.
     hold_places(db, &item, &winners, now).await?;
-    ballot_entry::Entity::update_many()
-        .col_expr(
-            ballot_entry::Column::Status,
-            Expr::val(EntryStatus::Lost.as_str()),
-        )
-        .filter(ballot_entry::Column::ItemId.eq(item_id.as_uuid()))
-        .filter(ballot_entry::Column::Status.eq(EntryStatus::Open.as_str()))
-        .exec(db)
-        .await?;
     ballot::ActiveModel {
         item_id: Set(item_id.as_uuid()),
         entries_digest: Set(Some(hex(&drawn.entries_digest))),
@@ -474,7 +489,7 @@ async fn roll_down_places(
         .and_then(|ballot| ballot.seed)
         .and_then(|seed| from_hex(&seed))
         .ok_or_else(|| corrupt("ballot", format!("drawn item {item_id} without a seed")))?;
-    let lost = drawn_entries(db, item_id, EntryStatus::Lost).await?;
+    let lost = drawn_entries(db, item_id, EntryStatus::Open).await?;
     let rolled: HashSet<BallotEntryId> = roll_down(&seed, &lost, item.tickets_left())
         .into_iter()
         .collect();
@@ -739,7 +754,7 @@ impl Store {
     ) -> Result<Vec<BallotEntry>, StoreError> {
         use ballot_entry::Column;
 
-        ballot_entry::Entity::find()
+        let rows = ballot_entry::Entity::find()
             .filter(
                 Condition::any()
                     .add(Column::AccountId.eq(attendee.as_uuid()))
@@ -748,10 +763,8 @@ impl Store {
             .order_by_desc(Column::CreatedAt)
             .order_by_desc(Column::Id)
             .all(&self.db)
-            .await?
-            .into_iter()
-            .map(BallotEntry::try_from)
-            .collect()
+            .await?;
+        entries_as_seen(&self.db, rows).await
     }
 
     /// An item's ballot as published: the commitment always, the draw's
@@ -784,12 +797,7 @@ impl Store {
         let secret = self.opened_secret(&secret_row(item_id), stored_ballot.secret)?;
         let rows = ballot_entry::Entity::find()
             .filter(Column::ItemId.eq(item_id.as_uuid()))
-            .filter(Column::Status.is_in([
-                EntryStatus::Won.as_str(),
-                EntryStatus::Lost.as_str(),
-                EntryStatus::Claimed.as_str(),
-                EntryStatus::Expired.as_str(),
-            ]))
+            .filter(Column::Status.ne(EntryStatus::Withdrawn.as_str()))
             .all(&self.db)
             .await?;
         let mut entries = rows
@@ -872,6 +880,34 @@ async fn find_entry(
         .await?
         .ok_or(StoreError::NotFound("ballot entry"))?
         .try_into()
+}
+
+/// Rows as entries, an entry still OPEN in a drawn ballot being LOST (the
+/// draw writes only its winners).
+async fn entries_as_seen(
+    db: &impl ConnectionTrait,
+    rows: Vec<ballot_entry::Model>,
+) -> Result<Vec<BallotEntry>, StoreError> {
+    let drawn: HashSet<Uuid> = programme_item::Entity::find()
+        .select_only()
+        .column(programme_item::Column::Id)
+        .filter(programme_item::Column::Id.is_in(in_list(rows.iter().map(|row| row.item_id))))
+        .filter(programme_item::Column::BallotDrawnAt.is_not_null())
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    rows.into_iter()
+        .map(|row| {
+            let lost = drawn.contains(&row.item_id);
+            let mut entry = BallotEntry::try_from(row)?;
+            if lost && entry.status == EntryStatus::Open {
+                entry.status = EntryStatus::Lost;
+            }
+            Ok(entry)
+        })
+        .collect()
 }
 
 /// The display names of these accounts.
