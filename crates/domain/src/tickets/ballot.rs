@@ -353,8 +353,15 @@ pub fn check_withdrawing(
     Ok(())
 }
 
-/// Checks that `entry`'s win may be claimed at `now`.
-pub fn check_claiming(entry: &BallotEntry, now: Timestamp) -> Result<(), InvalidInput> {
+/// Checks that `entry`'s win of `item` may be claimed at `now`.
+pub fn check_claiming(
+    item: &Item,
+    entry: &BallotEntry,
+    now: Timestamp,
+) -> Result<(), InvalidInput> {
+    if item.cancelled_at.is_some() {
+        return Err(InvalidInput::new("entryId", "is for a cancelled item"));
+    }
     match (entry.status, entry.claim_until) {
         (EntryStatus::Won, Some(until)) if now <= until => Ok(()),
         (EntryStatus::Won | EntryStatus::Expired, Some(until)) => Err(InvalidInput::new(
@@ -695,8 +702,8 @@ mod tests {
             claim_until: Some(until),
             ..an_entry(&item, EntryStatus::Won)
         };
-        assert_eq!(check_claiming(&won, until), Ok(()));
-        assert!(check_claiming(&won, until + Duration::seconds(1)).is_err());
+        assert_eq!(check_claiming(&item, &won, until), Ok(()));
+        assert!(check_claiming(&item, &won, until + Duration::seconds(1)).is_err());
         for status in [
             EntryStatus::Open,
             EntryStatus::Lost,
@@ -707,8 +714,13 @@ mod tests {
                 status,
                 ..won.clone()
             };
-            assert!(check_claiming(&entry, now).is_err(), "{status:?}");
+            assert!(check_claiming(&item, &entry, now).is_err(), "{status:?}");
         }
+        let cancelled = Item {
+            cancelled_at: Some(now),
+            ..item.clone()
+        };
+        assert!(check_claiming(&cancelled, &won, now).is_err());
     }
 
     #[test]

@@ -611,9 +611,12 @@ impl Store {
                 return Err(StoreError::NotFound("ballot entry"));
             }
             let transaction = self.begin_write().await?;
-            lock_items(&transaction, [entry.item_id]).await?;
+            let items = lock_items(&transaction, [entry.item_id]).await?;
+            let item = items
+                .get(&entry.item_id)
+                .ok_or(StoreError::NotFound("item"))?;
             let entry = find_entry(&transaction, entry_id).await?;
-            check_claiming(&entry, now)?;
+            check_claiming(item, &entry, now)?;
             let names = display_names(
                 &transaction,
                 [Some(entry.entrant_id), entry.confirmed_partner()]
