@@ -336,7 +336,7 @@ async fn the_csv_export_has_a_row_per_item(app: TestApp) {
     assert_eq!(lines.len(), 4, "a header and three items:\n{text}");
     assert_eq!(
         lines[0],
-        "item_id,title,kind,venue,starts_at,film,countries,ticket_capacity,venue_capacity,issued,checked_in,cancelled,no_shows,waitlisted,check_in_rate,released,standby_admitted,standby_waiting"
+        "item_id,title,kind,venue,starts_at,film,countries,ticket_capacity,venue_capacity,issued,checked_in,cancelled,no_shows,waitlisted,check_in_rate,released,standby_admitted,standby_waiting,ballot_entries,ballot_won"
     );
     assert!(
         text.contains(r#""Co-creation, ""films"" and friends""#),
