@@ -272,7 +272,7 @@ async fn a_server_slower_than_two_seconds_is_offline_and_the_scan_is_recorded_on
     let network = |latency: u32| json!({ "offline": false, "latency": latency, "downloadThroughput": -1, "uploadThroughput": -1 });
     browser.cdp("Network.enable", json!({})).await.unwrap();
     browser
-        .cdp("Network.emulateNetworkConditions", network(5000))
+        .cdp("Network.emulateNetworkConditions", network(10_000))
         .await
         .unwrap();
     let started = std::time::Instant::now();
@@ -303,8 +303,8 @@ async fn a_server_slower_than_two_seconds_is_offline_and_the_scan_is_recorded_on
 
     assert_eq!(outcome, "ADMITTED");
     assert!(
-        waited >= Duration::from_secs(2) && waited < Duration::from_millis(4500),
-        "decided alone once 2 s had passed, not after the 5 s answer: {waited:?}"
+        waited >= Duration::from_secs(2) && waited < Duration::from_secs(8),
+        "decided alone once 2 s had passed, not after the 10 s answer: {waited:?}"
     );
     assert_eq!(decided_offline, "Decided on this phone (offline)");
     assert_eq!(pending.as_deref(), Some("1"));
