@@ -413,7 +413,7 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
-    use crate::catalogue::{ProgrammeStatus, Schedule};
+    use crate::catalogue::{BallotChange, ProgrammeStatus, Schedule};
     use crate::fixtures::{balloting, item_at};
     use crate::input::Minutes;
     use crate::tickets::window_refusal;
@@ -554,6 +554,7 @@ mod tests {
             item.status(ballot.opens_at - Duration::seconds(1)),
             ProgrammeStatus::NotYetOpen
         );
+        assert_eq!(item.status(ballot.opens_at), ProgrammeStatus::Ballot);
         assert_eq!(item.status(now), ProgrammeStatus::Ballot);
         assert_eq!(
             item.status(ballot.closes_at),
@@ -703,7 +704,32 @@ mod tests {
             ..an_entry(&item, EntryStatus::Won)
         };
         assert_eq!(check_claiming(&item, &won, until), Ok(()));
-        assert!(check_claiming(&item, &won, until + Duration::seconds(1)).is_err());
+        let message = |entry: &BallotEntry| {
+            check_claiming(&item, entry, until + Duration::seconds(1))
+                .unwrap_err()
+                .message
+        };
+        assert!(
+            message(&won).contains("claim deadline"),
+            "{}",
+            message(&won)
+        );
+        let expired = BallotEntry {
+            status: EntryStatus::Expired,
+            ..won.clone()
+        };
+        assert!(message(&expired).contains("claim deadline"));
+        let claimed = BallotEntry {
+            status: EntryStatus::Claimed,
+            ..won.clone()
+        };
+        assert!(message(&claimed).contains("claimed already"));
+        let lost = BallotEntry {
+            status: EntryStatus::Lost,
+            claim_until: None,
+            ..won.clone()
+        };
+        assert!(message(&lost).contains("not won"));
         for status in [
             EntryStatus::Open,
             EntryStatus::Lost,
@@ -780,6 +806,47 @@ mod tests {
             ..ballot
         };
         assert_eq!(with(too_late).unwrap_err(), "ballotClosesAt");
+    }
+
+    #[test]
+    fn a_change_of_allocation_keeps_what_it_does_not_give() {
+        let (item, now) = ballot_item();
+        let current = item.schedule.ballot();
+        assert_eq!(BallotChange::FirstCome.merged(current), Ok(None));
+        let later = BallotChange::Ballot {
+            opens_at: None,
+            closes_at: Some(now + Duration::hours(2)),
+            claim: None,
+        };
+        assert_eq!(
+            later.merged(current),
+            Ok(Some(BallotWindow {
+                closes_at: now + Duration::hours(2),
+                ..current.unwrap()
+            }))
+        );
+        assert_eq!(
+            later.merged(None).map_err(|invalid| invalid.field),
+            Err("ballotOpensAt".to_owned())
+        );
+        let whole = BallotChange::Ballot {
+            opens_at: Some(now),
+            closes_at: Some(now + Duration::hours(1)),
+            claim: None,
+        };
+        assert_eq!(
+            whole.merged(None),
+            Ok(Some(BallotWindow {
+                opens_at: now,
+                closes_at: now + Duration::hours(1),
+                claim: crate::catalogue::DEFAULT_CLAIM,
+            }))
+        );
+    }
+
+    #[test]
+    fn the_secret_does_not_show_in_logs() {
+        assert_eq!(format!("{:?}", secret()), "BallotSecret(…)");
     }
 
     #[test]
