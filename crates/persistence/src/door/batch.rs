@@ -47,6 +47,23 @@ impl Batch for DoorScans {
     ) -> Result<Vec<Result<ScanDecision, StoreError>>, StoreError> {
         let transaction = begin_write(db).await?;
         let snapshot = snapshot(&transaction, attempts).await?;
+        // Online scans are decided at the moment their batch holds the
+        // items' locks, not when their requests arrived: batches decided one
+        // after the other, on any instance, then have their times in that
+        // order, so a scan from just before a release is never admitted
+        // after one from just after it was answered RELEASED.
+        let now = time::now();
+        let attempts: Vec<ScanAttempt> = attempts
+            .iter()
+            .map(|attempt| {
+                let mut attempt = attempt.clone();
+                if !attempt.offline {
+                    attempt.scan.at = now;
+                }
+                attempt
+            })
+            .collect();
+        let attempts = attempts.as_slice();
         let batch = decide_scans(snapshot, attempts);
 
         use_tickets(&transaction, &batch.checked_in).await?;
