@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use usher_domain::accounts::User;
 use usher_domain::attendance::ItemCounts;
 use usher_domain::catalogue::{Festival, Film, Item, Venue};
 use usher_domain::door::ScannerDevice;
-use usher_domain::ids::{FestivalId, FilmId, ItemId, ScannerId, TicketId, VenueId};
+use usher_domain::ids::{FestivalId, FilmId, ItemId, ScannerId, TicketId, UserId, VenueId};
 use usher_domain::tickets::Ticket;
 use usher_domain::time::Timestamp;
 use usher_persistence::{Store, StoreError};
@@ -107,6 +108,16 @@ impl Loader<ItemId> for StoreLoader {
     async fn load(&self, ids: &[ItemId]) -> Result<HashMap<ItemId, Item>, LoadError> {
         let rows = self.store.items_by_id(ids).await.map_err(Arc::new)?;
         Ok(by_id(rows, |item| item.id))
+    }
+}
+
+impl Loader<UserId> for StoreLoader {
+    type Value = User;
+    type Error = LoadError;
+
+    async fn load(&self, ids: &[UserId]) -> Result<HashMap<UserId, User>, LoadError> {
+        let rows = self.store.users_by_id(ids).await.map_err(Arc::new)?;
+        Ok(by_id(rows, |user| user.id))
     }
 }
 

@@ -323,6 +323,27 @@ impl BallotChange {
 }
 
 impl ItemChanges {
+    /// Whether these changes take `item`'s ballot, not drawn yet, back to
+    /// first come, first served.
+    pub fn leaves_pending_ballot(&self, item: &Item) -> bool {
+        self.ballot == Some(BallotChange::FirstCome) && item.ballot_pending().is_some()
+    }
+
+    /// Checks that a ballot left for first come, first served has no
+    /// `entries`: entrants were promised a draw.
+    pub fn check_leaving_ballot(entries: u32) -> Result<(), InvalidInput> {
+        if entries == 0 {
+            return Ok(());
+        }
+        Err(InvalidInput::new(
+            "allocation",
+            format!(
+                "cannot change: {} the draw",
+                count(entries, "entry awaits", "entries await")
+            ),
+        ))
+    }
+
     /// `item` with these changes applied: its schedule checked again, and
     /// its ticket capacity never below the tickets already issued.
     pub fn apply_to(&self, item: &Item) -> Result<Item, InvalidInput> {

@@ -174,8 +174,9 @@ pub enum ReservationRefusal {
         /// Tickets the attendee holds already.
         held: u32,
     },
-    /// The attendee holds a ticket for an item at the same time.
-    #[error("you already hold a ticket for an item at the same time")]
+    /// The attendee holds a ticket, or a ballot entry that may still win,
+    /// for an item at the same time.
+    #[error("you already hold a ticket or a ballot entry for an item at the same time")]
     Overlapping,
     /// Outside the reservation window, or the item is cancelled.
     #[error("reservations for this item are {0}")]

@@ -27,6 +27,8 @@ on_both_databases!(
     two_instances_reaching_the_close_together_draw_once,
     claims_racing_their_deadline_and_each_other_never_pass_the_places,
     unclaimed_places_roll_down_in_rank_order_then_to_the_waitlist,
+    a_standing_entry_and_a_ticket_at_the_same_time_exclude_each_other,
+    a_ballot_with_entries_ends_only_with_its_item,
 );
 
 const ENTER: &str = "mutation($input: EnterBallotInput!) {
@@ -35,8 +37,9 @@ const ENTER: &str = "mutation($input: EnterBallotInput!) {
 const CONFIRM: &str = "mutation($id: ID!) { confirmBallotPartner(entryId: $id) { id places partnerConfirmedAt isPartner } }";
 const WITHDRAW: &str = "mutation($id: ID!) { withdrawBallotEntry(entryId: $id) { id status } }";
 const CLAIM: &str = "mutation($id: ID!) { claimBallotWin(entryId: $id) { id status holderName } }";
-const MINE: &str =
-    "{ myBallotEntries { id status places claimUntil isPartner item { id status } } }";
+const MINE: &str = "{ myBallotEntries {
+    id status places claimUntil isPartner entrantName partnerName item { id status }
+} }";
 const RESULT: &str = "query($id: ID!) { ballotResult(itemId: $id) {
     commitment secret seed entriesDigest places drawnAt entries { id rank quantity won }
 } }";
@@ -601,4 +604,239 @@ async fn unclaimed_places_roll_down_in_rank_order_then_to_the_waitlist(app: Test
         "what no entry takes goes to the waitlist: {:?}",
         promoted.0
     );
+}
+
+/// The status of the entry with this id, as stored.
+async fn stored_status(app: &TestApp, entry_id: &str) -> &'static str {
+    for status in [
+        "OPEN",
+        "WON",
+        "EXPIRED",
+        "CLAIMED",
+        "CANCELLED",
+        "WITHDRAWN",
+    ] {
+        let found = app
+            .count(&format!(
+                "SELECT COUNT(*) FROM ballot_entry WHERE id = {} AND status = '{status}'",
+                app.uuid(entry_id)
+            ))
+            .await;
+        if found == 1 {
+            return status;
+        }
+    }
+    panic!("no entry {entry_id}")
+}
+
+async fn a_standing_entry_and_a_ticket_at_the_same_time_exclude_each_other(app: TestApp) {
+    let festival = festival(&app, "ballot-overlaps").await;
+    let closes_at = moment(60);
+    let item = ballot_item(&app, &festival, 1, closes_at).await;
+    let raced = ballot_item(&app, &festival, 1, closes_at).await;
+    let same_time = create_item(&app, &festival, 2 * 24 * 60 + 30, json!({})).await;
+    let singles = join_all(["ana", "ben", "cao"].map(|name| {
+        let app = &app;
+        async move { app.attendee(&format!("{name}@example.org")).await }
+    }))
+    .await;
+    let linh = app.attendee("linh@example.org").await;
+    let bao = app.attendee("bao@example.org").await;
+    let mut entry_ids = Vec::new();
+    for token in &singles {
+        let entered = enter(&app, token, &item, 1, None).await;
+        entry_ids.push(entered.data("/enterBallot/id").as_str().unwrap().to_owned());
+    }
+    let pair = enter(&app, &linh, &item, 1, Some("bao@example.org")).await;
+    let bao_before_confirming = app.reserve(&bao, &same_time).await;
+    let cancel = "mutation($id: ID!) { cancelTicket(ticketId: $id) { id } }";
+    let bao_ticket = bao_before_confirming
+        .data("/reserveTickets/tickets/0/id")
+        .clone();
+    let refused_while_holding = app
+        .gql(
+            Some(&bao),
+            CONFIRM,
+            json!({ "id": pair.data("/enterBallot/id") }),
+        )
+        .await;
+    app.gql(Some(&bao), cancel, json!({ "id": bao_ticket }))
+        .await;
+    let confirmed = app
+        .gql(
+            Some(&bao),
+            CONFIRM,
+            json!({ "id": pair.data("/enterBallot/id") }),
+        )
+        .await;
+    let entrant_refused = app.reserve(&singles[0], &same_time).await;
+    let partner_refused = app.reserve(&bao, &same_time).await;
+    let as_partner = app.gql(Some(&bao), MINE, json!({})).await;
+
+    // One attendee enters a ballot and reserves an item at the same time,
+    // four times each, on two instances at once.
+    let racer = app.attendee("racer@example.org").await;
+    let other = app.another_instance().await;
+    let attempts = join_all((0..8).map(|n| {
+        let instance = if n % 2 == 0 { &app } else { &other };
+        let (racer, raced, same_time) = (&racer, &raced, &same_time);
+        async move {
+            if n < 4 {
+                enter(instance, racer, raced, 1, None).await
+            } else {
+                instance.reserve(racer, same_time).await
+            }
+        }
+    }))
+    .await;
+    let entered = attempts[..4]
+        .iter()
+        .filter(|attempt| attempt.0["data"]["enterBallot"].is_object())
+        .count();
+    let reserved = attempts[4..]
+        .iter()
+        .filter(|attempt| attempt.0["data"]["reserveTickets"].is_object())
+        .count();
+
+    // After the draw, an entry that lost stands no more.
+    app.store.draw_due_ballots(closes_at).await.unwrap();
+    let published = result(&app, &item).await;
+    let ranked: Vec<String> = published["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["quantity"] == 1)
+        .map(|entry| entry["id"].as_str().unwrap().to_owned())
+        .collect();
+    let holder = |entry: &String| &singles[entry_ids.iter().position(|id| id == entry).unwrap()];
+    let first_loser = holder(&ranked[1]);
+    let loser_reserves = app.reserve(first_loser, &same_time).await;
+    let partner_reserves = app.reserve(&bao, &same_time).await;
+    // The winner does not claim: the place passes over the first loser,
+    // who now holds a ticket at the same time, to the next.
+    app.store
+        .expire_due_claims(closes_at + Duration::minutes(31))
+        .await
+        .unwrap();
+    let rolled = [
+        stored_status(&app, &ranked[0]).await,
+        stored_status(&app, &ranked[1]).await,
+        stored_status(&app, &ranked[2]).await,
+    ];
+
+    assert_eq!(
+        bao_before_confirming.0["errors"],
+        Value::Null,
+        "an unconfirmed partner holds nothing"
+    );
+    assert_eq!(refused_while_holding.error_code(), "OVERLAPPING_TICKET");
+    assert!(
+        confirmed
+            .data("/confirmBallotPartner/partnerConfirmedAt")
+            .is_string()
+    );
+    assert_eq!(entrant_refused.error_code(), "OVERLAPPING_TICKET");
+    assert!(
+        entrant_refused.0.to_string().contains("ballot entry"),
+        "{:?}",
+        entrant_refused.0
+    );
+    assert_eq!(partner_refused.error_code(), "OVERLAPPING_TICKET");
+    assert_eq!(as_partner.data("/myBallotEntries/0/entrantName"), "linh");
+    assert_eq!(as_partner.data("/myBallotEntries/0/partnerName"), "bao");
+    assert!(
+        (entered, reserved) == (1, 0) || (entered == 0 && reserved > 0),
+        "an entry and tickets at the same time: {entered} entries, {reserved} reservations"
+    );
+    for attempt in &attempts {
+        if attempt.0["errors"].is_array() {
+            let code = attempt.error_code();
+            assert!(
+                ["OVERLAPPING_TICKET", "ALREADY_EXISTS", "LIMIT_EXCEEDED"].contains(&code),
+                "{:?}",
+                attempt.0
+            );
+        }
+    }
+    assert!(
+        loser_reserves.0["errors"].is_null(),
+        "{:?}",
+        loser_reserves.0
+    );
+    assert!(
+        partner_reserves.0["errors"].is_null(),
+        "{:?}",
+        partner_reserves.0
+    );
+    assert_eq!(rolled, ["EXPIRED", "OPEN", "WON"]);
+}
+
+async fn a_ballot_with_entries_ends_only_with_its_item(app: TestApp) {
+    let festival = festival_with(
+        &app,
+        "ballot-ends",
+        json!({ "allowOverlappingTickets": true }),
+    )
+    .await;
+    let closes_at = moment(60);
+    let item = ballot_item(&app, &festival, 2, closes_at).await;
+    let empty = ballot_item(&app, &festival, 2, closes_at).await;
+    let tokens = join_all((0..4).map(|n| {
+        let app = &app;
+        async move { app.attendee(&format!("ends{n}@example.org")).await }
+    }))
+    .await;
+    for token in &tokens {
+        enter(&app, token, &item, 1, None).await;
+    }
+    let update =
+        "mutation($input: UpdateItemInput!) { updateItem(input: $input) { status allocation } }";
+    let to_first_come =
+        |item: &Value| json!({ "input": { "itemId": item["id"], "allocation": "FIRST_COME" } });
+    let kept = app
+        .gql(Some(&festival.admin), update, to_first_come(&item))
+        .await;
+    let ended = app
+        .gql(Some(&festival.admin), update, to_first_come(&empty))
+        .await;
+    app.store.draw_due_ballots(closes_at).await.unwrap();
+    let drawn = result(&app, &item).await;
+    let cancelled = app
+        .gql(
+            Some(&festival.admin),
+            "mutation($id: ID!) { cancelItem(itemId: $id) { status } }",
+            json!({ "id": item["id"] }),
+        )
+        .await;
+    let mut seen = Vec::new();
+    for token in &tokens {
+        seen.extend(statuses(&app.gql(Some(token), MINE, json!({})).await));
+    }
+    app.store
+        .expire_due_claims(closes_at + Duration::minutes(31))
+        .await
+        .unwrap();
+    let after_the_deadline = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM ballot_entry WHERE item_id = {} AND status = 'CANCELLED'",
+            app.uuid(item["id"].as_str().unwrap())
+        ))
+        .await;
+    let published = result(&app, &item).await;
+    let counted = item_state(&app, &festival, &item).await;
+
+    assert_eq!(kept.error_field(), "allocation");
+    assert!(
+        kept.0.to_string().contains("4 entries await the draw"),
+        "{:?}",
+        kept.0
+    );
+    assert_eq!(ended.data("/updateItem/allocation"), "FIRST_COME");
+    assert_eq!(ended.data("/updateItem/status"), "OPEN");
+    assert_eq!(cancelled.data("/cancelItem/status"), "CANCELLED");
+    assert_eq!(seen, vec!["CANCELLED"; 4], "won and lost entries end");
+    assert_eq!(after_the_deadline, 4, "nothing expires or rolls down");
+    assert_eq!(published, drawn, "the draw stays as published");
+    assert_eq!(counted["attendance"]["ballotEntries"], 4);
+    assert_eq!(counted["attendance"]["ballotWon"], 0);
 }

@@ -816,15 +816,15 @@ async fn an_attendee_enters_a_ballot_confirms_as_a_partner_wins_and_claims(app: 
     assert_eq!(
         asked,
         format!(
-            "Someone named you as their partner in this ballot. Confirm by {closes} \
+            "linh named you as their partner in this ballot. Confirm by {closes} \
              to take part with one ticket of your own: you win or lose together."
         )
     );
     assert_eq!(
         confirmed,
         format!(
-            "You're in the draw as a partner, for one ticket of your own: you win or lose \
-             together. The draw is made on {closes}."
+            "You're in the draw as linh's partner, for one ticket of your own: you win or \
+             lose together. The draw is made on {closes}."
         )
     );
     assert_eq!(drawn.len(), 2, "{drawn:?}");
@@ -847,7 +847,7 @@ async fn an_attendee_enters_a_ballot_confirms_as_a_partner_wins_and_claims(app: 
     assert_eq!(
         partner_won,
         format!(
-            "Your pair won! Your partner claims the tickets by {}; yours then shows below.",
+            "Your pair won! linh claims the tickets by {}; yours then shows below.",
             in_nanning(&claim_until)
         )
     );
@@ -858,10 +858,7 @@ async fn an_attendee_enters_a_ballot_confirms_as_a_partner_wins_and_claims(app: 
         claimed_notice,
         "Your 2 tickets for Ròm, the premiere are below."
     );
-    assert_eq!(
-        partner_claimed,
-        "Claimed by your partner: your ticket is below."
-    );
+    assert_eq!(partner_claimed, "Claimed by linh: your ticket is below.");
     let mut expected: Vec<(String, String)> = [encore_id, premiere_id, premiere_id]
         .into_iter()
         .map(|item| (item.to_owned(), "Tran Thi Mai".to_owned()))

@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use usher_domain::catalogue::Item;
-use usher_domain::ids::{BallotEntryId, ItemId};
+use usher_domain::ids::{BallotEntryId, ItemId, UserId};
 use usher_domain::input::{Email, InvalidInput};
 use usher_domain::tickets::ballot::{self, BallotEntry};
 use usher_domain::tickets::{Quantity, Ticket};
@@ -40,6 +40,8 @@ pub enum BallotEntryStatus {
     Claimed,
     /// Not claimed by claimUntil: its places went on.
     Expired,
+    /// The item was cancelled: no draw, or no claim.
+    Cancelled,
 }
 
 async fn item_of(ctx: &Context<'_>, item_id: ItemId) -> ApiResult<Item> {
@@ -47,6 +49,14 @@ async fn item_of(ctx: &Context<'_>, item_id: ItemId) -> ApiResult<Item> {
         .load_one(item_id)
         .await?
         .ok_or_else(|| ApiError::not_found("item"))
+}
+
+async fn display_name(ctx: &Context<'_>, user: UserId) -> ApiResult<String> {
+    let user = loaders(ctx)?
+        .load_one(user)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    Ok(user.display_name.into_string())
 }
 
 // An entry in an item's ballot.
@@ -83,6 +93,20 @@ impl Node<BallotEntry> {
     /// Whether the entry names a partner.
     async fn has_partner(&self) -> bool {
         self.0.partner_id.is_some()
+    }
+
+    /// The entrant's display name (the entrant and the partner named are
+    /// the only ones who see an entry).
+    async fn entrant_name(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        display_name(ctx, self.0.entrant_id).await
+    }
+
+    /// The partner's display name, where one is named.
+    async fn partner_name(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        match self.0.partner_id {
+            Some(partner) => display_name(ctx, partner).await.map(Some),
+            None => Ok(None),
+        }
     }
 
     /// When the partner confirmed; an entry whose partner has not confirmed

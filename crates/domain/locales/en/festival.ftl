@@ -73,6 +73,7 @@ festival-error-limit = { $left ->
    *[other] You may reserve { $left } more tickets for this.
 }
 festival-error-overlap = You already hold a ticket for { $title } ({ $time }), at the same time.
+festival-error-overlap-entry = You're in the ballot for { $title } ({ $time }), at the same time: withdraw that entry first.
 festival-error-sold-out = Sold out. You can join the waitlist: a cancelled place goes to the first in line.
 festival-error-reservation-closed = Reservations for this are not open now.
 festival-error-invalid-credentials = The e-mail or the password is wrong.
@@ -152,6 +153,7 @@ festival-ballot-status-lost = Not drawn
 festival-ballot-status-claimed = Claimed
 festival-ballot-status-expired = Not claimed in time
 festival-ballot-status-withdrawn = Withdrawn
+festival-ballot-status-cancelled = Cancelled
 festival-ballot-open-help = You're in the draw for { $tickets ->
     [one] one ticket
    *[other] { $tickets } tickets
@@ -159,25 +161,26 @@ festival-ballot-open-help = You're in the draw for { $tickets ->
 festival-ballot-open-waiting-help = You're in the draw for { $tickets ->
     [one] one ticket
    *[other] { $tickets } tickets
-}. Your partner has not confirmed yet: without it by { $when }, you're drawn alone.
-festival-ballot-open-pair-help = You and your partner are in the draw together, for { $places } tickets: you win or lose as a pair. The draw is made on { $when }.
-festival-ballot-open-partner-help = You're in the draw as a partner, for one ticket of your own: you win or lose together. The draw is made on { $when }.
-festival-ballot-partner-asked-help = Someone named you as their partner in this ballot. Confirm by { $when } to take part with one ticket of your own: you win or lose together.
+}. { $partner } has not confirmed yet: without it by { $when }, you're drawn alone.
+festival-ballot-open-pair-help = You and { $partner } are in the draw together, for { $places } tickets: you win or lose as a pair. The draw is made on { $when }.
+festival-ballot-open-partner-help = You're in the draw as { $entrant }'s partner, for one ticket of your own: you win or lose together. The draw is made on { $when }.
+festival-ballot-partner-asked-help = { $entrant } named you as their partner in this ballot. Confirm by { $when } to take part with one ticket of your own: you win or lose together.
 festival-ballot-partner-missed-help = You did not confirm before the ballot closed: the entry was drawn without you.
 festival-ballot-drawing-help = The ballot has closed: the draw is being made. Your result shows here.
 festival-ballot-won-help = Claim your { $places ->
     [one] ticket
    *[other] { $places } tickets
 } by { $until }. Not claimed by then, the places go to the next entry in the draw.
-festival-ballot-won-partner-help = Your pair won! Your partner claims the tickets by { $until }; yours then shows below.
+festival-ballot-won-partner-help = Your pair won! { $entrant } claims the tickets by { $until }; yours then shows below.
 festival-ballot-lost-help = Not drawn this time. Places that winners do not claim go to the next entries in the draw's order: this one may still win, and it would show here.
 festival-ballot-claimed-help = Claimed: your { $places ->
     [one] ticket is
    *[other] { $places } tickets are
 } below.
-festival-ballot-claimed-partner-help = Claimed by your partner: your ticket is below.
+festival-ballot-claimed-partner-help = Claimed by { $entrant }: your ticket is below.
 festival-ballot-expired-help = Not claimed by { $until }: the places went to the next in line.
 festival-ballot-withdrawn-help = You withdrew this entry.
+festival-ballot-cancelled-help = The festival cancelled this item: its ballot ends here.
 festival-ballot-claim = Claim your tickets
 festival-ballot-confirm = Confirm: I'm in
 festival-ballot-withdraw = Withdraw

@@ -157,16 +157,19 @@ pub enum EntryStatus {
     Claimed,
     /// Not claimed in time: its places went on.
     Expired,
+    /// Its item was cancelled: no draw, or no claim.
+    Cancelled,
 }
 
 impl EntryStatus {
-    const ALL: [Self; 6] = [
+    const ALL: [Self; 7] = [
         Self::Open,
         Self::Withdrawn,
         Self::Won,
         Self::Lost,
         Self::Claimed,
         Self::Expired,
+        Self::Cancelled,
     ];
 
     /// The stored name.
@@ -178,6 +181,7 @@ impl EntryStatus {
             Self::Lost => "LOST",
             Self::Claimed => "CLAIMED",
             Self::Expired => "EXPIRED",
+            Self::Cancelled => "CANCELLED",
         }
     }
 
@@ -376,6 +380,22 @@ pub fn check_claiming(
     }
 }
 
+/// Whether places may roll down to `entry`, which lost: its entrant (of
+/// standing `entrant`) and its confirmed partner (of standing `partner`)
+/// still keep within the item's limit and hold nothing at the same time,
+/// counting what they reserved since the draw.
+pub fn may_roll_down_to(
+    item: &Item,
+    entry: &BallotEntry,
+    entrant: Standing,
+    partner: Option<Standing>,
+) -> bool {
+    let fits = |standing: Standing, quantity| {
+        check_attendee(item, standing.held, quantity, standing.overlapping).is_ok()
+    };
+    fits(entrant, entry.quantity) && partner.is_none_or(|partner| fits(partner, Quantity::ONE))
+}
+
 /// The entries that lost the draw and now win, in rank order, when `room`
 /// places came back: each that fits in what is left.
 pub fn roll_down(seed: &Hash, lost: &[DrawEntry], room: u32) -> Vec<BallotEntryId> {
@@ -413,7 +433,7 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
-    use crate::catalogue::{BallotChange, ProgrammeStatus, Schedule};
+    use crate::catalogue::{BallotChange, ItemChanges, ProgrammeStatus, Schedule};
     use crate::fixtures::{balloting, item_at};
     use crate::input::Minutes;
     use crate::tickets::window_refusal;
@@ -773,6 +793,74 @@ mod tests {
         assert_eq!(rolled, expected);
         assert!(roll_down(&seed, &lost, 0).is_empty());
         assert_eq!(roll_down(&seed, &lost, 100).len(), 12);
+    }
+
+    #[test]
+    fn places_roll_down_only_to_people_still_within_the_limit_and_free_at_the_time() {
+        let (item, now) = ballot_item();
+        let limit = item.max_tickets_per_attendee.get();
+        let entry = an_entry(&item, EntryStatus::Lost);
+        let free = Standing::default();
+        let busy = Standing {
+            overlapping: true,
+            ..free
+        };
+        let full = Standing {
+            held: limit - 1,
+            ..free
+        };
+        assert!(may_roll_down_to(&item, &entry, free, None));
+        assert!(!may_roll_down_to(&item, &entry, busy, None));
+        assert!(
+            !may_roll_down_to(&item, &entry, full, None),
+            "2 more of {limit}"
+        );
+        let pair = BallotEntry {
+            partner_id: Some(UserId::generate()),
+            partner_confirmed_at: Some(now),
+            ..entry
+        };
+        assert!(may_roll_down_to(&item, &pair, free, Some(free)));
+        assert!(
+            may_roll_down_to(&item, &pair, free, Some(full)),
+            "one for the partner"
+        );
+        assert!(!may_roll_down_to(&item, &pair, free, Some(busy)));
+        assert!(!may_roll_down_to(&item, &pair, busy, Some(free)));
+    }
+
+    #[test]
+    fn a_ballot_goes_back_to_first_come_only_before_its_draw_and_without_entries() {
+        let (item, now) = ballot_item();
+        let to_first_come = ItemChanges {
+            ballot: Some(BallotChange::FirstCome),
+            ..ItemChanges::default()
+        };
+        let later = ItemChanges {
+            ballot: Some(BallotChange::Ballot {
+                opens_at: None,
+                closes_at: Some(now + Duration::hours(2)),
+                claim: None,
+            }),
+            ..ItemChanges::default()
+        };
+        let drawn = Item {
+            ballot_drawn_at: Some(now),
+            ..item.clone()
+        };
+        assert!(to_first_come.leaves_pending_ballot(&item));
+        assert!(!later.leaves_pending_ballot(&item));
+        assert!(!ItemChanges::default().leaves_pending_ballot(&item));
+        assert!(!to_first_come.leaves_pending_ballot(&drawn));
+        assert!(!to_first_come.leaves_pending_ballot(&item_at(now)));
+        assert_eq!(ItemChanges::check_leaving_ballot(0), Ok(()));
+        let refused = ItemChanges::check_leaving_ballot(1).unwrap_err();
+        assert_eq!(refused.field, "allocation");
+        assert!(
+            refused.message.contains("1 entry awaits the draw"),
+            "{}",
+            refused.message
+        );
     }
 
     #[test]

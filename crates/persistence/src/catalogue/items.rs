@@ -15,7 +15,7 @@ use crate::entities::{programme_item, ticket};
 use crate::error::StoreError;
 use crate::rows::{convert_all, in_list, stored_count};
 use crate::store::Store;
-use crate::tickets::ballot::commit_to_a_secret;
+use crate::tickets::ballot::{cancel_entries, commit_to_a_secret, entries_made};
 use crate::tickets::standby::close_standby;
 use crate::tickets::waitlist::{close_waitlist, promote_waitlist};
 use crate::transaction::commit;
@@ -186,6 +186,9 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound("item"))?
             .try_into()?;
+        if changes.leaves_pending_ballot(&current) {
+            ItemChanges::check_leaving_ballot(entries_made(&transaction, item_id).await?)?;
+        }
         let changed = changes.apply_to(&current)?;
         let schedule = changed.schedule.parts();
         let capacity = stored_count(changed.ticket_capacity.get());
@@ -298,6 +301,7 @@ impl Store {
                 .await?;
             close_waitlist(&transaction, item_id, now).await?;
             close_standby(&transaction, item_id, now).await?;
+            cancel_entries(&transaction, item_id, now).await?;
         }
         let item = load_item(&transaction, item_id).await?;
         commit(transaction).await?;

@@ -13,7 +13,8 @@ use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use usher_domain::catalogue::Item;
 use usher_domain::ids::{BallotEntryId, ItemId, UserId};
@@ -22,7 +23,8 @@ use usher_domain::tickets::Quantity;
 use usher_domain::tickets::Reservation;
 use usher_domain::tickets::ballot::{
     BallotEntry, BallotRefusal, BallotSecret, DrawEntry, EntryStatus, Standing, check_claiming,
-    check_entering, check_withdrawing, draw, from_hex, hex, places, rank, roll_down,
+    check_entering, check_withdrawing, draw, from_hex, hex, may_roll_down_to, places, rank,
+    roll_down,
 };
 use usher_domain::time::Timestamp;
 use uuid::Uuid;
@@ -156,9 +158,9 @@ fn secret_row(item_id: ItemId) -> String {
 }
 
 /// What `holders` hold that bears on entering `item`'s ballot, read under
-/// the item's lock: tickets for it, tickets and entries at the same time
-/// (where the festival forbids overlaps), no-show blocks, and entries in
-/// this ballot.
+/// the item's lock: tickets for it, tickets and standing entries at the
+/// same time (where the festival forbids overlaps), no-show blocks, and
+/// entries in this ballot.
 async fn standings(
     db: &impl ConnectionTrait,
     item: &Item,
@@ -170,44 +172,7 @@ async fn standings(
     let overlaps_matter = !rules
         .get(&item.festival_id)
         .is_some_and(|rules| rules.allow_overlapping_tickets);
-    let mut holdings = snapshot::holdings(db, holders, &[item], overlaps_matter).await?;
-    if overlaps_matter {
-        // One query per index (entrants, partners): an OR of the two would
-        // scan every entry.
-        let standing = [EntryStatus::Open.as_str(), EntryStatus::Won.as_str()];
-        let mut entries = ballot_entry::Entity::find()
-            .filter(Column::AccountId.is_in(in_list(holders.iter().copied())))
-            .filter(Column::Status.is_in(standing))
-            .all(db)
-            .await?;
-        entries.extend(
-            ballot_entry::Entity::find()
-                .filter(Column::PartnerId.is_in(in_list(holders.iter().copied())))
-                .filter(Column::PartnerConfirmedAt.is_not_null())
-                .filter(Column::Status.is_in(standing))
-                .all(db)
-                .await?,
-        );
-        entries.retain(|entry| entry.item_id != item.id.as_uuid());
-        let items: HashSet<Uuid> = entries.iter().map(|entry| entry.item_id).collect();
-        let schedules: HashMap<Uuid, _> = programme_item::Entity::find()
-            .filter(programme_item::Column::Id.is_in(in_list(items)))
-            .filter(programme_item::Column::CancelledAt.is_null())
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|row| Ok((row.id, Item::try_from(row)?.schedule)))
-            .collect::<Result<_, StoreError>>()?;
-        for entry in entries {
-            let Some(schedule) = schedules.get(&entry.item_id) else {
-                continue;
-            };
-            holdings.holds_at(entry.account_id.into(), entry.item_id.into(), *schedule);
-            if let (Some(partner), Some(_)) = (entry.partner_id, entry.partner_confirmed_at) {
-                holdings.holds_at(partner.into(), entry.item_id.into(), *schedule);
-            }
-        }
-    }
+    let holdings = snapshot::holdings(db, holders, &[item], overlaps_matter).await?;
     // Entrants and confirmed partners of this ballot, by their indexes.
     let mut entered: HashSet<Uuid> = ballot_entry::Entity::find()
         .select_only()
@@ -475,13 +440,16 @@ async fn draw_if_due(
 }
 
 /// Lets the places of `item`'s expired wins (and any left) go on: to the
-/// entries that lost, in rank order, each with its own claim window; what
-/// none of them fits goes to the waitlist.
+/// entries that lost, in rank order, each with its own claim window (an
+/// entry whose people reserved past the limit or at the same time since
+/// is passed over); what none of them fits goes to the waitlist.
 async fn roll_down_places(
     db: &DatabaseTransaction,
     item_id: ItemId,
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    use ballot_entry::Column;
+
     let item = load_item(db, item_id).await?;
     let seed = ballot::Entity::find_by_id(item_id.as_uuid())
         .one(db)
@@ -489,16 +457,78 @@ async fn roll_down_places(
         .and_then(|ballot| ballot.seed)
         .and_then(|seed| from_hex(&seed))
         .ok_or_else(|| corrupt("ballot", format!("drawn item {item_id} without a seed")))?;
-    let lost = drawn_entries(db, item_id, EntryStatus::Open).await?;
-    let rolled: HashSet<BallotEntryId> = roll_down(&seed, &lost, item.tickets_left())
-        .into_iter()
-        .collect();
-    let winners: Vec<DrawEntry> = lost
-        .into_iter()
-        .filter(|entry| rolled.contains(&entry.id))
-        .collect();
-    hold_places(db, &item, &winners, now).await?;
-    promote_waitlist(db, item_id, now).await
+    let mut lost = drawn_entries(db, item_id, EntryStatus::Open).await?;
+    loop {
+        let rolled: HashSet<BallotEntryId> = roll_down(&seed, &lost, item.tickets_left())
+            .into_iter()
+            .collect();
+        let entries: Vec<BallotEntry> = ballot_entry::Entity::find()
+            .filter(Column::Id.is_in(in_list(rolled.iter().copied())))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(BallotEntry::try_from)
+            .collect::<Result<_, _>>()?;
+        let people: BTreeSet<Uuid> = entries
+            .iter()
+            .flat_map(|entry| [Some(entry.entrant_id), entry.confirmed_partner()])
+            .flatten()
+            .map(UserId::as_uuid)
+            .collect();
+        let standings = standings(db, &item, &people).await?;
+        let standing = |person: UserId| standings.get(&person).copied().unwrap_or_default();
+        let passed_over: HashSet<BallotEntryId> = entries
+            .iter()
+            .filter(|entry| {
+                let partner = entry.confirmed_partner().map(standing);
+                !may_roll_down_to(&item, entry, standing(entry.entrant_id), partner)
+            })
+            .map(|entry| entry.id)
+            .collect();
+        if passed_over.is_empty() {
+            let winners: Vec<DrawEntry> = lost
+                .into_iter()
+                .filter(|entry| rolled.contains(&entry.id))
+                .collect();
+            hold_places(db, &item, &winners, now).await?;
+            return promote_waitlist(db, item_id, now).await;
+        }
+        lost.retain(|entry| !passed_over.contains(&entry.id));
+    }
+}
+
+/// Ends the standing entries of a cancelled item (open, lost or won):
+/// CANCELLED from `now`. Its won places went with the item.
+pub(crate) async fn cancel_entries(
+    db: &DatabaseTransaction,
+    item_id: ItemId,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    use ballot_entry::Column;
+
+    ballot_entry::Entity::update_many()
+        .col_expr(Column::Status, Expr::val(EntryStatus::Cancelled.as_str()))
+        .col_expr(Column::ClosedAt, Expr::val(now))
+        .filter(Column::ItemId.eq(item_id.as_uuid()))
+        .filter(Column::Status.is_in([EntryStatus::Open.as_str(), EntryStatus::Won.as_str()]))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The entries in `item_id`'s ballot that were not withdrawn.
+pub(crate) async fn entries_made(
+    db: &impl ConnectionTrait,
+    item_id: ItemId,
+) -> Result<u32, StoreError> {
+    use ballot_entry::Column;
+
+    let entries = ballot_entry::Entity::find()
+        .filter(Column::ItemId.eq(item_id.as_uuid()))
+        .filter(Column::Status.ne(EntryStatus::Withdrawn.as_str()))
+        .count(db)
+        .await?;
+    Ok(u32::try_from(entries).unwrap_or(u32::MAX))
 }
 
 impl Store {
@@ -519,7 +549,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<BallotEntry, StoreError> {
         self.write(|| async move {
-            let entry = self.find_entry(entry_id).await?;
+            let entry = find_entry(&self.db, entry_id).await?;
             if entry.partner_id != Some(partner) {
                 return Err(StoreError::NotFound("ballot entry"));
             }
@@ -568,7 +598,7 @@ impl Store {
         use ballot_entry::Column;
 
         self.write(|| async move {
-            let entry = self.find_entry(entry_id).await?;
+            let entry = find_entry(&self.db, entry_id).await?;
             if entry.entrant_id != entrant {
                 return Err(StoreError::NotFound("ballot entry"));
             }
@@ -606,7 +636,7 @@ impl Store {
         use ballot_entry::Column;
 
         self.write(|| async move {
-            let entry = self.find_entry(entry_id).await?;
+            let entry = find_entry(&self.db, entry_id).await?;
             if entry.entrant_id != entrant {
                 return Err(StoreError::NotFound("ballot entry"));
             }
@@ -861,16 +891,17 @@ impl Store {
                     count.0 += entries;
                     count.1 += entries;
                 }
-                Some(EntryStatus::Open | EntryStatus::Lost | EntryStatus::Expired) => {
+                Some(
+                    EntryStatus::Open
+                    | EntryStatus::Lost
+                    | EntryStatus::Expired
+                    | EntryStatus::Cancelled,
+                ) => {
                     count.0 += entries;
                 }
             }
         }
         Ok(counts)
-    }
-
-    async fn find_entry(&self, entry_id: BallotEntryId) -> Result<BallotEntry, StoreError> {
-        find_entry(&self.db, entry_id).await
     }
 }
 

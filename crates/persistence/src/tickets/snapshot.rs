@@ -1,27 +1,30 @@
-//! Reading what the domain decides tickets against: what attendees hold,
+//! Reading what the domain decides tickets against: what attendees hold
+//! (tickets, and ballot entries where overlaps matter),
 //! their festivals' rules, and reservations made under idempotency keys.
 
 use std::collections::{BTreeSet, HashMap};
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use usher_domain::catalogue::{Item, Schedule};
-use usher_domain::ids::{FestivalId, ItemId, UserId};
+use usher_domain::catalogue::Item;
+use usher_domain::ids::{FestivalId, UserId};
 use usher_domain::tickets::Reservation;
+use usher_domain::tickets::ballot::EntryStatus;
 use usher_domain::tickets::reservations::{Holdings, ReservationRules};
 use uuid::Uuid;
 
 use super::HELD;
 use crate::catalogue::{stored_min_account_age, stored_no_show_policy};
-use crate::entities::{festival, programme_item, reservation, ticket};
-use crate::error::StoreError;
+use crate::entities::{ballot_entry, festival, programme_item, reservation, ticket};
+use crate::error::{StoreError, corrupt};
 use crate::rows::{convert_all, in_list};
 
 /// What `holders` hold: how many tickets each holds for each item, and
-/// (when `overlaps_matter`) the times of the items each holds tickets for,
-/// `items` being known already. Two queries whatever the numbers. Filters
-/// on the attendees only: with the item in the query too, a planner whose
-/// statistics lag behind a rush (a new item's tickets look like none) walks
-/// every ticket of the item instead.
+/// (when `overlaps_matter`) the times of the items each holds tickets or
+/// a standing ballot entry for (see [`standing_entries`]), `items` being
+/// known already. Two queries whatever the numbers, four where overlaps
+/// matter. Filters on the attendees only: with the item in the query too,
+/// a planner whose statistics lag behind a rush (a new item's tickets look
+/// like none) walks every ticket of the item instead.
 pub(super) async fn holdings(
     db: &impl ConnectionTrait,
     holders: &BTreeSet<Uuid>,
@@ -50,33 +53,87 @@ pub(super) async fn holdings(
     if !overlaps_matter {
         return Ok(holdings);
     }
-    let mut schedules: HashMap<ItemId, Schedule> = items
+    let entries = standing_entries(db, holders).await?;
+    let mut known: HashMap<Uuid, Item> = items
         .iter()
-        .filter(|item| item.cancelled_at.is_none())
-        .map(|item| (item.id, item.schedule))
+        .map(|item| (item.id.as_uuid(), (*item).clone()))
         .collect();
     let others: BTreeSet<Uuid> = counted
         .iter()
         .map(|&(_, item, _)| item)
-        .filter(|item| !items.iter().any(|listed| listed.id.as_uuid() == *item))
+        .chain(entries.iter().map(|&(_, item, _)| item))
+        .filter(|item| !known.contains_key(item))
         .collect();
     if !others.is_empty() {
         let rows = programme_item::Entity::find()
             .filter(Column::Id.is_in(in_list(others)))
-            .filter(Column::CancelledAt.is_null())
             .all(db)
             .await?;
         for item in convert_all::<_, Item>(rows)? {
-            schedules.insert(item.id, item.schedule);
+            known.insert(item.id.as_uuid(), item);
         }
     }
+    let on = |item: &Uuid| known.get(item).filter(|item| item.cancelled_at.is_none());
     for (holder, item, _) in counted {
-        let item = ItemId::from(item);
-        if let Some(schedule) = schedules.get(&item) {
-            holdings.holds_at(holder.into(), item, *schedule);
+        if let Some(item) = on(&item) {
+            holdings.holds_at(holder.into(), item.id, item.schedule);
+        }
+    }
+    for (holder, item, status) in entries {
+        let Some(item) = on(&item) else { continue };
+        // An entry still open in a drawn ballot lost.
+        let lost = status == EntryStatus::Open && item.ballot_drawn_at.is_some();
+        if !lost {
+            holdings.holds_at(holder.into(), item.id, item.schedule);
         }
     }
     Ok(holdings)
+}
+
+/// The ballot entries of `holders` that stand (entered and not drawn yet,
+/// or won and not claimed yet): as entrants or as partners who confirmed,
+/// with their items and statuses. One query per index: an OR of the two
+/// would scan every entry.
+async fn standing_entries(
+    db: &impl ConnectionTrait,
+    holders: &BTreeSet<Uuid>,
+) -> Result<Vec<(Uuid, Uuid, EntryStatus)>, StoreError> {
+    use ballot_entry::Column;
+
+    let standing = [EntryStatus::Open.as_str(), EntryStatus::Won.as_str()];
+    let mut rows: Vec<(Uuid, Uuid, String)> = ballot_entry::Entity::find()
+        .select_only()
+        .column(Column::AccountId)
+        .column(Column::ItemId)
+        .column(Column::Status)
+        .filter(Column::AccountId.is_in(in_list(holders.iter().copied())))
+        .filter(Column::Status.is_in(standing))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let partners: Vec<(Option<Uuid>, Uuid, String)> = ballot_entry::Entity::find()
+        .select_only()
+        .column(Column::PartnerId)
+        .column(Column::ItemId)
+        .column(Column::Status)
+        .filter(Column::PartnerId.is_in(in_list(holders.iter().copied())))
+        .filter(Column::PartnerConfirmedAt.is_not_null())
+        .filter(Column::Status.is_in(standing))
+        .into_tuple()
+        .all(db)
+        .await?;
+    rows.extend(
+        partners
+            .into_iter()
+            .filter_map(|(partner, item, status)| Some((partner?, item, status))),
+    );
+    rows.into_iter()
+        .map(|(holder, item, status)| {
+            let status = EntryStatus::from_stored(&status)
+                .ok_or_else(|| corrupt("ballot_entry", format!("status {status}")))?;
+            Ok((holder, item, status))
+        })
+        .collect()
 }
 
 /// The rules of the festivals of `items`, in one query.

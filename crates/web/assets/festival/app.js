@@ -28,8 +28,8 @@ const STANDBY_FIELDS = `id number quantity admittedAt peopleAhead
 const MY_STANDBY = `query { myStandby { ${STANDBY_FIELDS} } }`;
 const STANDING_FIELDS = `blockedUntil
   noShows { id kind at forgivenAt item { id title startsAt venue { name } festival { id timezone } } }`;
-const BALLOT_FIELDS = `id status quantity places hasPartner isPartner partnerConfirmedAt claimUntil createdAt
-  item { id title startsAt ballotClosesAt ballotDrawnAt venue { name } festival { id timezone } }`;
+const BALLOT_FIELDS = `id status quantity places hasPartner isPartner entrantName partnerName partnerConfirmedAt claimUntil createdAt
+  item { id title startsAt endsAt ballotClosesAt ballotDrawnAt venue { name } festival { id timezone } }`;
 const MY_BALLOT = `query { myBallotEntries { ${BALLOT_FIELDS} } }`;
 // Released tickets come with the cancelled ones: they are shown, without a code.
 const MY_TICKETS = `query { myTickets(includeCancelled: true) { ${TICKET_FIELDS} } myWaitlist { id position quantity item { id title startsAt festival { timezone } } }
@@ -123,14 +123,15 @@ function refusal(error, item) {
     return t('festival-error-limit', { left: Math.max(0, item.maxTicketsPerAttendee - held), limit: item.maxTicketsPerAttendee });
   }
   if (code === 'OVERLAPPING_TICKET' && item) {
-    const other = state.tickets.find(
-      (ticket) =>
-        isHeld(ticket) &&
-        ticket.item.id !== item.id &&
-        new Date(ticket.item.startsAt) < new Date(item.endsAt) &&
-        new Date(item.startsAt) < new Date(ticket.item.endsAt),
-    );
-    if (other) return t('festival-error-overlap', { title: other.item.title, time: `${longDay(other.item.startsAt)} ${clock(other.item.startsAt)}` });
+    const overlaps = (other) =>
+      other.item.id !== item.id &&
+      new Date(other.item.startsAt) < new Date(item.endsAt) &&
+      new Date(item.startsAt) < new Date(other.item.endsAt);
+    const when = (other) => `${longDay(other.item.startsAt)} ${clock(other.item.startsAt)}`;
+    const ticket = state.tickets.find((ticket) => isHeld(ticket) && overlaps(ticket));
+    if (ticket) return t('festival-error-overlap', { title: ticket.item.title, time: when(ticket) });
+    const entry = state.ballot.find((entry) => ['open', 'won'].includes(ballotState(entry)) && overlaps(entry));
+    if (entry) return t('festival-error-overlap-entry', { title: entry.item.title, time: when(entry) });
   }
   // `until` is the contract's name, `blockedUntil` the one servers said first.
   const until = error.extensions?.until ?? error.extensions?.blockedUntil;
@@ -711,16 +712,17 @@ function ballotSentence(entry) {
   const when = moment(entry.item.ballotClosesAt, zone);
   const until = entry.claimUntil ? moment(entry.claimUntil, zone) : '';
   const stateNow = ballotState(entry);
+  const names = { entrant: entry.entrantName, partner: entry.partnerName ?? '' };
   if (stateNow === 'open') {
-    if (entry.isPartner) return t('festival-ballot-open-partner-help', { when });
-    if (entry.hasPartner && entry.partnerConfirmedAt) return t('festival-ballot-open-pair-help', { places: entry.places, when });
-    if (entry.hasPartner) return t('festival-ballot-open-waiting-help', { tickets: entry.quantity, when });
+    if (entry.isPartner) return t('festival-ballot-open-partner-help', { ...names, when });
+    if (entry.hasPartner && entry.partnerConfirmedAt) return t('festival-ballot-open-pair-help', { ...names, places: entry.places, when });
+    if (entry.hasPartner) return t('festival-ballot-open-waiting-help', { ...names, tickets: entry.quantity, when });
     return t('festival-ballot-open-help', { tickets: entry.quantity, when });
   }
-  if (stateNow === 'partner-asked') return t('festival-ballot-partner-asked-help', { when });
-  if (stateNow === 'won' && entry.isPartner) return t('festival-ballot-won-partner-help', { until });
+  if (stateNow === 'partner-asked') return t('festival-ballot-partner-asked-help', { ...names, when });
+  if (stateNow === 'won' && entry.isPartner) return t('festival-ballot-won-partner-help', { ...names, until });
   if (stateNow === 'won') return t('festival-ballot-won-help', { places: entry.places, until });
-  if (stateNow === 'claimed' && entry.isPartner) return t('festival-ballot-claimed-partner-help');
+  if (stateNow === 'claimed' && entry.isPartner) return t('festival-ballot-claimed-partner-help', names);
   if (stateNow === 'claimed') return t('festival-ballot-claimed-help', { places: entry.places });
   return t(`festival-ballot-${stateNow}-help`, { until, when });
 }

@@ -479,8 +479,9 @@ pub struct UpdateItemInput {
     /// would close after the release close at it, unless
     /// reservationClosesAt is given. Fixed once the release has happened.
     pub release_unscanned_minutes: MaybeUndefined<i32>,
-    /// FIRST_COME ends a ballot; BALLOT (or any ballot field) sets one,
-    /// keeping the ballot's fields not given. Fixed once drawn.
+    /// FIRST_COME ends a ballot that has no entries; BALLOT (or any ballot
+    /// field) sets one, keeping the ballot's fields not given. Fixed once
+    /// drawn.
     pub allocation: Option<AllocationMode>,
     pub ballot_opens_at: Option<DateTime>,
     pub ballot_closes_at: Option<DateTime>,
