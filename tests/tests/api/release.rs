@@ -22,7 +22,7 @@ on_both_databases!(
     the_release_run_by_two_instances_at_once_releases_each_ticket_once,
     a_release_missed_while_no_server_ran_happens_on_the_next_start,
     holders_racing_their_own_release_each_get_one_consistent_answer,
-    two_hundred_walk_ups_called_at_once_at_several_gates_never_pass_the_capacity,
+    attendees_and_walk_ups_called_at_once_at_several_gates_never_pass_the_capacity,
     calling_the_line_lets_people_in_in_order_within_the_room_and_says_why_not,
     an_attendees_called_place_becomes_their_tickets_checked_in_at_the_gate,
     a_call_reads_a_long_line_past_its_first_page,
@@ -336,7 +336,7 @@ async fn holders_racing_their_own_release_each_get_one_consistent_answer(app: Te
     );
 }
 
-async fn two_hundred_walk_ups_called_at_once_at_several_gates_never_pass_the_capacity(
+async fn attendees_and_walk_ups_called_at_once_at_several_gates_never_pass_the_capacity(
     app: TestApp,
 ) {
     let festival = festival(&app, "standby-call-rush").await;
@@ -356,8 +356,27 @@ async fn two_hundred_walk_ups_called_at_once_at_several_gates_never_pass_the_cap
     for ticket in &tickets[..5] {
         scan(&app, &door, &ticket["code"], &festival.venue, Some("A")).await;
     }
-    let quantities: Vec<i64> = (0..200).map(|n| 1 + i64::from(n % 3 == 0)).collect();
-    walk_ups(&app, &door, &item, &quantities).await;
+    // Ten attendees first in the line (their places become tickets when
+    // called), then 200 walk-ups.
+    let online = join_all((0..10).map(|n| {
+        let app = &app;
+        async move { app.attendee(&format!("line{n}@example.org")).await }
+    }))
+    .await;
+    let mut quantities: Vec<i64> = (0..10).map(|n| 1 + i64::from(n % 2 == 0)).collect();
+    for (token, quantity) in online.iter().zip(&quantities) {
+        let joined = app
+            .gql(
+                Some(token),
+                "mutation($input: JoinStandbyInput!) { joinStandby(input: $input) { number } }",
+                json!({ "input": { "itemId": item["id"], "quantity": quantity } }),
+            )
+            .await;
+        assert!(joined.data("/joinStandby/number").is_number());
+    }
+    let walking_up: Vec<i64> = (0..200).map(|n| 1 + i64::from(n % 3 == 0)).collect();
+    walk_ups(&app, &door, &item, &walking_up).await;
+    quantities.extend(&walking_up);
     let room = item_state(&app, &festival, &item).await["standbyPlaces"].clone();
 
     let calls = join_all((0..40).map(|n| {
@@ -418,6 +437,36 @@ async fn two_hundred_walk_ups_called_at_once_at_several_gates_never_pass_the_cap
     assert_eq!(state["standbyPlaces"], 0);
     assert_eq!(state["attendance"]["standbyAdmitted"], 50);
     assert_eq!(state["attendance"]["checkedIn"], 10);
+    for (token, quantity) in online.iter().zip(&quantities) {
+        let mine = app
+            .gql(
+                Some(token),
+                "{ myTickets { status fromStandby } }",
+                json!({}),
+            )
+            .await;
+        let tickets = mine.data("/myTickets").as_array().unwrap();
+        assert_eq!(
+            tickets.len() as i64,
+            *quantity,
+            "one ticket per person, once"
+        );
+        assert!(
+            tickets
+                .iter()
+                .all(|ticket| ticket["status"] == "CHECKED_IN" && ticket["fromStandby"] == true)
+        );
+    }
+    let from_standby = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM ticket WHERE item_id = {} AND from_standby",
+            app.uuid(item["id"].as_str().unwrap())
+        ))
+        .await;
+    assert_eq!(
+        from_standby, 15,
+        "the online places' people, and no one else"
+    );
 }
 
 async fn calling_the_line_lets_people_in_in_order_within_the_room_and_says_why_not(app: TestApp) {

@@ -234,17 +234,7 @@ impl Batch for BallotEntries {
             .flatten()
             .map(UserId::as_uuid)
             .collect();
-        let existing: HashSet<Uuid> = account::Entity::find()
-            .select_only()
-            .column(account::Column::Id)
-            .filter(account::Column::Id.is_in(in_list(holders.iter().copied())))
-            .order_by_asc(account::Column::Id)
-            .lock_exclusive()
-            .into_tuple::<Uuid>()
-            .all(&transaction)
-            .await?
-            .into_iter()
-            .collect();
+        let existing = snapshot::lock_accounts(&transaction, holders.iter().copied()).await?;
         let mut standings: HashMap<ItemId, HashMap<UserId, Standing>> = HashMap::new();
         for item in items.values() {
             let asking: BTreeSet<Uuid> = requests
@@ -558,7 +548,8 @@ impl Store {
             let item = items
                 .get(&entry.item_id)
                 .ok_or(StoreError::NotFound("item"))?;
-            let standing = standings(&transaction, item, &BTreeSet::from([partner.as_uuid()]))
+            let partners = snapshot::lock_accounts(&transaction, [partner.as_uuid()]).await?;
+            let standing = standings(&transaction, item, &partners)
                 .await?
                 .remove(&partner)
                 .unwrap_or_default();

@@ -8,12 +8,9 @@
 //! counter by one conditional update that still refuses to pass the
 //! capacity, and writes every new reservation and ticket in two statements.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use usher_domain::catalogue::Item;
 use usher_domain::ids::UserId;
 use usher_domain::tickets::Reservation;
@@ -21,14 +18,11 @@ use usher_domain::tickets::reservations::{
     NewReservation, ReservationDecision, ReservationSnapshot, decide_reservations,
 };
 use usher_domain::time::Timestamp;
-use uuid::Uuid;
 
 use super::{insert, issue, no_shows, snapshot};
 use crate::catalogue::lock_items;
-use crate::entities::account;
 use crate::error::StoreError;
 use crate::group_commit::Batch;
-use crate::rows::in_list;
 use crate::transaction::{begin_write, commit};
 
 /// The reservations' writer (see the module's documentation).
@@ -82,17 +76,9 @@ async fn read_snapshot(
     requests: &[(NewReservation, Timestamp)],
 ) -> Result<ReservationSnapshot, StoreError> {
     let items = lock_items(db, requests.iter().map(|(new, _)| new.item_id)).await?;
-    let holders: BTreeSet<Uuid> = account::Entity::find()
-        .select_only()
-        .column(account::Column::Id)
-        .filter(account::Column::Id.is_in(in_list(requests.iter().map(|(new, _)| new.holder_id))))
-        .order_by_asc(account::Column::Id)
-        .lock_exclusive()
-        .into_tuple::<Uuid>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
+    let holders =
+        snapshot::lock_accounts(db, requests.iter().map(|(new, _)| new.holder_id.as_uuid()))
+            .await?;
     let listed: Vec<&Item> = items.values().collect();
     let rules = snapshot::rules(db, &listed).await?;
     let overlaps_matter = listed.iter().any(|item| {

@@ -4,7 +4,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Expr, UnionType};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
 use usher_domain::catalogue::Item;
 use usher_domain::ids::{FestivalId, UserId};
 use usher_domain::tickets::Reservation;
@@ -14,17 +17,44 @@ use uuid::Uuid;
 
 use super::HELD;
 use crate::catalogue::{stored_min_account_age, stored_no_show_policy};
-use crate::entities::{ballot_entry, festival, programme_item, reservation, ticket};
+use crate::entities::{account, ballot_entry, festival, programme_item, reservation, ticket};
 use crate::error::{StoreError, corrupt};
 use crate::rows::{convert_all, in_list};
 
+/// Locks the rows of these accounts, in id order (after the items', the
+/// order every transaction takes them in): a holder's requests on
+/// different items are decided one transaction after the other, so the
+/// limit and the overlap rule hold across items too. The accounts that
+/// exist.
+pub(super) async fn lock_accounts(
+    db: &impl ConnectionTrait,
+    accounts: impl IntoIterator<Item = Uuid>,
+) -> Result<BTreeSet<Uuid>, StoreError> {
+    Ok(account::Entity::find()
+        .select_only()
+        .column(account::Column::Id)
+        .filter(account::Column::Id.is_in(in_list(accounts)))
+        .order_by_asc(account::Column::Id)
+        .lock_exclusive()
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 /// What `holders` hold: how many tickets each holds for each item, and
 /// (when `overlaps_matter`) the times of the items each holds tickets or
-/// a standing ballot entry for (see [`standing_entries`]), `items` being
-/// known already. Two queries whatever the numbers, four where overlaps
-/// matter. Filters on the attendees only: with the item in the query too,
-/// a planner whose statistics lag behind a rush (a new item's tickets look
-/// like none) walks every ticket of the item instead.
+/// a standing ballot entry for, `items` being known already. A ballot
+/// entry stands while it may still win: entered and not drawn yet, or won
+/// and not claimed yet, as the entrant or as a partner who confirmed.
+///
+/// One query for the tickets (with the entries as its UNION ALL where
+/// overlaps matter, so that they cost no round trip of their own), and
+/// one for the other items' times. Filters on the attendees only: with the
+/// item in the query too, a planner whose statistics lag behind a rush (a
+/// new item's tickets look like none) walks every ticket of the item
+/// instead.
 pub(super) async fn holdings(
     db: &impl ConnectionTrait,
     holders: &BTreeSet<Uuid>,
@@ -33,35 +63,66 @@ pub(super) async fn holdings(
 ) -> Result<Holdings, StoreError> {
     use programme_item::Column;
 
-    let counted: Vec<(Uuid, Uuid, i64)> = ticket::Entity::find()
+    let holder_list = in_list(holders.iter().copied());
+    let mut query = ticket::Entity::find()
         .select_only()
         .column(ticket::Column::AccountId)
         .column(ticket::Column::ItemId)
         .column_as(ticket::Column::Id.count(), "held")
-        .filter(ticket::Column::AccountId.is_in(in_list(holders.iter().copied())))
+        .column_as(Expr::val(Option::<String>::None), "entry")
+        .filter(ticket::Column::AccountId.is_in(holder_list.clone()))
         .filter(ticket::Column::Status.is_in(HELD))
         .group_by(ticket::Column::AccountId)
-        .group_by(ticket::Column::ItemId)
-        .into_tuple()
-        .all(db)
-        .await?;
+        .group_by(ticket::Column::ItemId);
+    if overlaps_matter {
+        // One branch per index (entrants, partners): an OR of the two
+        // would scan every entry.
+        let standing = [EntryStatus::Open.as_str(), EntryStatus::Won.as_str()];
+        let entries = |holder: ballot_entry::Column| {
+            ballot_entry::Entity::find()
+                .select_only()
+                .column(holder)
+                .column(ballot_entry::Column::ItemId)
+                .column_as(Expr::val(0i64), "held")
+                .column(ballot_entry::Column::Status)
+                .filter(holder.is_in(holder_list.clone()))
+                .filter(ballot_entry::Column::Status.is_in(standing))
+        };
+        let partners = entries(ballot_entry::Column::PartnerId)
+            .filter(ballot_entry::Column::PartnerConfirmedAt.is_not_null());
+        QueryTrait::query(&mut query)
+            .union(
+                UnionType::All,
+                entries(ballot_entry::Column::AccountId).into_query(),
+            )
+            .union(UnionType::All, partners.into_query());
+    }
+    let rows: Vec<(Uuid, Uuid, i64, Option<String>)> = query.into_tuple().all(db).await?;
     let mut holdings = Holdings::default();
-    for &(holder, item, held) in &counted {
-        let held = u32::try_from(held).unwrap_or(u32::MAX);
-        holdings.count(holder.into(), item.into(), held);
+    let mut entries = Vec::new();
+    for (holder, item, held, entry) in &rows {
+        match entry {
+            None => {
+                let held = u32::try_from(*held).unwrap_or(u32::MAX);
+                holdings.count((*holder).into(), (*item).into(), held);
+            }
+            Some(status) => {
+                let status = EntryStatus::from_stored(status)
+                    .ok_or_else(|| corrupt("ballot_entry", format!("status {status}")))?;
+                entries.push((*holder, *item, status));
+            }
+        }
     }
     if !overlaps_matter {
         return Ok(holdings);
     }
-    let entries = standing_entries(db, holders).await?;
     let mut known: HashMap<Uuid, Item> = items
         .iter()
         .map(|item| (item.id.as_uuid(), (*item).clone()))
         .collect();
-    let others: BTreeSet<Uuid> = counted
+    let others: BTreeSet<Uuid> = rows
         .iter()
-        .map(|&(_, item, _)| item)
-        .chain(entries.iter().map(|&(_, item, _)| item))
+        .map(|&(_, item, _, _)| item)
         .filter(|item| !known.contains_key(item))
         .collect();
     if !others.is_empty() {
@@ -73,67 +134,18 @@ pub(super) async fn holdings(
             known.insert(item.id.as_uuid(), item);
         }
     }
-    let on = |item: &Uuid| known.get(item).filter(|item| item.cancelled_at.is_none());
-    for (holder, item, _) in counted {
-        if let Some(item) = on(&item) {
-            holdings.holds_at(holder.into(), item.id, item.schedule);
-        }
-    }
-    for (holder, item, status) in entries {
-        let Some(item) = on(&item) else { continue };
+    for (holder, item, _, entry) in rows {
+        let Some(item) = known.get(&item).filter(|item| item.cancelled_at.is_none()) else {
+            continue;
+        };
         // An entry still open in a drawn ballot lost.
-        let lost = status == EntryStatus::Open && item.ballot_drawn_at.is_some();
+        let lost =
+            entry.as_deref() == Some(EntryStatus::Open.as_str()) && item.ballot_drawn_at.is_some();
         if !lost {
             holdings.holds_at(holder.into(), item.id, item.schedule);
         }
     }
     Ok(holdings)
-}
-
-/// The ballot entries of `holders` that stand (entered and not drawn yet,
-/// or won and not claimed yet): as entrants or as partners who confirmed,
-/// with their items and statuses. One query per index: an OR of the two
-/// would scan every entry.
-async fn standing_entries(
-    db: &impl ConnectionTrait,
-    holders: &BTreeSet<Uuid>,
-) -> Result<Vec<(Uuid, Uuid, EntryStatus)>, StoreError> {
-    use ballot_entry::Column;
-
-    let standing = [EntryStatus::Open.as_str(), EntryStatus::Won.as_str()];
-    let mut rows: Vec<(Uuid, Uuid, String)> = ballot_entry::Entity::find()
-        .select_only()
-        .column(Column::AccountId)
-        .column(Column::ItemId)
-        .column(Column::Status)
-        .filter(Column::AccountId.is_in(in_list(holders.iter().copied())))
-        .filter(Column::Status.is_in(standing))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let partners: Vec<(Option<Uuid>, Uuid, String)> = ballot_entry::Entity::find()
-        .select_only()
-        .column(Column::PartnerId)
-        .column(Column::ItemId)
-        .column(Column::Status)
-        .filter(Column::PartnerId.is_in(in_list(holders.iter().copied())))
-        .filter(Column::PartnerConfirmedAt.is_not_null())
-        .filter(Column::Status.is_in(standing))
-        .into_tuple()
-        .all(db)
-        .await?;
-    rows.extend(
-        partners
-            .into_iter()
-            .filter_map(|(partner, item, status)| Some((partner?, item, status))),
-    );
-    rows.into_iter()
-        .map(|(holder, item, status)| {
-            let status = EntryStatus::from_stored(&status)
-                .ok_or_else(|| corrupt("ballot_entry", format!("status {status}")))?;
-            Ok((holder, item, status))
-        })
-        .collect()
 }
 
 /// The rules of the festivals of `items`, in one query.
