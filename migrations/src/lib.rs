@@ -22,6 +22,7 @@ mod m20261218_000001_add_release_and_standby_admission;
 mod m20261219_000001_create_no_show_strikes;
 mod m20261220_000001_add_standby_tickets;
 mod m20261221_000001_create_ballots;
+mod m20261222_000001_drop_ballot_drawn_at;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261219_000001_create_no_show_strikes::Migration),
             Box::new(m20261220_000001_add_standby_tickets::Migration),
             Box::new(m20261221_000001_create_ballots::Migration),
+            Box::new(m20261222_000001_drop_ballot_drawn_at::Migration),
         ]
     }
 }

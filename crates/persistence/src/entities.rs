@@ -315,7 +315,6 @@ pub(crate) mod ballot {
         pub entries_digest: Option<String>,
         pub seed: Option<String>,
         pub places: Option<i32>,
-        pub drawn_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,7 @@ use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE_NO_PAD
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use rand::RngCore;
+use usher_domain::ids::ItemId;
 
 use crate::error::StoreError;
 
@@ -123,6 +124,10 @@ pub(crate) fn secret_row(name: &str) -> String {
 
 pub(crate) fn signing_key_row(kid: &str) -> String {
     format!("signing_key/{kid}")
+}
+
+pub(crate) fn ballot_secret_row(item_id: ItemId) -> String {
+    format!("ballot/{item_id}")
 }
 
 #[cfg(test)]

@@ -4,9 +4,9 @@
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use usher_domain::time;
 
-use crate::entities::{server_secret, signing_key};
+use crate::entities::{ballot, server_secret, signing_key};
 use crate::error::StoreError;
-use crate::secret_key::{is_sealed, secret_row, signing_key_row};
+use crate::secret_key::{ballot_secret_row, is_sealed, secret_row, signing_key_row};
 use crate::store::Store;
 
 impl Store {
@@ -89,6 +89,22 @@ impl Store {
                 )
                 .filter(signing_key::Column::Kid.eq(&signing.kid))
                 .filter(signing_key::Column::PrivateKey.eq(&signing.private_key))
+                .exec(&transaction)
+                .await?;
+        }
+        for stored in ballot::Entity::find().all(&transaction).await? {
+            let row = ballot_secret_row(stored.item_id.into());
+            if is_sealed(&stored.secret) {
+                key.open(&row, &stored.secret)?;
+                continue;
+            }
+            ballot::Entity::update_many()
+                .col_expr(
+                    ballot::Column::Secret,
+                    Expr::val(key.seal(&row, &stored.secret)?),
+                )
+                .filter(ballot::Column::ItemId.eq(stored.item_id))
+                .filter(ballot::Column::Secret.eq(&stored.secret))
                 .exec(&transaction)
                 .await?;
         }

@@ -460,6 +460,22 @@ async fn the_arrivals_chart_shows_the_door_rush(app: TestApp) {
         svg.matches("<rect").count() >= 10,
         "one bar per five minutes"
     );
+    let bar_heights: Vec<f64> = svg
+        .split("<rect")
+        .filter(|rect| rect.contains("#0000FF"))
+        .filter_map(|rect| {
+            rect.split("height=\"")
+                .nth(1)?
+                .split('"')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect();
+    assert!(
+        bar_heights.iter().any(|&height| height > 1.0),
+        "the check-ins show as bars: {bar_heights:?}"
+    );
     assert_eq!(forbidden.status().as_u16(), 403);
 }
 

@@ -449,14 +449,24 @@ async fn claims_racing_their_deadline_and_each_other_never_pass_the_places(app: 
     let other = app.another_instance().await;
     let deadline = closes_at + Duration::minutes(30);
     let mut seen = Vec::new();
+    let mut claim_until = HashSet::new();
     for token in &tokens {
-        seen.extend(statuses(&app.gql(Some(token), MINE, json!({})).await));
+        let mine = app.gql(Some(token), MINE, json!({})).await;
+        if let Some(until) = mine.data("/myBallotEntries/0/claimUntil").as_str() {
+            claim_until.insert(until.parse::<DateTime<Utc>>().unwrap());
+        }
+        seen.extend(statuses(&mine));
     }
     seen.sort();
     assert_eq!(
         seen,
         [vec!["LOST"; 14], vec!["WON"; 10]].concat(),
         "ten of 24 single entries win"
+    );
+    assert_eq!(
+        claim_until,
+        HashSet::from([closes_at + Duration::minutes(30)]),
+        "every win may be claimed until the draw plus the claim minutes"
     );
 
     // Every attendee claims twice, on both instances, while both instances
@@ -801,6 +811,17 @@ async fn a_ballot_with_entries_ends_only_with_its_item(app: TestApp) {
         .await;
     app.store.draw_due_ballots(closes_at).await.unwrap();
     let drawn = result(&app, &item).await;
+    // One winner claims before the item is cancelled.
+    let mut claimed = None;
+    for (n, token) in tokens.iter().enumerate() {
+        let mine = app.gql(Some(token), MINE, json!({})).await;
+        if mine.data("/myBallotEntries/0/status") == "WON" {
+            let id = mine.data("/myBallotEntries/0/id").clone();
+            claimed = Some((n, app.gql(Some(token), CLAIM, json!({ "id": id })).await));
+            break;
+        }
+    }
+    let (winner, claimed) = claimed.expect("two of four entries won");
     let cancelled = app
         .gql(
             Some(&festival.admin),
@@ -833,10 +854,20 @@ async fn a_ballot_with_entries_ends_only_with_its_item(app: TestApp) {
     );
     assert_eq!(ended.data("/updateItem/allocation"), "FIRST_COME");
     assert_eq!(ended.data("/updateItem/status"), "OPEN");
+    assert_eq!(
+        claimed.data("/claimBallotWin"),
+        &json!([{ "id": claimed.data("/claimBallotWin/0/id"), "status": "ACTIVE", "holderName": format!("ends{winner}") }]),
+        "the win becomes a ticket in the winner's name"
+    );
     assert_eq!(cancelled.data("/cancelItem/status"), "CANCELLED");
-    assert_eq!(seen, vec!["CANCELLED"; 4], "won and lost entries end");
-    assert_eq!(after_the_deadline, 4, "nothing expires or rolls down");
+    seen.sort();
+    assert_eq!(
+        seen,
+        ["CANCELLED", "CANCELLED", "CANCELLED", "CLAIMED"],
+        "won and lost entries end; the claimed one stays claimed"
+    );
+    assert_eq!(after_the_deadline, 3, "nothing expires or rolls down");
     assert_eq!(published, drawn, "the draw stays as published");
     assert_eq!(counted["attendance"]["ballotEntries"], 4);
-    assert_eq!(counted["attendance"]["ballotWon"], 0);
+    assert_eq!(counted["attendance"]["ballotWon"], 1, "the claimed win");
 }

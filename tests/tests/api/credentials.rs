@@ -11,11 +11,13 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use usher_api::auth::token_hash;
 use usher_api::codes::TicketKeys;
+use usher_domain::tickets::ballot::hex;
 use usher_persistence::{SecretKey, StoreOptions};
 
-use usher_tests::catalogue::{create_item, festival};
+use usher_tests::catalogue::{at, create_item, festival};
 use usher_tests::cli::usher;
 use usher_tests::on_both_databases;
 use usher_tests::{Gql, PASSWORD, TestApp, TestDatabase, spawn_app_with};
@@ -239,6 +241,16 @@ async fn tokens_signed_with_the_real_secret_but_longer_lived_are_refused(app: Te
 
 const KEY_HEX: &str = "4f1c6be0d8a7a3e2b1c0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8";
 
+/// A ballot item's input: open since a minute, closing in an hour.
+fn ballot() -> Value {
+    json!({
+        "allocation": "BALLOT",
+        "ballotOpensAt": at(-1),
+        "ballotClosesAt": at(60),
+        "claimMinutes": 30,
+    })
+}
+
 fn sealing(key: &str) -> StoreOptions {
     StoreOptions {
         secret_key: Some(SecretKey::parse(key).unwrap()),
@@ -263,8 +275,10 @@ async fn a_secret_key_seals_the_stored_secrets_and_a_wrong_one_stops_the_start(a
         .as_str()
         .unwrap()
         .to_owned();
+    let first_ballot = create_item(&app, &festival, 2 * 24 * 60, ballot()).await;
     let plain_secret = raw_texts(&app, "SELECT value FROM server_secret").await;
     let plain_seed = raw_texts(&app, "SELECT private_key FROM signing_key").await;
+    let plain_ballot = raw_texts(&app, "SELECT secret FROM ballot").await;
     let directory = tempfile::tempdir().unwrap();
     let key_file = directory.path().join("usher.key");
     std::fs::write(&key_file, format!("{KEY_HEX}\n")).unwrap();
@@ -288,12 +302,16 @@ async fn a_secret_key_seals_the_stored_secrets_and_a_wrong_one_stops_the_start(a
     .await
     .unwrap();
 
+    let second_ballot = create_item(&sealed, &festival, 2 * 24 * 60, ballot()).await;
+
     let secrets = raw_texts(&app, "SELECT value FROM server_secret").await;
     let seeds = raw_texts(&app, "SELECT private_key FROM signing_key").await;
+    let ballots = raw_texts(&app, "SELECT secret FROM ballot").await;
     assert_eq!(seeds.len(), 2, "the rotated key is stored too");
-    for stored in secrets.iter().chain(&seeds) {
+    assert_eq!(ballots.len(), 2, "the ballot before the key, and one after");
+    for stored in secrets.iter().chain(&seeds).chain(&ballots) {
         assert!(stored.starts_with("sealed:v1:"), "in clear: {stored}");
-        for plain in plain_secret.iter().chain(&plain_seed) {
+        for plain in plain_secret.iter().chain(&plain_seed).chain(&plain_ballot) {
             assert!(
                 !stored.contains(plain.as_str()),
                 "a plain secret is in {stored}"
@@ -314,6 +332,53 @@ async fn a_secret_key_seals_the_stored_secrets_and_a_wrong_one_stops_the_start(a
     assert!(
         keys.verify(&code).is_ok(),
         "a ticket issued before still verifies"
+    );
+    // A sealed secret opens only in its own ballot's row: one copied over
+    // another ballot's is refused at the draw, not drawn with.
+    let after_the_close = chrono::Utc::now() + chrono::Duration::hours(2);
+    let sealed_second = raw_texts(
+        &app,
+        &format!(
+            "SELECT secret FROM ballot WHERE item_id = {}",
+            app.uuid(second_ballot["id"].as_str().unwrap())
+        ),
+    )
+    .await;
+    app.sql(&format!(
+        "UPDATE ballot SET secret = '{}' WHERE item_id = {}",
+        sealed_second[0],
+        app.uuid(first_ballot["id"].as_str().unwrap())
+    ))
+    .await
+    .unwrap();
+    let item_id = |item: &Value| item["id"].as_str().unwrap().parse().unwrap();
+    let swapped = sealed
+        .store
+        .draw_ballot(item_id(&first_ballot), after_the_close)
+        .await;
+    let drawn = sealed
+        .store
+        .draw_ballot(item_id(&second_ballot), after_the_close)
+        .await;
+    assert!(swapped.is_err(), "{swapped:?}");
+    assert!(drawn.unwrap(), "its own secret opens");
+    let published = sealed
+        .gql(
+            None,
+            "query($id: ID!) { ballotResult(itemId: $id) { commitment secret } }",
+            json!({ "id": second_ballot["id"] }),
+        )
+        .await;
+    let secret = published.data("/ballotResult/secret").as_str().unwrap();
+    let secret_bytes: Vec<u8> = (0..secret.len())
+        .step_by(2)
+        .map(|at| u8::from_str_radix(&secret[at..at + 2], 16).unwrap())
+        .collect();
+    let digest: [u8; 32] = Sha256::digest(&secret_bytes).into();
+    assert_eq!(
+        hex(&digest),
+        published.data("/ballotResult/commitment").as_str().unwrap(),
+        "the sealed secret opens as the one committed to"
     );
 
     let wrong = spawn_app_with(

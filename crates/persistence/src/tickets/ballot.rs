@@ -36,6 +36,7 @@ use crate::entities::{account, ballot, ballot_entry, programme_item};
 use crate::error::{StoreError, corrupt, on_unique_violation};
 use crate::group_commit::Batch;
 use crate::rows::{in_list, stored, stored_count};
+use crate::secret_key::ballot_secret_row;
 use crate::store::Store;
 use crate::transaction::{begin_write, commit};
 
@@ -141,20 +142,15 @@ pub(crate) async fn commit_to_a_secret(
     let secret = BallotSecret::from_bytes(bytes);
     ballot::ActiveModel {
         item_id: Set(item_id.as_uuid()),
-        secret: Set(store.sealed_secret(&secret_row(item_id), hex(secret.as_bytes()))?),
+        secret: Set(store.sealed_secret(&ballot_secret_row(item_id), hex(secret.as_bytes()))?),
         commitment: Set(hex(&secret.commitment())),
         entries_digest: Set(None),
         seed: Set(None),
         places: Set(None),
-        drawn_at: Set(None),
     }
     .insert(db)
     .await?;
     Ok(())
-}
-
-fn secret_row(item_id: ItemId) -> String {
-    format!("ballot/{item_id}")
 }
 
 /// What `holders` hold that bears on entering `item`'s ballot, read under
@@ -396,7 +392,7 @@ async fn draw_if_due(
         .one(db)
         .await?
         .ok_or_else(|| corrupt("ballot", format!("item {item_id} has no secret")))?;
-    let secret = store.opened_secret(&secret_row(item_id), stored_ballot.secret.clone())?;
+    let secret = store.opened_secret(&ballot_secret_row(item_id), stored_ballot.secret.clone())?;
     let secret = from_hex(&secret)
         .map(BallotSecret::from_bytes)
         .ok_or_else(|| corrupt("ballot", "a secret that is not 64 hex digits"))?;
@@ -417,11 +413,9 @@ async fn draw_if_due(
     // rewriting almost every row.
     hold_places(db, &item, &winners, now).await?;
     ballot::ActiveModel {
-        item_id: Set(item_id.as_uuid()),
         entries_digest: Set(Some(hex(&drawn.entries_digest))),
         seed: Set(Some(hex(&drawn.seed))),
         places: Set(Some(stored_count(places))),
-        drawn_at: Set(Some(now)),
         ..stored_ballot.into()
     }
     .update(db)
@@ -804,9 +798,16 @@ impl Store {
         else {
             return Ok(None);
         };
-        let Some((drawn_at, seed)) = stored_ballot
-            .drawn_at
-            .zip(stored_ballot.seed.as_deref().and_then(from_hex))
+        // Read after the ballot: a draw writes both in one transaction, so
+        // a seed read means a drawn item.
+        let drawn_at: Option<Timestamp> = programme_item::Entity::find_by_id(item_id.as_uuid())
+            .select_only()
+            .column(programme_item::Column::BallotDrawnAt)
+            .into_tuple::<Option<Timestamp>>()
+            .one(&self.db)
+            .await?
+            .flatten();
+        let Some((drawn_at, seed)) = drawn_at.zip(stored_ballot.seed.as_deref().and_then(from_hex))
         else {
             return Ok(Some(BallotResult {
                 commitment: stored_ballot.commitment,
@@ -818,7 +819,7 @@ impl Store {
                 entries: Vec::new(),
             }));
         };
-        let secret = self.opened_secret(&secret_row(item_id), stored_ballot.secret)?;
+        let secret = self.opened_secret(&ballot_secret_row(item_id), stored_ballot.secret)?;
         let rows = ballot_entry::Entity::find()
             .filter(Column::ItemId.eq(item_id.as_uuid()))
             .filter(Column::Status.ne(EntryStatus::Withdrawn.as_str()))
