@@ -105,6 +105,20 @@ impl SecretKey {
             .map_err(|_| wrong_key())?;
         String::from_utf8(plain).map_err(|_| wrong_key())
     }
+
+    /// A value stored for `row` sealed with this key: None when it is
+    /// sealed already (checked to open, so that a wrong key stops here).
+    pub(crate) fn sealed_unless_sealed(
+        &self,
+        row: &str,
+        stored: &str,
+    ) -> Result<Option<String>, StoreError> {
+        if is_sealed(stored) {
+            self.open(row, stored)?;
+            return Ok(None);
+        }
+        self.seal(row, stored).map(Some)
+    }
 }
 
 impl fmt::Debug for SecretKey {

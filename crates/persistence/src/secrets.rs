@@ -62,15 +62,11 @@ impl Store {
         let transaction = self.begin_write().await?;
         for secret in server_secret::Entity::find().all(&transaction).await? {
             let row = secret_row(&secret.name);
-            if is_sealed(&secret.value) {
-                key.open(&row, &secret.value)?;
+            let Some(sealed) = key.sealed_unless_sealed(&row, &secret.value)? else {
                 continue;
-            }
+            };
             server_secret::Entity::update_many()
-                .col_expr(
-                    server_secret::Column::Value,
-                    Expr::val(key.seal(&row, &secret.value)?),
-                )
+                .col_expr(server_secret::Column::Value, Expr::val(sealed))
                 .filter(server_secret::Column::Name.eq(&secret.name))
                 .filter(server_secret::Column::Value.eq(&secret.value))
                 .exec(&transaction)
@@ -78,15 +74,11 @@ impl Store {
         }
         for signing in signing_key::Entity::find().all(&transaction).await? {
             let row = signing_key_row(&signing.kid);
-            if is_sealed(&signing.private_key) {
-                key.open(&row, &signing.private_key)?;
+            let Some(sealed) = key.sealed_unless_sealed(&row, &signing.private_key)? else {
                 continue;
-            }
+            };
             signing_key::Entity::update_many()
-                .col_expr(
-                    signing_key::Column::PrivateKey,
-                    Expr::val(key.seal(&row, &signing.private_key)?),
-                )
+                .col_expr(signing_key::Column::PrivateKey, Expr::val(sealed))
                 .filter(signing_key::Column::Kid.eq(&signing.kid))
                 .filter(signing_key::Column::PrivateKey.eq(&signing.private_key))
                 .exec(&transaction)
@@ -94,15 +86,11 @@ impl Store {
         }
         for stored in ballot::Entity::find().all(&transaction).await? {
             let row = ballot_secret_row(stored.item_id.into());
-            if is_sealed(&stored.secret) {
-                key.open(&row, &stored.secret)?;
+            let Some(sealed) = key.sealed_unless_sealed(&row, &stored.secret)? else {
                 continue;
-            }
+            };
             ballot::Entity::update_many()
-                .col_expr(
-                    ballot::Column::Secret,
-                    Expr::val(key.seal(&row, &stored.secret)?),
-                )
+                .col_expr(ballot::Column::Secret, Expr::val(sealed))
                 .filter(ballot::Column::ItemId.eq(stored.item_id))
                 .filter(ballot::Column::Secret.eq(&stored.secret))
                 .exec(&transaction)

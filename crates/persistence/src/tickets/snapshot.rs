@@ -116,24 +116,26 @@ pub(super) async fn holdings(
     if !overlaps_matter {
         return Ok(holdings);
     }
-    let mut known: HashMap<Uuid, Item> = items
-        .iter()
-        .map(|item| (item.id.as_uuid(), (*item).clone()))
-        .collect();
     let others: BTreeSet<Uuid> = rows
         .iter()
         .map(|&(_, item, _, _)| item)
-        .filter(|item| !known.contains_key(item))
+        .filter(|item| !items.iter().any(|listed| listed.id.as_uuid() == *item))
         .collect();
-    if !others.is_empty() {
+    let loaded: Vec<Item> = if others.is_empty() {
+        Vec::new()
+    } else {
         let rows = programme_item::Entity::find()
             .filter(Column::Id.is_in(in_list(others)))
             .all(db)
             .await?;
-        for item in convert_all::<_, Item>(rows)? {
-            known.insert(item.id.as_uuid(), item);
-        }
-    }
+        convert_all(rows)?
+    };
+    let known: HashMap<Uuid, &Item> = items
+        .iter()
+        .copied()
+        .chain(&loaded)
+        .map(|item| (item.id.as_uuid(), item))
+        .collect();
     for (holder, item, _, entry) in rows {
         let Some(item) = known.get(&item).filter(|item| item.cancelled_at.is_none()) else {
             continue;
