@@ -283,46 +283,51 @@ impl Browser {
     /// The text of the first element matching `selector` as it is shown
     /// (hidden parts left out, as the user reads it).
     pub async fn text(&self, selector: &str) -> anyhow::Result<String> {
-        let element = self.element(selector).await?;
-        let text = self
-            .session
-            .get(&format!("/element/{element}/text"))
-            .await?;
+        let text = self.on_element(selector, "text", None).await?;
         Ok(text.as_str().unwrap_or_default().to_owned())
     }
 
     /// Clicks the first element matching `selector` as a user would: it
-    /// must be shown and not covered. A page that redraws the element between finding and clicking it
-    /// (a live update) is asked again, a few times.
+    /// must be shown and not covered.
     pub async fn click(&self, selector: &str) -> anyhow::Result<()> {
-        let mut attempts = 0;
-        loop {
-            let element = self.element(selector).await?;
-            match self
-                .session
-                .post(&format!("/element/{element}/click"), json!({}))
-                .await
-            {
-                Err(error) if attempts < 5 && error.to_string().contains("stale element") => {
-                    attempts += 1;
-                    tokio::time::sleep(POLL).await;
-                }
-                answer => return answer.map(|_| ()),
-            }
-        }
+        self.on_element(selector, "click", Some(json!({}))).await?;
+        Ok(())
     }
 
     /// Focuses the first element matching `selector` and types `text` into
     /// it, key by key (`'\n'` is Enter).
     pub async fn type_into(&self, selector: &str, text: &str) -> anyhow::Result<()> {
-        let element = self.element(selector).await?;
-        self.session
-            .post(
-                &format!("/element/{element}/value"),
-                json!({ "text": keys(text).collect::<String>() }),
-            )
-            .await?;
+        let keys = json!({ "text": keys(text).collect::<String>() });
+        self.on_element(selector, "value", Some(keys)).await?;
         Ok(())
+    }
+
+    /// Sends the element command `command` (a GET without `body`, a POST
+    /// with it) to the first element matching `selector`. A page that
+    /// redraws the element between finding it and the command (a live
+    /// update, a status that arrives twice) is asked again, a few times.
+    async fn on_element(
+        &self,
+        selector: &str,
+        command: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<Value> {
+        let mut attempts = 0;
+        loop {
+            let element = self.element(selector).await?;
+            let path = format!("/element/{element}/{command}");
+            let answer = match &body {
+                Some(body) => self.session.post(&path, body.clone()).await,
+                None => self.session.get(&path).await,
+            };
+            match answer {
+                Err(error) if attempts < 5 && error.to_string().contains("stale element") => {
+                    attempts += 1;
+                    tokio::time::sleep(POLL).await;
+                }
+                answer => return answer,
+            }
+        }
     }
 
     /// Types `text` into whatever has focus, as a keyboard-wedge scanner
