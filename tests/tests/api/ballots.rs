@@ -29,6 +29,9 @@ on_both_databases!(
     unclaimed_places_roll_down_in_rank_order_then_to_the_waitlist,
     a_standing_entry_and_a_ticket_at_the_same_time_exclude_each_other,
     a_ballot_with_entries_ends_only_with_its_item,
+    losers_reserving_while_places_roll_down_never_hold_both,
+    cancelling_an_item_while_its_winners_claim_leaves_nothing_standing,
+    a_switch_to_first_come_racing_entries_never_strands_one,
 );
 
 const ENTER: &str = "mutation($input: EnterBallotInput!) {
@@ -870,4 +873,204 @@ async fn a_ballot_with_entries_ends_only_with_its_item(app: TestApp) {
     assert_eq!(published, drawn, "the draw stays as published");
     assert_eq!(counted["attendance"]["ballotEntries"], 4);
     assert_eq!(counted["attendance"]["ballotWon"], 1, "the claimed win");
+}
+
+/// `count` attendees signed in as `{prefix}{n}@example.org`, their tokens.
+async fn attendees(app: &TestApp, prefix: &str, count: usize) -> Vec<String> {
+    join_all(
+        (0..count).map(|n| async move { app.attendee(&format!("{prefix}{n}@example.org")).await }),
+    )
+    .await
+}
+
+async fn losers_reserving_while_places_roll_down_never_hold_both(app: TestApp) {
+    let festival = festival(&app, "ballot-roll-race").await;
+    let closes_at = moment(60);
+    let item = ballot_item(&app, &festival, 10, closes_at).await;
+    let same_time = create_item(
+        &app,
+        &festival,
+        2 * 24 * 60 + 30,
+        json!({ "ticketCapacity": 100 }),
+    )
+    .await;
+    let tokens = attendees(&app, "roller", 30).await;
+    let mut entries = Vec::new();
+    for token in &tokens {
+        let entered = enter(&app, token, &item, 1, None).await;
+        entries.push(entered.data("/enterBallot/id").as_str().unwrap().to_owned());
+    }
+    app.store.draw_due_ballots(closes_at).await.unwrap();
+    let mut losers = Vec::new();
+    for (token, entry) in tokens.iter().zip(&entries) {
+        if stored_status(&app, entry).await == "OPEN" {
+            losers.push((token, entry));
+        }
+    }
+    assert_eq!(losers.len(), 20);
+
+    // No winner claims: while both instances pass the claim deadline and
+    // roll the ten places down, every loser reserves the item at the same
+    // time, on one instance or the other.
+    let other = app.another_instance().await;
+    let reservations = join_all(losers.iter().enumerate().map(|(n, (token, _))| {
+        let instance = if n % 2 == 0 { &app } else { &other };
+        let same_time = &same_time;
+        async move { instance.reserve(token, same_time).await }
+    }));
+    let expiries = join_all([&app, &other].map(|instance| async move {
+        instance
+            .store
+            .expire_due_claims(closes_at + Duration::minutes(31))
+            .await
+            .unwrap()
+    }));
+    let (reservations, _) = tokio::join!(reservations, expiries);
+
+    let mut won = 0;
+    for ((_, entry), reserved) in losers.iter().zip(&reservations) {
+        let status = stored_status(&app, entry).await;
+        let holds_ticket = reserved.0["errors"].is_null();
+        if status == "WON" {
+            won += 1;
+            assert!(
+                !holds_ticket,
+                "a place rolled down to a loser who reserved at the same time"
+            );
+            assert_eq!(
+                reserved.error_code(),
+                "OVERLAPPING_TICKET",
+                "{:?}",
+                reserved.0
+            );
+        } else {
+            assert_eq!(status, "OPEN");
+            assert!(holds_ticket, "{:?}", reserved.0);
+        }
+    }
+    assert!(won <= 10, "{won} wins rolled down for 10 places");
+}
+
+async fn cancelling_an_item_while_its_winners_claim_leaves_nothing_standing(app: TestApp) {
+    let festival = festival_with(
+        &app,
+        "ballot-cancel-race",
+        json!({ "allowOverlappingTickets": true }),
+    )
+    .await;
+    let closes_at = moment(60);
+    let item = ballot_item(&app, &festival, 10, closes_at).await;
+    let tokens = attendees(&app, "canceller", 16).await;
+    let mut entries = Vec::new();
+    for token in &tokens {
+        let entered = enter(&app, token, &item, 1, None).await;
+        entries.push(entered.data("/enterBallot/id").clone());
+    }
+    app.store.draw_due_ballots(closes_at).await.unwrap();
+
+    // Every entrant claims, twice, on both instances, while the festival
+    // cancels the item.
+    let other = app.another_instance().await;
+    let claims = join_all(tokens.iter().zip(&entries).flat_map(|(token, entry)| {
+        [&app, &other].map(|instance| async move {
+            instance
+                .gql(Some(token), CLAIM, json!({ "id": entry }))
+                .await
+        })
+    }));
+    let cancel = other.gql(
+        Some(&festival.admin),
+        "mutation($id: ID!) { cancelItem(itemId: $id) { status } }",
+        json!({ "id": item["id"] }),
+    );
+    let (claims, cancelled) = tokio::join!(claims, cancel);
+
+    let item_uuid = app.uuid(item["id"].as_str().unwrap());
+    let standing_tickets = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM ticket WHERE item_id = {item_uuid} AND status IN ('ACTIVE', 'CHECKED_IN')"
+        ))
+        .await;
+    let tickets = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM ticket WHERE item_id = {item_uuid}"
+        ))
+        .await;
+    let claimed_entries = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM ballot_entry WHERE item_id = {item_uuid} AND status = 'CLAIMED'"
+        ))
+        .await;
+    let still_standing = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM ballot_entry WHERE item_id = {item_uuid} AND status NOT IN ('CLAIMED', 'CANCELLED')"
+        ))
+        .await;
+    let claimed = claims
+        .iter()
+        .filter(|claim| claim.0["errors"].is_null())
+        .count();
+
+    assert_eq!(cancelled.data("/cancelItem/status"), "CANCELLED");
+    assert_eq!(
+        standing_tickets, 0,
+        "a claim outlived its item's cancellation"
+    );
+    assert_eq!(
+        still_standing, 0,
+        "an entry outlived its item's cancellation"
+    );
+    assert_eq!(claimed as i64, claimed_entries, "each win claimed once");
+    assert_eq!(tickets, claimed_entries, "a ticket for each claimed win");
+    assert!(claimed <= 10);
+    for claim in &claims {
+        if claim.0["errors"].is_array() {
+            assert_eq!(claim.error_code(), "BAD_USER_INPUT", "{:?}", claim.0);
+        }
+    }
+}
+
+async fn a_switch_to_first_come_racing_entries_never_strands_one(app: TestApp) {
+    let festival = festival_with(
+        &app,
+        "ballot-switch-race",
+        json!({ "allowOverlappingTickets": true }),
+    )
+    .await;
+    let item = ballot_item(&app, &festival, 10, moment(60)).await;
+    let tokens = attendees(&app, "switcher", 12).await;
+    let other = app.another_instance().await;
+    let entering = join_all(tokens.iter().enumerate().map(|(n, token)| {
+        let instance = if n % 2 == 0 { &app } else { &other };
+        let item = &item;
+        async move { enter(instance, token, item, 1, None).await }
+    }));
+    let switch = other.gql(
+        Some(&festival.admin),
+        "mutation($input: UpdateItemInput!) { updateItem(input: $input) { allocation } }",
+        json!({ "input": { "itemId": item["id"], "allocation": "FIRST_COME" } }),
+    );
+    let (entering, switched) = tokio::join!(entering, switch);
+
+    let stored = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM ballot_entry WHERE item_id = {}",
+            app.uuid(item["id"].as_str().unwrap())
+        ))
+        .await;
+    let entered = entering
+        .iter()
+        .filter(|entry| entry.0["errors"].is_null())
+        .count();
+    assert_eq!(entered as i64, stored, "each entry answered once");
+    if switched.0["errors"].is_null() {
+        assert_eq!(switched.data("/updateItem/allocation"), "FIRST_COME");
+        assert_eq!(stored, 0, "a switch to first come left entries behind");
+        for entry in &entering {
+            assert_eq!(entry.error_field(), "itemId", "{:?}", entry.0);
+        }
+    } else {
+        assert_eq!(switched.error_field(), "allocation", "{:?}", switched.0);
+        assert_eq!(stored, 12, "every entry stands while the ballot stays");
+    }
 }

@@ -10,7 +10,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use rand::RngCore;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -442,6 +442,9 @@ async fn roll_down_places(
         .and_then(|seed| from_hex(&seed))
         .ok_or_else(|| corrupt("ballot", format!("drawn item {item_id} without a seed")))?;
     let mut lost = drawn_entries(db, item_id, EntryStatus::Open).await?;
+    if item.tickets_left() > 0 && !lost.is_empty() {
+        lock_losers(db, item_id).await?;
+    }
     loop {
         let rolled: HashSet<BallotEntryId> = roll_down(&seed, &lost, item.tickets_left())
             .into_iter()
@@ -479,6 +482,41 @@ async fn roll_down_places(
         }
         lost.retain(|entry| !passed_over.contains(&entry.id));
     }
+}
+
+/// Locks the accounts of everyone in `item_id`'s lost entries (entrants and
+/// confirmed partners) in one statement, in id order, as reservations lock
+/// theirs after the items: a place rolls down only to someone whose
+/// holdings no reservation is changing meanwhile. All of them at once,
+/// since locking more on a later pass could deadlock with a reservation.
+async fn lock_losers(db: &DatabaseTransaction, item_id: ItemId) -> Result<(), StoreError> {
+    use ballot_entry::Column;
+
+    let lost = |person: Column| {
+        Query::select()
+            .column(person)
+            .from(ballot_entry::Entity)
+            .and_where(Column::ItemId.eq(item_id.as_uuid()))
+            .and_where(Column::Status.eq(EntryStatus::Open.as_str()))
+            .to_owned()
+    };
+    let partners = lost(Column::PartnerId)
+        .and_where(Column::PartnerConfirmedAt.is_not_null())
+        .to_owned();
+    account::Entity::find()
+        .select_only()
+        .column(account::Column::Id)
+        .filter(
+            Condition::any()
+                .add(account::Column::Id.in_subquery(lost(Column::AccountId)))
+                .add(account::Column::Id.in_subquery(partners)),
+        )
+        .order_by_asc(account::Column::Id)
+        .lock_exclusive()
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?;
+    Ok(())
 }
 
 /// Ends the standing entries of a cancelled item (open, lost or won):
