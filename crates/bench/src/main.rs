@@ -76,7 +76,8 @@ enum Scenario {
         gates: usize,
     },
     /// N attendees enter a ballot of C places, K at a time; its draw; then
-    /// the draw of a ballot of D entries made straight through the store.
+    /// the draw of a ballot of D entries made straight through the store;
+    /// then both claim deadlines passed with no claim, the places rolled down.
     Ballot {
         #[arg(long, default_value_t = 10_000)]
         attendees: usize,

@@ -789,7 +789,27 @@ pub async fn ballot(
         failed == 0,
     );
     big_draw.check("under 2 seconds", big_draw.seconds < 2.0);
+
+    // Nobody claims: at the deadline both ballots' places roll down to the
+    // entries that lost, whose accounts the roll-down locks first.
+    let started = Instant::now();
+    let moved = store
+        .expire_due_claims(closes_at + chrono::Duration::minutes(31))
+        .await?;
+    let took = started.elapsed();
+    let mut recorder = measure::Recorder::new();
+    recorder.record(took, "ok".to_owned());
+    let mut roll_down = Results::new("claim deadline, both ballots", &recorder, took, None);
+    roll_down.check(
+        "both ballots' places rolled down, once",
+        moved.len() == 2 && moved.iter().any(|moved| moved.to_string() == big_item),
+    );
+    let (_, _, left) = ballot_outcome(api, &big_item).await?;
+    roll_down.check(
+        format!("{left} places left of the big ballot after the roll-down: at most one"),
+        (0..=1).contains(&left),
+    );
     store.close().await?;
     api.print_metrics().await;
-    Ok(vec![entries, draw, big_draw])
+    Ok(vec![entries, draw, big_draw, roll_down])
 }

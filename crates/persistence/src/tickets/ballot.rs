@@ -20,19 +20,19 @@ use usher_domain::catalogue::Item;
 use usher_domain::ids::{BallotEntryId, ItemId, UserId};
 use usher_domain::input::Name;
 use usher_domain::tickets::Quantity;
-use usher_domain::tickets::Reservation;
 use usher_domain::tickets::ballot::{
     BallotEntry, BallotRefusal, BallotSecret, DrawEntry, EntryStatus, Standing, check_claiming,
     check_entering, check_withdrawing, draw, from_hex, hex, may_roll_down_to, places, rank,
     roll_down,
 };
+use usher_domain::tickets::{Reservation, WaitlistStatus};
 use usher_domain::time::Timestamp;
 use uuid::Uuid;
 
 use super::waitlist::promote_waitlist;
 use super::{insert, move_issued, no_shows, snapshot};
 use crate::catalogue::{load_item, lock_items};
-use crate::entities::{account, ballot, ballot_entry, programme_item};
+use crate::entities::{account, ballot, ballot_entry, programme_item, waitlist_entry};
 use crate::error::{StoreError, corrupt, on_unique_violation};
 use crate::group_commit::Batch;
 use crate::rows::{in_list, stored, stored_count};
@@ -442,8 +442,8 @@ async fn roll_down_places(
         .and_then(|seed| from_hex(&seed))
         .ok_or_else(|| corrupt("ballot", format!("drawn item {item_id} without a seed")))?;
     let mut lost = drawn_entries(db, item_id, EntryStatus::Open).await?;
-    if item.tickets_left() > 0 && !lost.is_empty() {
-        lock_losers(db, item_id).await?;
+    if item.tickets_left() > 0 {
+        lock_places_takers(db, item_id).await?;
     }
     loop {
         let rolled: HashSet<BallotEntryId> = roll_down(&seed, &lost, item.tickets_left())
@@ -484,12 +484,13 @@ async fn roll_down_places(
     }
 }
 
-/// Locks the accounts of everyone in `item_id`'s lost entries (entrants and
-/// confirmed partners) in one statement, in id order, as reservations lock
-/// theirs after the items: a place rolls down only to someone whose
-/// holdings no reservation is changing meanwhile. All of them at once,
-/// since locking more on a later pass could deadlock with a reservation.
-async fn lock_losers(db: &DatabaseTransaction, item_id: ItemId) -> Result<(), StoreError> {
+/// Locks the accounts of everyone `item_id`'s places may roll down to (the
+/// lost entries' entrants and confirmed partners, then the waitlist) in
+/// one statement, in id order, as reservations lock theirs after the
+/// items: a place goes only to someone whose holdings no reservation is
+/// changing meanwhile. All at once, since a second statement locking more
+/// could deadlock with a reservation batch holding some of them.
+async fn lock_places_takers(db: &DatabaseTransaction, item_id: ItemId) -> Result<(), StoreError> {
     use ballot_entry::Column;
 
     let lost = |person: Column| {
@@ -503,13 +504,20 @@ async fn lock_losers(db: &DatabaseTransaction, item_id: ItemId) -> Result<(), St
     let partners = lost(Column::PartnerId)
         .and_where(Column::PartnerConfirmedAt.is_not_null())
         .to_owned();
+    let waiting = Query::select()
+        .column(waitlist_entry::Column::AccountId)
+        .from(waitlist_entry::Entity)
+        .and_where(waitlist_entry::Column::ItemId.eq(item_id.as_uuid()))
+        .and_where(waitlist_entry::Column::Status.eq(WaitlistStatus::Waiting.as_str()))
+        .to_owned();
     account::Entity::find()
         .select_only()
         .column(account::Column::Id)
         .filter(
             Condition::any()
                 .add(account::Column::Id.in_subquery(lost(Column::AccountId)))
-                .add(account::Column::Id.in_subquery(partners)),
+                .add(account::Column::Id.in_subquery(partners))
+                .add(account::Column::Id.in_subquery(waiting)),
         )
         .order_by_asc(account::Column::Id)
         .lock_exclusive()
