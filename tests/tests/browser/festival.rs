@@ -798,6 +798,57 @@ async fn an_attendee_enters_a_ballot_confirms_as_a_partner_wins_and_claims(app: 
         .collect();
     held.sort();
 
+    // An entry in a ballot the festival then cancels.
+    let midnight = catalogue::create_item(
+        &app,
+        &festival,
+        2 * 24 * 60 + 360,
+        ballot("Ròm, at midnight"),
+    )
+    .await;
+    app.gql(
+        Some(&token),
+        "mutation($input: EnterBallotInput!) { enterBallot(input: $input) { id } }",
+        json!({ "input": { "itemId": midnight["id"], "quantity": 1 } }),
+    )
+    .await
+    .data("/enterBallot/id");
+    app.gql(
+        Some(&festival.admin),
+        "mutation($id: ID!) { cancelItem(itemId: $id) { status } }",
+        json!({ "id": midnight["id"] }),
+    )
+    .await
+    .data("/cancelItem/status");
+    my_tickets_again(&browser, &app).await;
+    let ended = format!(
+        "#ballot-list li[data-item-id=\"{}\"]",
+        midnight["id"].as_str().unwrap()
+    );
+    browser
+        .wait_for_attribute(&ended, "data-ballot-status", "CANCELLED", WAIT)
+        .await
+        .unwrap();
+    let cancelled = (
+        browser.text(&format!("{ended} .status")).await.unwrap(),
+        browser.text(&format!("{ended} .sentence")).await.unwrap(),
+        browser
+            .exists(&format!("{ended} button, {ended} details"))
+            .await
+            .unwrap(),
+    );
+    browser
+        .execute(
+            "document.querySelector(arguments[0]).scrollIntoView({ block: 'center' });",
+            &[json!(ended)],
+        )
+        .await
+        .unwrap();
+    browser
+        .screenshot_for_readme("festival-ballot-cancelled")
+        .await
+        .unwrap();
+
     let closes = in_nanning(&closes_at.to_rfc3339());
     assert_eq!(availability, format!("By ballot · entries until {closes}"));
     assert_eq!(reserve_hidden, json!(true));
@@ -865,4 +916,12 @@ async fn an_attendee_enters_a_ballot_confirms_as_a_partner_wins_and_claims(app: 
         .collect();
     expected.sort();
     assert_eq!(held, expected, "two won and claimed, one as a partner");
+    assert_eq!(
+        cancelled,
+        (
+            "Cancelled".to_owned(),
+            "The festival cancelled this item: its ballot ends here.".to_owned(),
+            false
+        )
+    );
 }

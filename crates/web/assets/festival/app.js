@@ -785,7 +785,8 @@ function ballotCard(entry) {
     button('withdraw', t('festival-ballot-withdraw'), () => withdrawEntry(entry));
   }
   if (actions.childElementCount > 0) card.append(actions);
-  card.append(drawCheck(entry));
+  // A ballot cancelled before its draw has nothing left to check.
+  if (entry.status !== 'CANCELLED' || entry.item.ballotDrawnAt) card.append(drawCheck(entry));
   return card;
 }
 
