@@ -122,6 +122,14 @@ async fn accounts(app: &TestApp, prefix: &str, count: usize) -> Vec<UserId> {
         .await
 }
 
+/// `count` attendees signed in as `{prefix}{n}@example.org`, their tokens.
+async fn attendees(app: &TestApp, prefix: &str, count: usize) -> Vec<String> {
+    join_all(
+        (0..count).map(|n| async move { app.attendee(&format!("{prefix}{n}@example.org")).await }),
+    )
+    .await
+}
+
 /// Enters every account in `entrants` once, through the ballot's group
 /// commit, 256 at a time: entrant n for `quantity(n)` tickets, every tenth
 /// naming the next of `partners` (who confirms). The entries, in order.
@@ -435,11 +443,7 @@ async fn claims_racing_their_deadline_and_each_other_never_pass_the_places(app: 
     .await;
     let closes_at = moment(60);
     let item = ballot_item(&app, &festival, 10, closes_at).await;
-    let tokens = join_all((0..24).map(|n| {
-        let app = &app;
-        async move { app.attendee(&format!("claimer{n}@example.org")).await }
-    }))
-    .await;
+    let tokens = attendees(&app, "claimer", 24).await;
     for token in &tokens {
         assert_eq!(
             enter(&app, token, &item, 1, None)
@@ -794,11 +798,7 @@ async fn a_ballot_with_entries_ends_only_with_its_item(app: TestApp) {
     let closes_at = moment(60);
     let item = ballot_item(&app, &festival, 2, closes_at).await;
     let empty = ballot_item(&app, &festival, 2, closes_at).await;
-    let tokens = join_all((0..4).map(|n| {
-        let app = &app;
-        async move { app.attendee(&format!("ends{n}@example.org")).await }
-    }))
-    .await;
+    let tokens = attendees(&app, "ends", 4).await;
     for token in &tokens {
         enter(&app, token, &item, 1, None).await;
     }
@@ -873,14 +873,6 @@ async fn a_ballot_with_entries_ends_only_with_its_item(app: TestApp) {
     assert_eq!(published, drawn, "the draw stays as published");
     assert_eq!(counted["attendance"]["ballotEntries"], 4);
     assert_eq!(counted["attendance"]["ballotWon"], 1, "the claimed win");
-}
-
-/// `count` attendees signed in as `{prefix}{n}@example.org`, their tokens.
-async fn attendees(app: &TestApp, prefix: &str, count: usize) -> Vec<String> {
-    join_all(
-        (0..count).map(|n| async move { app.attendee(&format!("{prefix}{n}@example.org")).await }),
-    )
-    .await
 }
 
 async fn losers_reserving_while_places_roll_down_never_hold_both(app: TestApp) {
