@@ -441,10 +441,8 @@ async fn roll_down_places(
         .and_then(|ballot| ballot.seed)
         .and_then(|seed| from_hex(&seed))
         .ok_or_else(|| corrupt("ballot", format!("drawn item {item_id} without a seed")))?;
+    lock_places_takers(db, item_id).await?;
     let mut lost = drawn_entries(db, item_id, EntryStatus::Open).await?;
-    if item.tickets_left() > 0 {
-        lock_places_takers(db, item_id).await?;
-    }
     loop {
         let rolled: HashSet<BallotEntryId> = roll_down(&seed, &lost, item.tickets_left())
             .into_iter()
