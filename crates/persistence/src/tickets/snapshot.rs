@@ -2,7 +2,7 @@
 //! (tickets, and ballot entries where overlaps matter),
 //! their festivals' rules, and reservations made under idempotency keys.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use sea_orm::sea_query::{Expr, UnionType};
 use sea_orm::{
@@ -99,27 +99,31 @@ pub(super) async fn holdings(
     }
     let rows: Vec<(Uuid, Uuid, i64, Option<String>)> = query.into_tuple().all(db).await?;
     let mut holdings = Holdings::default();
-    let mut entries = Vec::new();
-    for (holder, item, held, entry) in &rows {
-        match entry {
+    // A row is a holder's tickets for an item (no status) or one of their
+    // standing entries.
+    let mut held = Vec::with_capacity(rows.len());
+    for (holder, item, tickets, entry) in rows {
+        let entry = match entry {
             None => {
-                let held = u32::try_from(*held).unwrap_or(u32::MAX);
-                holdings.count((*holder).into(), (*item).into(), held);
+                let tickets = u32::try_from(tickets).unwrap_or(u32::MAX);
+                holdings.count(holder.into(), item.into(), tickets);
+                None
             }
-            Some(status) => {
-                let status = EntryStatus::from_stored(status)
-                    .ok_or_else(|| corrupt("ballot_entry", format!("status {status}")))?;
-                entries.push((*holder, *item, status));
-            }
-        }
+            Some(status) => Some(
+                EntryStatus::from_stored(&status)
+                    .ok_or_else(|| corrupt("ballot_entry", format!("status {status}")))?,
+            ),
+        };
+        held.push((holder, item, entry));
     }
     if !overlaps_matter {
         return Ok(holdings);
     }
-    let others: BTreeSet<Uuid> = rows
+    let listed: HashSet<Uuid> = items.iter().map(|item| item.id.as_uuid()).collect();
+    let others: BTreeSet<Uuid> = held
         .iter()
-        .map(|&(_, item, _, _)| item)
-        .filter(|item| !items.iter().any(|listed| listed.id.as_uuid() == *item))
+        .map(|&(_, item, _)| item)
+        .filter(|item| !listed.contains(item))
         .collect();
     let loaded: Vec<Item> = if others.is_empty() {
         Vec::new()
@@ -136,13 +140,12 @@ pub(super) async fn holdings(
         .chain(&loaded)
         .map(|item| (item.id.as_uuid(), item))
         .collect();
-    for (holder, item, _, entry) in rows {
+    for (holder, item, entry) in held {
         let Some(item) = known.get(&item).filter(|item| item.cancelled_at.is_none()) else {
             continue;
         };
         // An entry still open in a drawn ballot lost.
-        let lost =
-            entry.as_deref() == Some(EntryStatus::Open.as_str()) && item.ballot_drawn_at.is_some();
+        let lost = entry == Some(EntryStatus::Open) && item.ballot_drawn_at.is_some();
         if !lost {
             holdings.holds_at(holder.into(), item.id, item.schedule);
         }
