@@ -848,6 +848,22 @@ async fn an_attendee_enters_a_ballot_confirms_as_a_partner_wins_and_claims(app: 
         .screenshot_for_readme("festival-ballot-cancelled")
         .await
         .unwrap();
+    browser.set_value("#language", "zh-CN").await.unwrap();
+    browser
+        .wait_until(
+            &format!(
+                "return document.querySelector('{} .status')?.textContent === '已取消';",
+                ended.replace('\'', "\\'")
+            ),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let cancelled_in_chinese = browser.text(&format!("{ended} .sentence")).await.unwrap();
+    browser
+        .screenshot_for_readme("festival-ballot-cancelled-zh")
+        .await
+        .unwrap();
 
     let closes = in_nanning(&closes_at.to_rfc3339());
     assert_eq!(availability, format!("By ballot · entries until {closes}"));
@@ -924,4 +940,5 @@ async fn an_attendee_enters_a_ballot_confirms_as_a_partner_wins_and_claims(app: 
             false
         )
     );
+    assert_eq!(cancelled_in_chinese, "主办方已取消此场次：抽签到此结束。");
 }
